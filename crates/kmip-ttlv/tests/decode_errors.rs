@@ -1,5 +1,11 @@
 //! Every decode error names its kind, its byte offset and its tag path.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers fail loudly by design"
+)]
+
 use kmip_ttlv::{DecodeErrorKind, ItemType, Limits, Tag, decode, decode_message, frame_len};
 
 fn bytes(hex: &str) -> Vec<u8> {

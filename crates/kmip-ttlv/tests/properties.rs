@@ -1,6 +1,12 @@
 //! Property tests: any tree round-trips through the binary encoding, and no input makes the
 //! decoder panic or exceed its limits.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers fail loudly by design"
+)]
+
 use kmip_ttlv::{BigInteger, Limits, Tag, Ttlv, Value, decode, encode, encoded_len};
 use proptest::prelude::*;
 

@@ -1,5 +1,11 @@
 //! The TTLV encoding examples of KMIP 1.4 §9.1.2, each decoded and re-encoded.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "test helpers fail loudly by design"
+)]
+
 use kmip_ttlv::{BigInteger, Limits, Tag, Ttlv, Value, decode, encode};
 
 const T: Tag = Tag(0x420020);
