@@ -1,0 +1,75 @@
+//! Shared helpers of the workspace-level tests: where the fixtures are and how to read them.
+//!
+//! The tests themselves live in `tests/*.rs` beside this file.
+//!
+//! # Layout
+//!
+//! - `fixtures/` — OASIS profile test cases and the vCenter capture (see its README).
+//! - `corpus.rs` — every OASIS message through XML, JSON and TTLV without loss.
+//! - `typed_corpus.rs` — every OASIS message through the typed message layer.
+//! - `vcenter.rs` — every vCenter message decoded, typed and re-encoded byte for byte.
+//! - `fixtures_match_shared.rs` — the fixtures equal `../shared` where it exists.
+
+use std::path::{Path, PathBuf};
+
+/// The fixtures directory.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Every OASIS test-case file, sorted.
+pub fn test_case_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for version in ["1.4", "2.1"] {
+        let dir = fixtures()
+            .join("kmip-testcases")
+            .join(version)
+            .join("mandatory");
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            files.extend(
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "xml")),
+            );
+        }
+    }
+    files.sort();
+    files
+}
+
+/// One message of the vCenter capture.
+#[derive(Debug, Clone)]
+pub struct CapturedMessage {
+    /// The capture's comment line ("2025-04-03 09:56:40,182 session 00000021 REQ ops=...").
+    pub label: String,
+    /// True for requests (vCenter to server), false for responses.
+    pub is_request: bool,
+    /// The message bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Reads the vCenter capture: `# comment` lines, each followed by one hex line.
+pub fn vcenter_messages() -> Result<Vec<CapturedMessage>, String> {
+    let path = fixtures().join("vcenter").join("vcenter-7.0.3-session.hex");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    let mut label = None;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(c) = line.strip_prefix('#') {
+            label = Some(c.trim().to_owned());
+            continue;
+        }
+        let label = label
+            .take()
+            .ok_or_else(|| format!("hex line without a comment: {line:.20}"))?;
+        let bytes = hex::decode(line).map_err(|e| format!("{label}: {e}"))?;
+        let is_request = label.contains(" REQ ");
+        out.push(CapturedMessage {
+            label,
+            is_request,
+            bytes,
+        });
+    }
+    Ok(out)
+}
