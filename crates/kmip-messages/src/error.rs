@@ -4,7 +4,7 @@ use kmip_ttlv::{DecodeError, EncodeError, ItemType, Tag, TagPath};
 
 /// A message that does not fit the KMIP message structure: which rule it breaks and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} ({path})")]
+#[error("{kind}{}", path.suffix())]
 pub struct MessageError {
     /// What is wrong.
     pub kind: MessageErrorKind,

@@ -5,7 +5,7 @@ use kmip_ttlv::{ItemType, TagPath};
 /// A failure to read an XML or JSON message: what, where (byte offset into the text when the
 /// reader knows it) and under which tags.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind}{} ({path})", offset.map(|o| format!(" at byte {o}")).unwrap_or_default())]
+#[error("{kind}{}{}", offset.map(|o| format!(" at byte {o}")).unwrap_or_default(), path.suffix())]
 pub struct ParseError {
     /// What went wrong.
     pub kind: ParseErrorKind,

@@ -13,10 +13,14 @@ pub(crate) fn invalid(
     value: &str,
     reason: impl Into<String>,
 ) -> ParseErrorKind {
+    let mut reason = reason.into();
+    if value.starts_with('$') {
+        reason.push_str(" (a test-case placeholder? use test-case mode, `--test-case`)");
+    }
     ParseErrorKind::InvalidValue {
         item_type,
         value: value.to_owned(),
-        reason: reason.into(),
+        reason,
     }
 }
 

@@ -65,6 +65,11 @@ pub fn from_xml(text: &str, mode: Mode) -> Result<Ttlv, ParseError> {
     }
 }
 
+/// Reads every item of an XML document: one message, or several inside a `<KMIP>` wrapper.
+pub fn from_xml_document(text: &str, mode: Mode) -> Result<Vec<Ttlv>, ParseError> {
+    read_items(text, mode)
+}
+
 /// Reads every message of an OASIS test-case file: a `<KMIP>` root holding request and
 /// response messages in conversation order. Placeholders are kept.
 pub fn from_xml_test_case(text: &str) -> Result<Vec<Ttlv>, ParseError> {

@@ -8,11 +8,24 @@ use crate::{ItemType, Tag};
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct TagPath(pub Vec<Tag>);
 
+impl TagPath {
+    /// True for the path of the outermost item's parent (nothing read yet).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// " in A/B/C", or nothing for an empty path: the suffix error messages use.
+    pub fn suffix(&self) -> String {
+        if self.0.is_empty() {
+            String::new()
+        } else {
+            format!(" in {self}")
+        }
+    }
+}
+
 impl fmt::Display for TagPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("(top)");
-        }
         for (i, t) in self.0.iter().enumerate() {
             if i > 0 {
                 f.write_str("/")?;
@@ -32,7 +45,7 @@ impl fmt::Debug for TagPath {
 /// A TTLV decode failure: its kind, the byte offset of the offending item (or of the first
 /// surplus byte), and the tag path down to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} at byte {offset} ({path})")]
+#[error("{kind} at byte {offset}{}", path.suffix())]
 pub struct DecodeError {
     /// What went wrong.
     pub kind: DecodeErrorKind,
@@ -110,7 +123,7 @@ pub enum DecodeErrorKind {
 
 /// A TTLV encode failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{kind} ({path})")]
+#[error("{kind}{}", path.suffix())]
 pub struct EncodeError {
     /// What went wrong.
     pub kind: EncodeErrorKind,
