@@ -9,20 +9,8 @@
 )]
 
 use kmip_text::{Mode, from_json, from_xml, from_xml_test_case, placeholders, to_json, to_xml};
-use kmip_ttlv::{ItemType, Limits, Placeholder, Tag, Ttlv, Value, decode_message, encode};
-use raftkeep_tests::test_case_files;
-
-/// A deterministic stand-in value for a placeholder, so the message can be encoded.
-fn stand_in(p: &Placeholder) -> Option<Value> {
-    let (name, offset) = placeholders::parts(p);
-    Some(match p.item_type {
-        ItemType::TEXT_STRING => Value::TextString(p.text.clone()),
-        ItemType::BYTE_STRING => Value::ByteString(name.as_bytes().to_vec().into()),
-        ItemType::DATE_TIME => Value::DateTime(1_700_000_000 + offset),
-        ItemType::INTEGER => Value::Integer(7),
-        _ => return None,
-    })
-}
+use kmip_ttlv::{Limits, Tag, Ttlv, decode_message, encode};
+use raftkeep_tests::{stand_in, test_case_files};
 
 fn all_messages() -> Vec<(String, Ttlv)> {
     let files = test_case_files();

@@ -12,6 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
+use kmip_text::placeholders;
+use kmip_ttlv::{ItemType, Placeholder, Value};
+
 /// The fixtures directory.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
@@ -72,4 +75,18 @@ pub fn vcenter_messages() -> Result<Vec<CapturedMessage>, String> {
         });
     }
     Ok(out)
+}
+
+/// A deterministic stand-in value for a test-case placeholder, so that the message can be
+/// encoded as TTLV and typed: text placeholders keep their text, byte strings become the
+/// placeholder's name, dates a fixed instant plus the placeholder's offset.
+pub fn stand_in(p: &Placeholder) -> Option<Value> {
+    let (name, offset) = placeholders::parts(p);
+    Some(match p.item_type {
+        ItemType::TEXT_STRING => Value::TextString(p.text.clone()),
+        ItemType::BYTE_STRING => Value::ByteString(name.as_bytes().to_vec().into()),
+        ItemType::DATE_TIME => Value::DateTime(1_700_000_000 + offset),
+        ItemType::INTEGER => Value::Integer(7),
+        _ => return None,
+    })
 }

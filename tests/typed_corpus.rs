@@ -3,19 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test")]
 
-use kmip_messages::{RequestMessage, RequestPayload, ResponseMessage, ResponsePayload};
+use kmip_messages::{Message, RequestMessage, RequestPayload, ResponseMessage, ResponsePayload};
 use kmip_text::{from_xml_test_case, placeholders};
-use kmip_ttlv::{ItemType, Placeholder, Tag, Value};
-use raftkeep_tests::test_case_files;
+use kmip_ttlv::{Tag, Ttlv};
+use raftkeep_tests::{stand_in, test_case_files};
 
-fn stand_in(p: &Placeholder) -> Option<Value> {
-    let (name, offset) = placeholders::parts(p);
-    Some(match p.item_type {
-        ItemType::TEXT_STRING => Value::TextString(p.text.clone()),
-        ItemType::BYTE_STRING => Value::ByteString(name.as_bytes().to_vec().into()),
-        ItemType::DATE_TIME => Value::DateTime(1_700_000_000 + offset),
-        _ => return None,
-    })
+/// Reads `m` as a typed message and writes it back; returns the tree written and how many of
+/// its batch items have typed payloads.
+fn through_typed<M: Message>(
+    m: &Ttlv,
+    typed: impl Fn(&M) -> usize,
+) -> Result<(Ttlv, usize, usize), String> {
+    let msg = M::from_ttlv(m).map_err(|e| e.to_string())?;
+    let total = msg.parts().1.len();
+    let typed = typed(&msg);
+    Ok((msg.to_ttlv(), typed, total - typed))
 }
 
 #[test]
@@ -28,47 +30,32 @@ fn typed_layer_reads_and_writes_every_test_case_message() {
         for (i, mut m) in all.into_iter().enumerate() {
             placeholders::bind(&mut m, &mut stand_in);
             messages += 1;
-            let back = if m.tag == Tag::REQUEST_MESSAGE {
-                match RequestMessage::from_ttlv(&m) {
-                    Ok(r) => {
-                        for it in &r.batch_items {
-                            if matches!(it.payload, RequestPayload::Other(_)) {
-                                generic_items += 1
-                            } else {
-                                typed_items += 1
-                            }
-                        }
-                        r.to_ttlv()
-                    }
-                    Err(e) => {
-                        failures.push(format!("{name} message {i}: {e}"));
-                        continue;
-                    }
-                }
+            let result = if m.tag == Tag::REQUEST_MESSAGE {
+                through_typed::<RequestMessage>(&m, |r| {
+                    r.batch_items
+                        .iter()
+                        .filter(|it| !matches!(it.payload, RequestPayload::Other(_)))
+                        .count()
+                })
             } else {
-                match ResponseMessage::from_ttlv(&m) {
-                    Ok(r) => {
-                        for it in &r.batch_items {
-                            if matches!(it.payload, Some(ResponsePayload::Other(_))) {
-                                generic_items += 1
-                            } else {
-                                typed_items += 1
-                            }
-                        }
-                        r.to_ttlv()
-                    }
-                    Err(e) => {
-                        failures.push(format!("{name} message {i}: {e}"));
-                        continue;
-                    }
-                }
+                through_typed::<ResponseMessage>(&m, |r| {
+                    r.batch_items
+                        .iter()
+                        .filter(|it| !matches!(it.payload, Some(ResponsePayload::Other(_))))
+                        .count()
+                })
             };
-            if back != m {
-                failures.push(format!(
+            match result {
+                Ok((back, typed, generic)) if back == m => {
+                    typed_items += typed;
+                    generic_items += generic;
+                }
+                Ok((back, ..)) => failures.push(format!(
                     "{name} message {i}: re-encoded tree differs\n{}\n---\n{}",
                     kmip_text::to_xml(&m),
                     kmip_text::to_xml(&back)
-                ));
+                )),
+                Err(e) => failures.push(format!("{name} message {i}: {e}")),
             }
         }
     }

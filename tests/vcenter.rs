@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test")]
 
+use kmip_messages::Message as _;
 use kmip_messages::{RequestMessage, RequestPayload, ResponseMessage, ResponsePayload};
 use kmip_ttlv::Limits;
 use kmip_ttlv::enums::{

@@ -11,6 +11,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use kmip_messages::Message as _;
 use kmip_messages::{RequestMessage, ResponseMessage};
 use kmip_ttlv::Limits;
 

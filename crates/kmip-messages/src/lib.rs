@@ -15,7 +15,7 @@
 //!
 //! # Layout
 //!
-//! - [`message`] — [`RequestMessage`], [`ResponseMessage`] and their batch items.
+//! - [`message`] — the [`Message`] trait, [`RequestMessage`], [`ResponseMessage`] and their batch items.
 //! - [`header`] — request and response headers, authentication and credentials.
 //! - [`payload`] — [`RequestPayload`], [`ResponsePayload`], one module per operation.
 //! - [`attribute`] — [`Attribute`], [`Attributes`], [`TemplateAttribute`] in both layouts.
@@ -40,7 +40,7 @@ pub use codec::{Ctx, DateTime, Interval};
 pub use common::{Name, RevocationReason, SecretString, UniqueIdentifier};
 pub use error::{MessageError, MessageErrorKind};
 pub use header::{Authentication, Credential, CredentialValue, RequestHeader, ResponseHeader};
-pub use message::{RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseMessage};
+pub use message::{Message, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseMessage};
 pub use object::{KeyBlock, KeyMaterial, KeyValue, ManagedObject};
 pub use payload::{RequestPayload, ResponsePayload};
 pub use version::ProtocolVersion;

@@ -4,7 +4,7 @@ use kmip_ttlv::enums::{Operation, ResultReason, ResultStatus};
 use kmip_ttlv::{ByteString, Limits, Tag, Ttlv};
 
 use crate::ProtocolVersion;
-use crate::codec::{Ctx, Reader, Writer};
+use crate::codec::{Ctx, Field, Reader, Writer};
 use crate::error::{MessageError, MessageErrorKind};
 use crate::header::{RequestHeader, ResponseHeader};
 use crate::payload::{RequestPayload, ResponsePayload};
@@ -151,110 +151,130 @@ impl ResponseBatchItem {
     }
 }
 
-fn check_message_tag(item: &Ttlv, expected: Tag) -> Result<(), MessageError> {
-    if item.tag == expected {
-        return Ok(());
-    }
-    Err(MessageError::new(
-        MessageErrorKind::UnexpectedField(item.tag),
-        &[],
-    ))
-}
+/// A KMIP message: a header and batch items. Request and response messages share their
+/// outer structure, read and written here once.
+pub trait Message: Sized {
+    /// Request Message or Response Message.
+    const TAG: Tag;
+    /// Request Header or Response Header.
+    const HEADER_TAG: Tag;
+    /// The header.
+    type Header: Field;
+    /// The batch item.
+    type Item;
 
-fn check_batch_count(declared: i32, actual: usize, path: &[Tag]) -> Result<(), MessageError> {
-    if usize::try_from(declared).ok() == Some(actual) {
-        return Ok(());
-    }
-    Err(MessageError::new(
-        MessageErrorKind::BatchCountMismatch { declared, actual },
-        path,
-    ))
-}
+    /// The header's protocol version and batch count.
+    fn version_and_count(header: &Self::Header) -> (ProtocolVersion, i32);
+    /// Reads one batch item.
+    fn read_item(item: &Ttlv, path: &[Tag], ctx: Ctx) -> Result<Self::Item, MessageError>;
+    /// Writes one batch item.
+    fn write_item(item: &Self::Item, ctx: Ctx) -> Ttlv;
+    /// Assembles a message.
+    fn from_parts(header: Self::Header, items: Vec<Self::Item>) -> Self;
+    /// The header and the batch items.
+    fn parts(&self) -> (&Self::Header, &[Self::Item]);
 
-impl RequestMessage {
-    /// Reads a request from its tree.
-    pub fn from_ttlv(item: &Ttlv) -> Result<Self, MessageError> {
-        check_message_tag(item, Tag::REQUEST_MESSAGE)?;
+    /// Reads a message from its tree.
+    fn from_ttlv(item: &Ttlv) -> Result<Self, MessageError> {
+        if item.tag != Self::TAG {
+            return Err(MessageError::new(
+                MessageErrorKind::UnexpectedField(item.tag),
+                &[],
+            ));
+        }
         let mut r = Reader::new(item, &[])?;
-        let header: RequestHeader = r.required(Tag::REQUEST_HEADER, HEADER_CTX)?;
-        let ctx = Ctx::new(header.protocol_version);
+        let header: Self::Header = r.required(Self::HEADER_TAG, HEADER_CTX)?;
+        let (version, declared) = Self::version_and_count(&header);
+        let ctx = Ctx::new(version);
         let items = r.repeated_items(Tag::BATCH_ITEM);
-        check_batch_count(header.batch_count, items.len(), r.path())?;
+        if usize::try_from(declared).ok() != Some(items.len()) {
+            let kind = MessageErrorKind::BatchCountMismatch {
+                declared,
+                actual: items.len(),
+            };
+            return Err(r.error(kind));
+        }
         let batch_items = items
             .into_iter()
-            .map(|i| RequestBatchItem::read(i, r.path(), ctx))
+            .map(|i| Self::read_item(i, r.path(), ctx))
             .collect::<Result<_, _>>()?;
         r.finish()?;
-        Ok(RequestMessage {
-            header,
-            batch_items,
-        })
+        Ok(Self::from_parts(header, batch_items))
     }
 
-    /// Writes the request as a tree.
-    pub fn to_ttlv(&self) -> Ttlv {
-        let ctx = Ctx::new(self.header.protocol_version);
+    /// Writes the message as a tree.
+    fn to_ttlv(&self) -> Ttlv {
+        let (header, items) = self.parts();
+        let ctx = Ctx::new(Self::version_and_count(header).0);
         let mut w = Writer::default();
-        w.field(Tag::REQUEST_HEADER, &self.header, HEADER_CTX);
-        for i in &self.batch_items {
-            w.item(i.write(ctx));
+        w.field(Self::HEADER_TAG, header, HEADER_CTX);
+        for i in items {
+            w.item(Self::write_item(i, ctx));
         }
-        w.into_structure(Tag::REQUEST_MESSAGE)
+        w.into_structure(Self::TAG)
     }
 
-    /// Decodes a request from TTLV bytes.
-    pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self, MessageError> {
+    /// Decodes a message from TTLV bytes.
+    fn decode(bytes: &[u8], limits: &Limits) -> Result<Self, MessageError> {
         let tree = kmip_ttlv::decode_message(bytes, limits)
             .map_err(|e| MessageError::new(e.into(), &[]))?;
         Self::from_ttlv(&tree)
     }
 
-    /// Encodes the request as TTLV bytes.
-    pub fn encode(&self) -> Result<Vec<u8>, MessageError> {
+    /// Encodes the message as TTLV bytes.
+    fn encode(&self) -> Result<Vec<u8>, MessageError> {
         kmip_ttlv::encode(&self.to_ttlv()).map_err(|e| MessageError::new(e.into(), &[]))
     }
 }
 
-impl ResponseMessage {
-    /// Reads a response from its tree.
-    pub fn from_ttlv(item: &Ttlv) -> Result<Self, MessageError> {
-        check_message_tag(item, Tag::RESPONSE_MESSAGE)?;
-        let mut r = Reader::new(item, &[])?;
-        let header: ResponseHeader = r.required(Tag::RESPONSE_HEADER, HEADER_CTX)?;
-        let ctx = Ctx::new(header.protocol_version);
-        let items = r.repeated_items(Tag::BATCH_ITEM);
-        check_batch_count(header.batch_count, items.len(), r.path())?;
-        let batch_items = items
-            .into_iter()
-            .map(|i| ResponseBatchItem::read(i, r.path(), ctx))
-            .collect::<Result<_, _>>()?;
-        r.finish()?;
-        Ok(ResponseMessage {
+impl Message for RequestMessage {
+    const TAG: Tag = Tag::REQUEST_MESSAGE;
+    const HEADER_TAG: Tag = Tag::REQUEST_HEADER;
+    type Header = RequestHeader;
+    type Item = RequestBatchItem;
+
+    fn version_and_count(h: &RequestHeader) -> (ProtocolVersion, i32) {
+        (h.protocol_version, h.batch_count)
+    }
+    fn read_item(item: &Ttlv, path: &[Tag], ctx: Ctx) -> Result<RequestBatchItem, MessageError> {
+        RequestBatchItem::read(item, path, ctx)
+    }
+    fn write_item(item: &RequestBatchItem, ctx: Ctx) -> Ttlv {
+        item.write(ctx)
+    }
+    fn from_parts(header: RequestHeader, batch_items: Vec<RequestBatchItem>) -> Self {
+        RequestMessage {
             header,
             batch_items,
-        })
-    }
-
-    /// Writes the response as a tree.
-    pub fn to_ttlv(&self) -> Ttlv {
-        let ctx = Ctx::new(self.header.protocol_version);
-        let mut w = Writer::default();
-        w.field(Tag::RESPONSE_HEADER, &self.header, HEADER_CTX);
-        for i in &self.batch_items {
-            w.item(i.write(ctx));
         }
-        w.into_structure(Tag::RESPONSE_MESSAGE)
     }
-
-    /// Decodes a response from TTLV bytes.
-    pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self, MessageError> {
-        let tree = kmip_ttlv::decode_message(bytes, limits)
-            .map_err(|e| MessageError::new(e.into(), &[]))?;
-        Self::from_ttlv(&tree)
+    fn parts(&self) -> (&RequestHeader, &[RequestBatchItem]) {
+        (&self.header, &self.batch_items)
     }
+}
 
-    /// Encodes the response as TTLV bytes.
-    pub fn encode(&self) -> Result<Vec<u8>, MessageError> {
-        kmip_ttlv::encode(&self.to_ttlv()).map_err(|e| MessageError::new(e.into(), &[]))
+impl Message for ResponseMessage {
+    const TAG: Tag = Tag::RESPONSE_MESSAGE;
+    const HEADER_TAG: Tag = Tag::RESPONSE_HEADER;
+    type Header = ResponseHeader;
+    type Item = ResponseBatchItem;
+
+    fn version_and_count(h: &ResponseHeader) -> (ProtocolVersion, i32) {
+        (h.protocol_version, h.batch_count)
+    }
+    fn read_item(item: &Ttlv, path: &[Tag], ctx: Ctx) -> Result<ResponseBatchItem, MessageError> {
+        ResponseBatchItem::read(item, path, ctx)
+    }
+    fn write_item(item: &ResponseBatchItem, ctx: Ctx) -> Ttlv {
+        item.write(ctx)
+    }
+    fn from_parts(header: ResponseHeader, batch_items: Vec<ResponseBatchItem>) -> Self {
+        ResponseMessage {
+            header,
+            batch_items,
+        }
+    }
+    fn parts(&self) -> (&ResponseHeader, &[ResponseBatchItem]) {
+        (&self.header, &self.batch_items)
     }
 }

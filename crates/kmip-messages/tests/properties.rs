@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, reason = "test")]
 
+use kmip_messages::Message as _;
 use kmip_messages::payload::{
     activate::ActivateRequest, create::CreateRequest, delete_attribute::DeleteAttributeRequest,
     discover_versions::DiscoverVersionsRequest, get::GetRequest,

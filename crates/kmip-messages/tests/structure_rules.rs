@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic, reason = "test")]
 
+use kmip_messages::Message as _;
 use kmip_messages::{
     Attribute, AttributeName, Ctx, MessageErrorKind, ProtocolVersion, RequestMessage,
     RequestPayload,

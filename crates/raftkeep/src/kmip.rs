@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use kmip_messages::Message as _;
 use kmip_messages::{RequestMessage, ResponseMessage};
 use kmip_text::Mode;
 use kmip_ttlv::{Limits, Tag, Ttlv};

@@ -2,6 +2,7 @@
 //! response re-encodes to bytes that decode to the same message.
 #![no_main]
 
+use kmip_messages::Message as _;
 use kmip_messages::{RequestMessage, ResponseMessage};
 use kmip_ttlv::Limits;
 use libfuzzer_sys::fuzz_target;
