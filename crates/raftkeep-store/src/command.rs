@@ -1,0 +1,390 @@
+//! The replicated mutations. Every value a command carries — identifiers, timestamps, sealed
+//! key material — was fixed by the proposing node, so applying a command gives the same result
+//! on every node. Preconditions (the object exists, is in the expected state, still has its
+//! material) are checked at apply time, in log order, so concurrent requests through different
+//! nodes cannot both succeed against the same old state.
+
+use kmip_ttlv::{Limits, Tag};
+use rocksdb::{DB, WriteBatch};
+use serde::{Deserialize, Serialize};
+
+use crate::StoreError;
+use crate::db::{CF_CLIENTS, CF_INDEX, CF_OBJECTS, cf, get_json, to_json};
+use crate::model::{ClientIdentity, Material, StoredAttribute, StoredObject};
+
+/// A mutation of the key store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// Store a new object (Create, Register, Re-key). Fails if the UID exists.
+    PutObject {
+        /// The object, material already sealed.
+        object: StoredObject,
+    },
+    /// Add, change or remove attribute instances.
+    ChangeAttributes {
+        /// The object.
+        uid: String,
+        /// The changes, applied in order.
+        changes: Vec<AttributeChange>,
+    },
+    /// Move an object to a new state if it is in the expected one (Activate, Revoke, ...),
+    /// setting the date attributes that go with the transition.
+    ChangeState {
+        /// The object.
+        uid: String,
+        /// The state the object must be in; `None` accepts any.
+        from: Option<u32>,
+        /// The new state.
+        to: u32,
+        /// Attributes set with the transition (Activation Date, Deactivation Date, ...).
+        set: Vec<StoredAttribute>,
+    },
+    /// Crypto-shred an object's material; its metadata stays.
+    DestroyMaterial {
+        /// The object.
+        uid: String,
+        /// The state to record (Destroyed or Destroyed Compromised).
+        state: u32,
+        /// Attributes set with it (Destroy Date).
+        set: Vec<StoredAttribute>,
+    },
+    /// Let another client perform these operations on an object.
+    Grant {
+        /// The object.
+        uid: String,
+        /// The client's fingerprint.
+        client: String,
+        /// KMIP Operation values.
+        operations: Vec<u32>,
+    },
+    /// Withdraw every grant of a client on an object.
+    Revoke {
+        /// The object.
+        uid: String,
+        /// The client's fingerprint.
+        client: String,
+    },
+    /// Add a client to the allow-list.
+    AllowClient(ClientIdentity),
+    /// Remove a client from the allow-list.
+    RevokeClient {
+        /// The client's fingerprint.
+        fingerprint: String,
+    },
+    /// Replace sealed material by the same material sealed with a newer root key (rotation).
+    /// Fails for objects whose material is gone.
+    Reseal {
+        /// Object and its re-sealed material.
+        objects: Vec<(String, Vec<u8>)>,
+    },
+}
+
+/// One attribute change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AttributeChange {
+    /// Add an instance; its index is the next free one.
+    Add {
+        /// Attribute name.
+        name: String,
+        /// TTLV-encoded value.
+        value: Vec<u8>,
+    },
+    /// Replace the value of an existing instance.
+    Modify {
+        /// Attribute name.
+        name: String,
+        /// Instance index.
+        index: u32,
+        /// TTLV-encoded value.
+        value: Vec<u8>,
+    },
+    /// Set a single-valued attribute, creating it if absent.
+    Set {
+        /// Attribute name.
+        name: String,
+        /// TTLV-encoded value.
+        value: Vec<u8>,
+    },
+    /// Remove one instance, or every instance when `index` is `None`.
+    Delete {
+        /// Attribute name.
+        name: String,
+        /// Instance index.
+        index: Option<u32>,
+    },
+}
+
+/// The outcome of applying a command, returned to the proposer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CommandResult {
+    /// Applied.
+    Ok,
+    /// Applied; the object as it now is (for attribute and state changes).
+    Object(Box<StoredObject>),
+    /// No such object.
+    NotFound(String),
+    /// An object with this UID exists already.
+    AlreadyExists(String),
+    /// The object is not in the state the command expected.
+    WrongState {
+        /// The object.
+        uid: String,
+        /// Its state.
+        state: u32,
+    },
+    /// No attribute instance with this name and index.
+    NoSuchAttribute {
+        /// Attribute name.
+        name: String,
+        /// Instance index.
+        index: Option<u32>,
+    },
+    /// The object's material is already destroyed.
+    MaterialDestroyed(String),
+}
+
+/// Applies one command: checks its preconditions against the stored state and, if they hold,
+/// adds its writes to `batch`. A failed precondition writes nothing and is the result.
+pub(crate) fn apply_command(
+    db: &DB,
+    batch: &mut WriteBatch,
+    cmd: &Command,
+) -> Result<CommandResult, StoreError> {
+    let load = |uid: &str| -> Result<Option<StoredObject>, StoreError> {
+        get_json(db, CF_OBJECTS, uid.as_bytes(), "object")
+    };
+    let not_found = |uid: &str| Ok(CommandResult::NotFound(uid.to_owned()));
+    match cmd {
+        Command::PutObject { object } => {
+            if load(&object.uid)?.is_some() {
+                return Ok(CommandResult::AlreadyExists(object.uid.clone()));
+            }
+            write_object(db, batch, None, object)?;
+            Ok(CommandResult::Ok)
+        }
+        Command::ChangeAttributes { uid, changes } => {
+            let Some(old) = load(uid)? else {
+                return not_found(uid);
+            };
+            let mut new = old.clone();
+            for change in changes {
+                if let Err(missing) = change_attribute(&mut new.attributes, change) {
+                    return Ok(missing);
+                }
+            }
+            write_object(db, batch, Some(&old), &new)?;
+            Ok(CommandResult::Object(Box::new(new)))
+        }
+        Command::ChangeState { uid, from, to, set } => {
+            let Some(old) = load(uid)? else {
+                return not_found(uid);
+            };
+            if from.is_some_and(|f| f != old.state) {
+                return Ok(CommandResult::WrongState {
+                    uid: uid.clone(),
+                    state: old.state,
+                });
+            }
+            let mut new = old.clone();
+            new.state = *to;
+            set_all(&mut new.attributes, set);
+            write_object(db, batch, Some(&old), &new)?;
+            Ok(CommandResult::Object(Box::new(new)))
+        }
+        Command::DestroyMaterial { uid, state, set } => {
+            let Some(old) = load(uid)? else {
+                return not_found(uid);
+            };
+            if old.material == Material::Destroyed {
+                return Ok(CommandResult::MaterialDestroyed(uid.clone()));
+            }
+            let mut new = old.clone();
+            new.material = Material::Destroyed;
+            new.state = *state;
+            set_all(&mut new.attributes, set);
+            write_object(db, batch, Some(&old), &new)?;
+            Ok(CommandResult::Object(Box::new(new)))
+        }
+        Command::Grant {
+            uid,
+            client,
+            operations,
+        } => {
+            let Some(old) = load(uid)? else {
+                return not_found(uid);
+            };
+            let mut new = old.clone();
+            let ops = new.grants.entry(client.clone()).or_default();
+            ops.extend(
+                operations
+                    .iter()
+                    .copied()
+                    .filter(|o| !ops.contains(o))
+                    .collect::<Vec<_>>(),
+            );
+            write_object(db, batch, Some(&old), &new)?;
+            Ok(CommandResult::Ok)
+        }
+        Command::Revoke { uid, client } => {
+            let Some(old) = load(uid)? else {
+                return not_found(uid);
+            };
+            let mut new = old.clone();
+            new.grants.remove(client);
+            write_object(db, batch, Some(&old), &new)?;
+            Ok(CommandResult::Ok)
+        }
+        Command::AllowClient(identity) => {
+            batch.put_cf(
+                cf(db, CF_CLIENTS)?,
+                identity.fingerprint.as_bytes(),
+                to_json(identity, "client")?,
+            );
+            Ok(CommandResult::Ok)
+        }
+        Command::RevokeClient { fingerprint } => {
+            batch.delete_cf(cf(db, CF_CLIENTS)?, fingerprint.as_bytes());
+            Ok(CommandResult::Ok)
+        }
+        Command::Reseal { objects } => {
+            for (uid, blob) in objects {
+                // Objects destroyed since the proposer read them keep no material to re-seal.
+                let Some(old) = load(uid)? else { continue };
+                if let Material::Sealed(_) = old.material {
+                    let mut new = old.clone();
+                    new.material = Material::Sealed(blob.clone());
+                    write_object(db, batch, Some(&old), &new)?;
+                }
+            }
+            Ok(CommandResult::Ok)
+        }
+    }
+}
+
+/// Writes an object and moves its index entries from `old`'s to its own.
+fn write_object(
+    db: &DB,
+    batch: &mut WriteBatch,
+    old: Option<&StoredObject>,
+    new: &StoredObject,
+) -> Result<(), StoreError> {
+    let index = cf(db, CF_INDEX)?;
+    if let Some(old) = old {
+        for key in index_keys(old) {
+            batch.delete_cf(index, key);
+        }
+    }
+    for key in index_keys(new) {
+        batch.put_cf(index, key, []);
+    }
+    batch.put_cf(
+        cf(db, CF_OBJECTS)?,
+        new.uid.as_bytes(),
+        to_json(new, "object")?,
+    );
+    Ok(())
+}
+
+/// The secondary-index keys of an object: `kind \0 value \0 uid` for its object type, its
+/// state, each Name, and each custom (`x-`/`y-`) attribute value, so Locate needs no scan.
+pub fn index_keys(o: &StoredObject) -> Vec<Vec<u8>> {
+    let key = |kind: &str, value: &[u8]| {
+        let mut k = Vec::with_capacity(kind.len() + value.len() + o.uid.len() + 2);
+        k.extend_from_slice(kind.as_bytes());
+        k.push(0);
+        k.extend_from_slice(value);
+        k.push(0);
+        k.extend_from_slice(o.uid.as_bytes());
+        k
+    };
+    let mut keys = vec![
+        key("type", &o.object_type.to_be_bytes()),
+        key("state", &o.state.to_be_bytes()),
+    ];
+    for a in &o.attributes {
+        if a.name == "Name" {
+            if let Some(name) = name_value(&a.value) {
+                keys.push(key("name", name.as_bytes()));
+            }
+        } else if a.name.starts_with("x-") || a.name.starts_with("y-") {
+            let mut v = a.name.as_bytes().to_vec();
+            v.push(0);
+            v.extend_from_slice(&a.value);
+            keys.push(key("attr", &v));
+        }
+    }
+    keys
+}
+
+/// The Name Value text of a TTLV-encoded Name attribute value.
+fn name_value(encoded: &[u8]) -> Option<String> {
+    let item = kmip_ttlv::decode(encoded, &Limits::default()).ok()?;
+    match &item.child(Tag::NAME_VALUE)?.value {
+        kmip_ttlv::Value::TextString(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Applies one attribute change; a missing instance is the command's result.
+fn change_attribute(
+    attrs: &mut Vec<StoredAttribute>,
+    change: &AttributeChange,
+) -> Result<(), CommandResult> {
+    let missing = |name: &str, index| CommandResult::NoSuchAttribute {
+        name: name.to_owned(),
+        index,
+    };
+    match change {
+        AttributeChange::Add { name, value } => {
+            let index = attrs
+                .iter()
+                .filter(|a| &a.name == name)
+                .map(|a| a.index + 1)
+                .max()
+                .unwrap_or(0);
+            attrs.push(StoredAttribute {
+                name: name.clone(),
+                index,
+                value: value.clone(),
+            });
+        }
+        AttributeChange::Modify { name, index, value } => {
+            let a = attrs
+                .iter_mut()
+                .find(|a| &a.name == name && a.index == *index)
+                .ok_or_else(|| missing(name, Some(*index)))?;
+            a.value = value.clone();
+        }
+        AttributeChange::Set { name, value } => {
+            set_all(
+                attrs,
+                &[StoredAttribute {
+                    name: name.clone(),
+                    index: 0,
+                    value: value.clone(),
+                }],
+            );
+        }
+        AttributeChange::Delete { name, index } => {
+            let before = attrs.len();
+            attrs.retain(|a| !(&a.name == name && index.is_none_or(|i| a.index == i)));
+            if attrs.len() == before {
+                return Err(missing(name, *index));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Sets single-valued attributes: replaces instance 0 of each name, or adds it.
+fn set_all(attrs: &mut Vec<StoredAttribute>, set: &[StoredAttribute]) {
+    for s in set {
+        match attrs
+            .iter_mut()
+            .find(|a| a.name == s.name && a.index == s.index)
+        {
+            Some(a) => a.value = s.value.clone(),
+            None => attrs.push(s.clone()),
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Opening the node's RocksDB with one column family per concern (STYLE.md §10).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, DB, Options};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::StoreError;
+
+/// Raft log entries, keyed by big-endian index so they sort.
+pub const CF_LOG: &str = "log";
+/// Vote, committed log id, last purged log id.
+pub const CF_META: &str = "meta";
+/// Last applied log id and membership of the state machine.
+pub const CF_SM_META: &str = "sm_meta";
+/// Objects by UID.
+pub const CF_OBJECTS: &str = "objects";
+/// Secondary indexes: `kind \0 value \0 uid` → empty.
+pub const CF_INDEX: &str = "index";
+/// Allowed clients by fingerprint.
+pub const CF_CLIENTS: &str = "clients";
+
+/// The column families a snapshot carries: the state machine's data.
+pub const SNAPSHOT_CFS: [&str; 3] = [CF_OBJECTS, CF_INDEX, CF_CLIENTS];
+
+const ALL_CFS: [&str; 6] = [
+    CF_LOG, CF_META, CF_SM_META, CF_OBJECTS, CF_INDEX, CF_CLIENTS,
+];
+
+/// Opens (creating if needed) the database under `dir`.
+pub fn open(dir: &Path) -> Result<Arc<DB>, StoreError> {
+    let mut opts = Options::default();
+    opts.create_if_missing(true);
+    opts.create_missing_column_families(true);
+    let cfs = ALL_CFS
+        .iter()
+        .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+    Ok(Arc::new(DB::open_cf_descriptors(&opts, dir, cfs)?))
+}
+
+/// A column family handle.
+pub fn cf<'a>(db: &'a DB, name: &'static str) -> Result<&'a ColumnFamily, StoreError> {
+    db.cf_handle(name)
+        .ok_or(StoreError::MissingColumnFamily(name))
+}
+
+/// Reads and decodes a JSON value.
+pub fn get_json<T: DeserializeOwned>(
+    db: &DB,
+    cf_name: &'static str,
+    key: &[u8],
+    what: &'static str,
+) -> Result<Option<T>, StoreError> {
+    match db.get_cf(cf(db, cf_name)?, key)? {
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|source| StoreError::Corrupt { what, source }),
+        None => Ok(None),
+    }
+}
+
+/// Encodes a value as JSON. Serializing these plain data types cannot fail; an error would
+/// be a bug, reported as corruption rather than a panic.
+pub fn to_json<T: Serialize>(value: &T, what: &'static str) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|source| StoreError::Corrupt { what, source })
+}

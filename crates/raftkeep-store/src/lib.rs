@@ -1,0 +1,52 @@
+//! Raftkeep's replicated key store: the managed-object model, the commands that change it, and
+//! the Raft log and state machine kept in RocksDB (openraft's storage v2 traits).
+//!
+//! Invariants this crate upholds (DESIGN.md §3):
+//! - Key material enters a [`Command`] already sealed ([`raftkeep_seal`]); neither the log, the
+//!   state machine nor a snapshot holds it in clear.
+//! - Apply is deterministic: identifiers, timestamps and key material are chosen before a
+//!   command is proposed; apply only checks preconditions and writes.
+//! - A log entry is reported durable only after RocksDB has synced it, and a vote before it is
+//!   answered (see the comments at each `sync`).
+//!
+//! Not yet here (issue #3 continues): the gRPC transport, write forwarding, linearizable and
+//! stale reads, cluster management and the multi-process tests.
+//!
+//! # Layout
+//!
+//! - [`model`] — [`StoredObject`], its attributes and sealed material.
+//! - [`command`] — [`Command`] and [`CommandResult`], the replicated mutations.
+//! - [`db`] — opening RocksDB with one column family per concern.
+//! - [`log_store`] — [`LogStore`]: the Raft log, vote and committed index.
+//! - [`state_machine`] — [`StateMachine`]: objects, secondary indexes, client allow-list.
+//! - [`snapshot`] — streaming snapshot files.
+//! - [`error`] — [`StoreError`].
+
+pub mod command;
+pub mod db;
+pub mod error;
+pub mod log_store;
+pub mod model;
+pub mod snapshot;
+pub mod state_machine;
+
+pub use command::{AttributeChange, Command, CommandResult};
+pub use error::StoreError;
+pub use log_store::LogStore;
+pub use model::{ClientIdentity, Material, StoredAttribute, StoredObject};
+pub use state_machine::StateMachine;
+
+/// A Raft node's identifier.
+pub type NodeId = u64;
+
+openraft::declare_raft_types!(
+    /// The openraft type configuration of a Raftkeep cluster.
+    pub TypeConfig:
+        D = Command,
+        R = CommandResult,
+        NodeId = NodeId,
+        Node = openraft::BasicNode,
+        Entry = openraft::Entry<TypeConfig>,
+        SnapshotData = tokio::fs::File,
+        AsyncRuntime = openraft::TokioRuntime,
+);

@@ -1,0 +1,251 @@
+//! The Raft log, vote and committed log id in RocksDB (openraft `RaftLogStorage`).
+
+use std::fmt::Debug;
+use std::ops::RangeBounds;
+use std::sync::Arc;
+
+use openraft::storage::{LogFlushed, RaftLogStorage};
+use openraft::{
+    Entry, ErrorVerb, LogId, LogState, OptionalSend, RaftLogReader, StorageError, Vote,
+};
+use rocksdb::{DB, Direction, IteratorMode, WriteBatch, WriteOptions};
+
+use crate::db::{CF_LOG, CF_META, cf, get_json, to_json};
+use crate::error::log_err;
+use crate::{NodeId, StoreError, TypeConfig};
+
+const KEY_VOTE: &[u8] = b"vote";
+const KEY_COMMITTED: &[u8] = b"committed";
+const KEY_LAST_PURGED: &[u8] = b"last_purged";
+
+/// The Raft log of one node. Cheap to clone: clones share the database.
+#[derive(Debug, Clone)]
+pub struct LogStore {
+    db: Arc<DB>,
+}
+
+/// Writes that must reach the disk before they are acknowledged.
+fn synced() -> WriteOptions {
+    let mut w = WriteOptions::default();
+    w.set_sync(true);
+    w
+}
+
+fn index_key(index: u64) -> [u8; 8] {
+    index.to_be_bytes()
+}
+
+impl LogStore {
+    /// The log store over an open database (see [`crate::db::open`]).
+    pub fn new(db: Arc<DB>) -> Self {
+        LogStore { db }
+    }
+
+    fn entries(&self, start: u64, end: Option<u64>) -> Result<Vec<Entry<TypeConfig>>, StoreError> {
+        let cf = cf(&self.db, CF_LOG)?;
+        let from = index_key(start);
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(cf, IteratorMode::From(&from, Direction::Forward))
+        {
+            let (key, value) = item?;
+            let index = key
+                .as_ref()
+                .try_into()
+                .map(u64::from_be_bytes)
+                .unwrap_or(u64::MAX);
+            if end.is_some_and(|e| index >= e) {
+                break;
+            }
+            let entry = serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
+                what: "log entry",
+                source,
+            })?;
+            out.push(entry);
+        }
+        Ok(out)
+    }
+
+    fn last_entry(&self) -> Result<Option<Entry<TypeConfig>>, StoreError> {
+        let cf = cf(&self.db, CF_LOG)?;
+        match self.db.iterator_cf(cf, IteratorMode::End).next() {
+            Some(item) => {
+                let (_, value) = item?;
+                serde_json::from_slice(&value)
+                    .map(Some)
+                    .map_err(|source| StoreError::Corrupt {
+                        what: "log entry",
+                        source,
+                    })
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn put_meta<T: serde::Serialize>(
+        &self,
+        key: &[u8],
+        value: &T,
+        opts: &WriteOptions,
+    ) -> Result<(), StoreError> {
+        let bytes = to_json(value, "log metadata")?;
+        self.db
+            .put_cf_opt(cf(&self.db, CF_META)?, key, bytes, opts)?;
+        Ok(())
+    }
+
+    fn append_sync(
+        &self,
+        entries: impl IntoIterator<Item = Entry<TypeConfig>>,
+    ) -> Result<(), StoreError> {
+        let cf = cf(&self.db, CF_LOG)?;
+        let mut batch = WriteBatch::default();
+        for entry in entries {
+            batch.put_cf(
+                cf,
+                index_key(entry.log_id.index),
+                to_json(&entry, "log entry")?,
+            );
+        }
+        // Raft safety: an entry the leader counts toward a majority must survive a crash of
+        // this node, so it is reported flushed only after the WAL is synced.
+        self.db.write_opt(batch, &synced())?;
+        Ok(())
+    }
+
+    fn truncate_sync(&self, from: u64) -> Result<(), StoreError> {
+        let cf = cf(&self.db, CF_LOG)?;
+        let mut batch = WriteBatch::default();
+        batch.delete_range_cf(cf, index_key(from), index_key(u64::MAX));
+        batch.delete_cf(cf, index_key(u64::MAX));
+        // Raft safety: conflicting entries removed here must not come back after a restart
+        // behind entries appended in their place.
+        self.db.write_opt(batch, &synced())?;
+        Ok(())
+    }
+
+    fn purge_upto(&self, log_id: &LogId<NodeId>) -> Result<(), StoreError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            cf(&self.db, CF_META)?,
+            KEY_LAST_PURGED,
+            to_json(log_id, "log metadata")?,
+        );
+        batch.delete_range_cf(
+            cf(&self.db, CF_LOG)?,
+            index_key(0),
+            index_key(log_id.index.saturating_add(1)),
+        );
+        // Not synced: purged entries are already covered by a snapshot; if the purge is lost in
+        // a crash, the entries are simply purged again.
+        self.db.write(batch)?;
+        Ok(())
+    }
+}
+
+fn bounds(range: &impl RangeBounds<u64>) -> (u64, Option<u64>) {
+    use std::ops::Bound;
+    let start = match range.start_bound() {
+        Bound::Included(s) => *s,
+        Bound::Excluded(s) => s.saturating_add(1),
+        Bound::Unbounded => 0,
+    };
+    let end = match range.end_bound() {
+        Bound::Included(e) => Some(e.saturating_add(1)),
+        Bound::Excluded(e) => Some(*e),
+        Bound::Unbounded => None,
+    };
+    (start, end)
+}
+
+impl RaftLogReader<TypeConfig> for LogStore {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry<TypeConfig>>, StorageError<NodeId>> {
+        let (start, end) = bounds(&range);
+        self.entries(start, end).map_err(log_err(ErrorVerb::Read))
+    }
+}
+
+impl RaftLogStorage<TypeConfig> for LogStore {
+    type LogReader = Self;
+
+    async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<NodeId>> {
+        let last_purged: Option<LogId<NodeId>> =
+            get_json(&self.db, CF_META, KEY_LAST_PURGED, "last purged log id")
+                .map_err(log_err(ErrorVerb::Read))?;
+        let last = self
+            .last_entry()
+            .map_err(log_err(ErrorVerb::Read))?
+            .map(|e| e.log_id);
+        Ok(LogState {
+            last_purged_log_id: last_purged,
+            last_log_id: last.or(last_purged),
+        })
+    }
+
+    async fn get_log_reader(&mut self) -> Self::LogReader {
+        self.clone()
+    }
+
+    async fn save_vote(&mut self, vote: &Vote<NodeId>) -> Result<(), StorageError<NodeId>> {
+        // Raft safety: a node must never grant two votes in one term, so the vote is on disk
+        // before it is answered.
+        self.put_meta(KEY_VOTE, vote, &synced())
+            .map_err(|e| e.into_storage(openraft::ErrorSubject::Vote, ErrorVerb::Write))
+    }
+
+    async fn read_vote(&mut self) -> Result<Option<Vote<NodeId>>, StorageError<NodeId>> {
+        get_json(&self.db, CF_META, KEY_VOTE, "vote")
+            .map_err(|e| e.into_storage(openraft::ErrorSubject::Vote, ErrorVerb::Read))
+    }
+
+    async fn save_committed(
+        &mut self,
+        committed: Option<LogId<NodeId>>,
+    ) -> Result<(), StorageError<NodeId>> {
+        // Not synced: the committed index only saves re-applying entries after a restart.
+        self.put_meta(KEY_COMMITTED, &committed, &WriteOptions::default())
+            .map_err(log_err(ErrorVerb::Write))
+    }
+
+    async fn read_committed(&mut self) -> Result<Option<LogId<NodeId>>, StorageError<NodeId>> {
+        let v: Option<Option<LogId<NodeId>>> =
+            get_json(&self.db, CF_META, KEY_COMMITTED, "committed log id")
+                .map_err(log_err(ErrorVerb::Read))?;
+        Ok(v.flatten())
+    }
+
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), StorageError<NodeId>>
+    where
+        I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        let result = self.append_sync(entries);
+        match result {
+            Ok(()) => {
+                callback.log_io_completed(Ok(()));
+                Ok(())
+            }
+            Err(e) => {
+                callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
+                Err(e.into_storage(openraft::ErrorSubject::Logs, ErrorVerb::Write))
+            }
+        }
+    }
+
+    async fn truncate(&mut self, log_id: LogId<NodeId>) -> Result<(), StorageError<NodeId>> {
+        self.truncate_sync(log_id.index)
+            .map_err(log_err(ErrorVerb::Delete))
+    }
+
+    async fn purge(&mut self, log_id: LogId<NodeId>) -> Result<(), StorageError<NodeId>> {
+        self.purge_upto(&log_id).map_err(log_err(ErrorVerb::Delete))
+    }
+}

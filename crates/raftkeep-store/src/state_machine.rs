@@ -1,0 +1,168 @@
+//! The state machine in RocksDB (openraft `RaftStateMachine`): objects, secondary indexes and
+//! the client allow-list, with the last applied log id written in the same batch as each
+//! entry's effects so a restart resumes exactly after the last applied entry.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use openraft::storage::RaftStateMachine;
+use openraft::{
+    Entry, EntryPayload, ErrorVerb, LogId, OptionalSend, StorageError, StoredMembership,
+};
+use rocksdb::{DB, IteratorMode, WriteBatch};
+
+use crate::command::apply_command;
+use crate::db::{CF_CLIENTS, CF_INDEX, CF_OBJECTS, CF_SM_META, cf, get_json, to_json};
+use crate::error::sm_err;
+use crate::model::{ClientIdentity, StoredObject};
+use crate::snapshot::{SnapshotBuilder, SnapshotFiles};
+use crate::{CommandResult, NodeId, StoreError, TypeConfig};
+
+/// The last applied log id and the membership the state machine holds.
+type AppliedState = (
+    Option<LogId<NodeId>>,
+    StoredMembership<NodeId, openraft::BasicNode>,
+);
+
+pub(crate) const KEY_LAST_APPLIED: &[u8] = b"last_applied";
+pub(crate) const KEY_MEMBERSHIP: &[u8] = b"membership";
+
+/// The state machine of one node. Cheap to clone: clones share the database.
+#[derive(Debug, Clone)]
+pub struct StateMachine {
+    pub(crate) db: Arc<DB>,
+    pub(crate) snapshots: SnapshotFiles,
+}
+
+impl StateMachine {
+    /// The state machine over an open database; snapshots are kept under `snapshot_dir`.
+    pub fn new(db: Arc<DB>, snapshot_dir: PathBuf) -> Result<Self, StoreError> {
+        Ok(StateMachine {
+            db,
+            snapshots: SnapshotFiles::new(snapshot_dir)?,
+        })
+    }
+
+    /// The object with this UID.
+    pub fn object(&self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
+        get_json(&self.db, CF_OBJECTS, uid.as_bytes(), "object")
+    }
+
+    /// The UIDs a secondary index lists for `kind` (`type`, `state`, `name`, `attr`) and the
+    /// encoded value (see [`crate::command::index_keys`]), in UID order.
+    pub fn lookup(&self, kind: &str, value: &[u8]) -> Result<Vec<String>, StoreError> {
+        let mut prefix = Vec::with_capacity(kind.len() + value.len() + 2);
+        prefix.extend_from_slice(kind.as_bytes());
+        prefix.push(0);
+        prefix.extend_from_slice(value);
+        prefix.push(0);
+        let cf = cf(&self.db, CF_INDEX)?;
+        let mut uids = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(cf, IteratorMode::From(&prefix, rocksdb::Direction::Forward))
+        {
+            let (key, _) = item?;
+            let Some(uid) = key.strip_prefix(prefix.as_slice()) else {
+                break;
+            };
+            uids.push(String::from_utf8_lossy(uid).into_owned());
+        }
+        Ok(uids)
+    }
+
+    /// The allowed client with this fingerprint.
+    pub fn client(&self, fingerprint: &str) -> Result<Option<ClientIdentity>, StoreError> {
+        get_json(&self.db, CF_CLIENTS, fingerprint.as_bytes(), "client")
+    }
+
+    fn applied(&self) -> Result<AppliedState, StoreError> {
+        let last = get_json(
+            &self.db,
+            CF_SM_META,
+            KEY_LAST_APPLIED,
+            "last applied log id",
+        )?;
+        let membership = get_json(&self.db, CF_SM_META, KEY_MEMBERSHIP, "membership")?;
+        Ok((last, membership.unwrap_or_default()))
+    }
+
+    /// Applies one entry in one atomic batch. Not synced: the entry is in the (synced) log, and
+    /// a snapshot syncs the WAL before the log can be purged.
+    fn apply_entry(&self, entry: &Entry<TypeConfig>) -> Result<CommandResult, StoreError> {
+        let mut batch = WriteBatch::default();
+        let result = match &entry.payload {
+            EntryPayload::Blank => CommandResult::Ok,
+            EntryPayload::Normal(cmd) => apply_command(&self.db, &mut batch, cmd)?,
+            EntryPayload::Membership(m) => {
+                let stored = StoredMembership::new(Some(entry.log_id), m.clone());
+                batch.put_cf(
+                    cf(&self.db, CF_SM_META)?,
+                    KEY_MEMBERSHIP,
+                    to_json(&stored, "membership")?,
+                );
+                CommandResult::Ok
+            }
+        };
+        batch.put_cf(
+            cf(&self.db, CF_SM_META)?,
+            KEY_LAST_APPLIED,
+            to_json(&Some(entry.log_id), "last applied log id")?,
+        );
+        self.db.write(batch)?;
+        Ok(result)
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = SnapshotBuilder;
+
+    async fn applied_state(&mut self) -> Result<AppliedState, StorageError<NodeId>> {
+        self.applied().map_err(sm_err(ErrorVerb::Read))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<CommandResult>, StorageError<NodeId>>
+    where
+        I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        let mut results = Vec::new();
+        for entry in entries {
+            results.push(self.apply_entry(&entry).map_err(sm_err(ErrorVerb::Write))?);
+        }
+        Ok(results)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        SnapshotBuilder::new(self.clone())
+    }
+
+    async fn begin_receiving_snapshot(
+        &mut self,
+    ) -> Result<Box<tokio::fs::File>, StorageError<NodeId>> {
+        self.snapshots
+            .incoming()
+            .await
+            .map(Box::new)
+            .map_err(sm_err(ErrorVerb::Write))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &openraft::SnapshotMeta<NodeId, openraft::BasicNode>,
+        snapshot: Box<tokio::fs::File>,
+    ) -> Result<(), StorageError<NodeId>> {
+        crate::snapshot::install(self, meta, *snapshot)
+            .await
+            .map_err(sm_err(ErrorVerb::Write))
+    }
+
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<openraft::Snapshot<TypeConfig>>, StorageError<NodeId>> {
+        self.snapshots
+            .current()
+            .await
+            .map_err(sm_err(ErrorVerb::Read))
+    }
+}

@@ -1,0 +1,384 @@
+//! The state machine applies commands deterministically, checks their preconditions, keeps its
+//! indexes in step, survives a snapshot round trip, and never writes key material in clear.
+
+#![allow(clippy::unwrap_used, clippy::panic, reason = "test")]
+
+use std::collections::BTreeMap;
+
+use kmip_ttlv::{Tag, Ttlv};
+use openraft::storage::{RaftSnapshotBuilder, RaftStateMachine};
+use openraft::{CommittedLeaderId, Entry, EntryPayload, LogId};
+use raftkeep_seal::{KeyVersion, Keyring, RootKey};
+use raftkeep_store::{
+    AttributeChange, Command, CommandResult, LogStore, Material, StateMachine, StoredAttribute,
+    StoredObject, TypeConfig, db,
+};
+
+const SYMMETRIC_KEY: u32 = 2;
+const PRE_ACTIVE: u32 = 1;
+const ACTIVE: u32 = 2;
+const DESTROYED: u32 = 6;
+
+struct Node {
+    dir: tempfile::TempDir,
+    log: LogStore,
+    sm: StateMachine,
+    next: u64,
+}
+
+impl Node {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = db::open(&dir.path().join("db")).unwrap();
+        let sm = StateMachine::new(db.clone(), dir.path().join("snapshots")).unwrap();
+        Node {
+            dir,
+            log: LogStore::new(db),
+            sm,
+            next: 1,
+        }
+    }
+
+    fn entry(&mut self, cmd: Command) -> Entry<TypeConfig> {
+        let e = Entry {
+            log_id: LogId::new(CommittedLeaderId::new(1, 1), self.next),
+            payload: EntryPayload::Normal(cmd),
+        };
+        self.next += 1;
+        e
+    }
+
+    async fn apply(&mut self, cmd: Command) -> CommandResult {
+        let e = self.entry(cmd);
+        self.sm.apply([e]).await.unwrap().remove(0)
+    }
+}
+
+fn text_value(s: &str) -> Vec<u8> {
+    kmip_ttlv::encode(&Ttlv::text(Tag::ATTRIBUTE_VALUE, s)).unwrap()
+}
+
+fn name_value(s: &str) -> Vec<u8> {
+    kmip_ttlv::encode(&Ttlv::structure(
+        Tag::ATTRIBUTE_VALUE,
+        vec![
+            Ttlv::text(Tag::NAME_VALUE, s),
+            Ttlv::enumeration(Tag::NAME_TYPE, 1u32),
+        ],
+    ))
+    .unwrap()
+}
+
+fn object(uid: &str, material: Material) -> StoredObject {
+    StoredObject {
+        uid: uid.into(),
+        object_type: SYMMETRIC_KEY,
+        state: PRE_ACTIVE,
+        owner: "client-a".into(),
+        attributes: vec![
+            StoredAttribute {
+                name: "Name".into(),
+                index: 0,
+                value: name_value(&format!("key {uid}")),
+            },
+            StoredAttribute {
+                name: "x-Vendor".into(),
+                index: 0,
+                value: text_value("VMware"),
+            },
+        ],
+        material,
+        grants: BTreeMap::new(),
+    }
+}
+
+#[tokio::test]
+async fn commands_check_preconditions_in_log_order() {
+    let mut n = Node::new();
+    assert_eq!(
+        n.apply(Command::PutObject {
+            object: object("k1", Material::None)
+        })
+        .await,
+        CommandResult::Ok
+    );
+    assert_eq!(
+        n.apply(Command::PutObject {
+            object: object("k1", Material::None)
+        })
+        .await,
+        CommandResult::AlreadyExists("k1".into())
+    );
+    let activate = || Command::ChangeState {
+        uid: "k1".into(),
+        from: Some(PRE_ACTIVE),
+        to: ACTIVE,
+        set: vec![],
+    };
+    assert!(matches!(n.apply(activate()).await, CommandResult::Object(o) if o.state == ACTIVE));
+    assert_eq!(
+        n.apply(activate()).await,
+        CommandResult::WrongState {
+            uid: "k1".into(),
+            state: ACTIVE
+        }
+    );
+    let destroy = || Command::DestroyMaterial {
+        uid: "k1".into(),
+        state: DESTROYED,
+        set: vec![],
+    };
+    assert!(
+        matches!(n.apply(destroy()).await, CommandResult::Object(o) if o.material == Material::Destroyed)
+    );
+    assert_eq!(
+        n.apply(destroy()).await,
+        CommandResult::MaterialDestroyed("k1".into())
+    );
+    assert_eq!(
+        n.apply(Command::ChangeState {
+            uid: "nope".into(),
+            from: None,
+            to: ACTIVE,
+            set: vec![]
+        })
+        .await,
+        CommandResult::NotFound("nope".into())
+    );
+}
+
+#[tokio::test]
+async fn attribute_changes_apply_in_order_or_not_at_all() {
+    let mut n = Node::new();
+    n.apply(Command::PutObject {
+        object: object("k1", Material::None),
+    })
+    .await;
+    let add = |name: &str, v: &str| AttributeChange::Add {
+        name: name.into(),
+        value: text_value(v),
+    };
+    let r = n
+        .apply(Command::ChangeAttributes {
+            uid: "k1".into(),
+            changes: vec![add("x-Product", "vCenter"), add("x-Product", "ESXi")],
+        })
+        .await;
+    let CommandResult::Object(o) = r else {
+        panic!("{r:?}")
+    };
+    let indexes: Vec<u32> = o
+        .attributes
+        .iter()
+        .filter(|a| a.name == "x-Product")
+        .map(|a| a.index)
+        .collect();
+    assert_eq!(indexes, vec![0, 1]);
+    // A failing change leaves the object untouched, including the changes before it.
+    let r = n
+        .apply(Command::ChangeAttributes {
+            uid: "k1".into(),
+            changes: vec![
+                add("x-Other", "1"),
+                AttributeChange::Delete {
+                    name: "x-Missing".into(),
+                    index: None,
+                },
+            ],
+        })
+        .await;
+    assert_eq!(
+        r,
+        CommandResult::NoSuchAttribute {
+            name: "x-Missing".into(),
+            index: None
+        }
+    );
+    assert!(
+        n.sm.object("k1")
+            .unwrap()
+            .unwrap()
+            .attributes
+            .iter()
+            .all(|a| a.name != "x-Other")
+    );
+}
+
+#[tokio::test]
+async fn secondary_indexes_follow_every_change() {
+    let mut n = Node::new();
+    for uid in ["a", "b", "c"] {
+        n.apply(Command::PutObject {
+            object: object(uid, Material::None),
+        })
+        .await;
+    }
+    assert_eq!(
+        n.sm.lookup("state", &PRE_ACTIVE.to_be_bytes()).unwrap(),
+        vec!["a", "b", "c"]
+    );
+    assert_eq!(n.sm.lookup("name", b"key b").unwrap(), vec!["b"]);
+    let mut vendor = b"x-Vendor\0".to_vec();
+    vendor.extend_from_slice(&text_value("VMware"));
+    assert_eq!(n.sm.lookup("attr", &vendor).unwrap(), vec!["a", "b", "c"]);
+
+    n.apply(Command::ChangeState {
+        uid: "b".into(),
+        from: None,
+        to: ACTIVE,
+        set: vec![],
+    })
+    .await;
+    n.apply(Command::ChangeAttributes {
+        uid: "c".into(),
+        changes: vec![AttributeChange::Delete {
+            name: "x-Vendor".into(),
+            index: Some(0),
+        }],
+    })
+    .await;
+    assert_eq!(
+        n.sm.lookup("state", &PRE_ACTIVE.to_be_bytes()).unwrap(),
+        vec!["a", "c"]
+    );
+    assert_eq!(
+        n.sm.lookup("state", &ACTIVE.to_be_bytes()).unwrap(),
+        vec!["b"]
+    );
+    assert_eq!(n.sm.lookup("attr", &vendor).unwrap(), vec!["a", "b"]);
+    assert_eq!(
+        n.sm.lookup("type", &SYMMETRIC_KEY.to_be_bytes())
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn snapshot_carries_the_whole_state_to_another_node() {
+    let mut leader = Node::new();
+    for uid in ["a", "b"] {
+        leader
+            .apply(Command::PutObject {
+                object: object(uid, Material::None),
+            })
+            .await;
+    }
+    leader
+        .apply(Command::AllowClient(raftkeep_store::ClientIdentity {
+            fingerprint: "ab12".into(),
+            subject: "CN=vcenter".into(),
+            allowed_at: 1_700_000_000,
+        }))
+        .await;
+    let mut builder = leader.sm.get_snapshot_builder().await;
+    let snapshot = builder.build_snapshot().await.unwrap();
+    assert_eq!(snapshot.meta.last_log_id.map(|l| l.index), Some(3));
+
+    let mut follower = Node::new();
+    follower
+        .apply(Command::PutObject {
+            object: object("stale", Material::None),
+        })
+        .await;
+    let mut incoming = follower.sm.begin_receiving_snapshot().await.unwrap();
+    let mut data = snapshot.snapshot;
+    tokio::io::copy(&mut data, &mut *incoming).await.unwrap();
+    follower
+        .sm
+        .install_snapshot(&snapshot.meta, incoming)
+        .await
+        .unwrap();
+
+    assert!(
+        follower.sm.object("stale").unwrap().is_none(),
+        "installing replaces the old state"
+    );
+    assert_eq!(
+        follower.sm.object("a").unwrap(),
+        leader.sm.object("a").unwrap()
+    );
+    assert_eq!(follower.sm.lookup("name", b"key b").unwrap(), vec!["b"]);
+    assert_eq!(
+        follower.sm.client("ab12").unwrap().unwrap().subject,
+        "CN=vcenter"
+    );
+    let (applied, _) = follower.sm.applied_state().await.unwrap();
+    assert_eq!(applied, snapshot.meta.last_log_id);
+    let current = follower.sm.get_current_snapshot().await.unwrap().unwrap();
+    assert_eq!(current.meta, snapshot.meta);
+}
+
+#[tokio::test]
+async fn key_material_is_never_on_disk_in_clear() {
+    let secret: Vec<u8> = (0u8..32)
+        .map(|i| i.wrapping_mul(37).wrapping_add(11))
+        .collect();
+    let keyring = Keyring::single(RootKey::new(KeyVersion(1), [9; 32]));
+    let mut n = Node::new();
+    let sealed = keyring.seal("k1", &secret).unwrap();
+    let cmd = Command::PutObject {
+        object: object("k1", Material::Sealed(sealed.as_bytes().to_vec())),
+    };
+    // The entry goes through the log (as Raft would) and the state machine, then a snapshot.
+    let entry = n.entry(cmd);
+    append(&mut n.log, entry.clone()).await;
+    n.sm.apply([entry]).await.unwrap();
+    n.sm.get_snapshot_builder()
+        .await
+        .build_snapshot()
+        .await
+        .unwrap();
+
+    let Material::Sealed(stored) = n.sm.object("k1").unwrap().unwrap().material else {
+        panic!("not sealed")
+    };
+    let opened = keyring
+        .unseal("k1", &raftkeep_seal::SealedBlob::from_bytes(stored))
+        .unwrap();
+    assert_eq!(opened.as_slice(), secret.as_slice());
+
+    let hex_lower = hex::encode(&secret);
+    let mut scanned = 0;
+    for path in walk(n.dir.path()) {
+        let bytes = std::fs::read(&path).unwrap();
+        scanned += 1;
+        assert!(
+            !contains(&bytes, &secret),
+            "plaintext key bytes in {}",
+            path.display()
+        );
+        assert!(
+            !contains(&bytes, hex_lower.as_bytes()),
+            "hex plaintext key in {}",
+            path.display()
+        );
+    }
+    assert!(
+        scanned >= 5,
+        "expected RocksDB files and a snapshot, scanned {scanned}"
+    );
+}
+
+async fn append(log: &mut LogStore, entry: Entry<raftkeep_store::TypeConfig>) {
+    // openraft's helper waits for the flush callback, as openraft's own suite does.
+    use openraft::storage::RaftLogStorageExt;
+    log.blocking_append([entry]).await.unwrap();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
