@@ -285,15 +285,12 @@ fn write_object(
     Ok(())
 }
 
-/// The secondary-index keys of an object: `kind \0 value \0 uid` for its object type, its
-/// state, each Name, and each custom (`x-`/`y-`) attribute value, so Locate needs no scan.
+/// The secondary-index keys of an object: `kind \0 len value uid` for its object type, its
+/// state, each Name, and each custom (`x-`/`y-`) attribute value, so Locate needs no scan. The
+/// value is length-prefixed (u32, big-endian) so that no value's prefix can match another's.
 pub fn index_keys(o: &StoredObject) -> Vec<Vec<u8>> {
     let key = |kind: &str, value: &[u8]| {
-        let mut k = Vec::with_capacity(kind.len() + value.len() + o.uid.len() + 2);
-        k.extend_from_slice(kind.as_bytes());
-        k.push(0);
-        k.extend_from_slice(value);
-        k.push(0);
+        let mut k = index_prefix(kind, value);
         k.extend_from_slice(o.uid.as_bytes());
         k
     };
@@ -307,13 +304,30 @@ pub fn index_keys(o: &StoredObject) -> Vec<Vec<u8>> {
                 keys.push(key("name", name.as_bytes()));
             }
         } else if a.name.starts_with("x-") || a.name.starts_with("y-") {
-            let mut v = a.name.as_bytes().to_vec();
-            v.push(0);
-            v.extend_from_slice(&a.value);
-            keys.push(key("attr", &v));
+            keys.push(key("attr", &custom_attribute_value(&a.name, &a.value)));
         }
     }
     keys
+}
+
+/// The index value of a custom attribute: its name, a NUL, its TTLV-encoded value.
+pub fn custom_attribute_value(name: &str, value: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(name.len() + 1 + value.len());
+    v.extend_from_slice(name.as_bytes());
+    v.push(0);
+    v.extend_from_slice(value);
+    v
+}
+
+/// The key prefix shared by every object indexed under `kind` and `value`.
+pub fn index_prefix(kind: &str, value: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(value.len()).unwrap_or(u32::MAX);
+    let mut k = Vec::with_capacity(kind.len() + 5 + value.len());
+    k.extend_from_slice(kind.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&len.to_be_bytes());
+    k.extend_from_slice(value);
+    k
 }
 
 /// The Name Value text of a TTLV-encoded Name attribute value.

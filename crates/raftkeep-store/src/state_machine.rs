@@ -51,11 +51,7 @@ impl StateMachine {
     /// The UIDs a secondary index lists for `kind` (`type`, `state`, `name`, `attr`) and the
     /// encoded value (see [`crate::command::index_keys`]), in UID order.
     pub fn lookup(&self, kind: &str, value: &[u8]) -> Result<Vec<String>, StoreError> {
-        let mut prefix = Vec::with_capacity(kind.len() + value.len() + 2);
-        prefix.extend_from_slice(kind.as_bytes());
-        prefix.push(0);
-        prefix.extend_from_slice(value);
-        prefix.push(0);
+        let prefix = crate::command::index_prefix(kind, value);
         let cf = cf(&self.db, CF_INDEX)?;
         let mut uids = Vec::new();
         for item in self

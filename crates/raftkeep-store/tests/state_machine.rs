@@ -218,8 +218,7 @@ async fn secondary_indexes_follow_every_change() {
         vec!["a", "b", "c"]
     );
     assert_eq!(n.sm.lookup("name", b"key b").unwrap(), vec!["b"]);
-    let mut vendor = b"x-Vendor\0".to_vec();
-    vendor.extend_from_slice(&text_value("VMware"));
+    let vendor = raftkeep_store::command::custom_attribute_value("x-Vendor", &text_value("VMware"));
     assert_eq!(n.sm.lookup("attr", &vendor).unwrap(), vec!["a", "b", "c"]);
 
     n.apply(Command::ChangeState {
@@ -381,4 +380,18 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn one_name_is_never_found_under_a_name_it_starts_with() {
+    let mut n = Node::new();
+    let mut long = object("long", Material::None);
+    long.attributes[0].value = name_value("key a\0b");
+    n.apply(Command::PutObject {
+        object: object("a", Material::None),
+    })
+    .await;
+    n.apply(Command::PutObject { object: long }).await;
+    assert_eq!(n.sm.lookup("name", b"key a").unwrap(), vec!["a"]);
+    assert_eq!(n.sm.lookup("name", b"key a\0b").unwrap(), vec!["long"]);
 }
