@@ -163,6 +163,30 @@ impl Keyring {
     }
 }
 
+/// The pseudo-object a key-check value is sealed for; no KMIP Unique Identifier contains ':'
+/// followed by this text, so a key check never opens as an object's material or vice versa.
+const KEY_CHECK_UID: &str = "raftkeep:root-key-check";
+const KEY_CHECK_PLAINTEXT: &[u8] = b"raftkeep root key check v1";
+
+impl Keyring {
+    /// A value sealed with the current root key that proves, when it opens, that another node
+    /// holds the same key. The cluster stores one; a node whose key does not open it refuses to
+    /// start instead of failing on every Get later.
+    pub fn key_check(&self) -> Result<SealedBlob, SealError> {
+        self.seal(KEY_CHECK_UID, KEY_CHECK_PLAINTEXT)
+    }
+
+    /// Checks a key-check value made by [`Keyring::key_check`] on any node of the cluster.
+    pub fn verify_key_check(&self, check: &SealedBlob) -> Result<(), SealError> {
+        let opened = self.unseal(KEY_CHECK_UID, check)?;
+        if opened.as_slice() == KEY_CHECK_PLAINTEXT {
+            Ok(())
+        } else {
+            Err(SealError::Unseal(check.version()?))
+        }
+    }
+}
+
 fn associated_data(header: &[u8], uid: &str) -> Vec<u8> {
     let mut aad = Vec::with_capacity(header.len() + uid.len());
     aad.extend_from_slice(header);

@@ -184,3 +184,24 @@ fn root_key_from_environment_needs_the_variable_and_accepts_padded_hex() {
         SECRET
     );
 }
+
+#[test]
+fn key_check_opens_only_with_the_same_root_key() {
+    let node_a = ring(V1, 7);
+    let check = node_a.key_check().unwrap();
+    assert!(node_a.verify_key_check(&check).is_ok());
+    assert!(
+        ring(V1, 7).verify_key_check(&check).is_ok(),
+        "another node with the same key"
+    );
+    assert!(matches!(
+        ring(V1, 8).verify_key_check(&check),
+        Err(SealError::Unseal(V1))
+    ));
+    assert!(matches!(
+        ring(V2, 7).verify_key_check(&check),
+        Err(SealError::UnknownVersion(V1))
+    ));
+    // The check is bound to its pseudo-object like any sealed value.
+    assert!(node_a.unseal("some-object", &check).is_err());
+}

@@ -9,7 +9,7 @@ use rocksdb::{DB, WriteBatch};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
-use crate::db::{CF_CLIENTS, CF_INDEX, CF_OBJECTS, cf, get_json, to_json};
+use crate::db::{CF_CLIENTS, CF_CLUSTER, CF_INDEX, CF_OBJECTS, cf, get_json, to_json};
 use crate::model::{ClientIdentity, Material, StoredAttribute, StoredObject};
 
 /// A mutation of the key store.
@@ -70,6 +70,12 @@ pub enum Command {
     RevokeClient {
         /// The client's fingerprint.
         fingerprint: String,
+    },
+    /// Record the cluster's root-key check value (at initialization and after a rotation): a
+    /// value sealed with the root key that every node must be able to open.
+    SetKeyCheck {
+        /// The sealed check value ([`raftkeep_seal::Keyring::key_check`]).
+        blob: Vec<u8>,
     },
     /// Replace sealed material by the same material sealed with a newer root key (rotation).
     /// Fails for objects whose material is gone.
@@ -142,6 +148,9 @@ pub enum CommandResult {
     /// The object's material is already destroyed.
     MaterialDestroyed(String),
 }
+
+/// The key of the root-key check value in the `cluster` column family.
+pub(crate) const KEY_CHECK: &[u8] = b"root_key_check";
 
 /// Applies one command: checks its preconditions against the stored state and, if they hold,
 /// adds its writes to `batch`. A failed precondition writes nothing and is the result.
@@ -244,6 +253,10 @@ pub(crate) fn apply_command(
         }
         Command::RevokeClient { fingerprint } => {
             batch.delete_cf(cf(db, CF_CLIENTS)?, fingerprint.as_bytes());
+            Ok(CommandResult::Ok)
+        }
+        Command::SetKeyCheck { blob } => {
+            batch.put_cf(cf(db, CF_CLUSTER)?, KEY_CHECK, blob);
             Ok(CommandResult::Ok)
         }
         Command::Reseal { objects } => {

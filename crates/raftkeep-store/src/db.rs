@@ -23,10 +23,13 @@ pub const CF_INDEX: &str = "index";
 pub const CF_CLIENTS: &str = "clients";
 
 /// The column families a snapshot carries: the state machine's data.
-pub const SNAPSHOT_CFS: [&str; 3] = [CF_OBJECTS, CF_INDEX, CF_CLIENTS];
+pub const SNAPSHOT_CFS: [&str; 4] = [CF_OBJECTS, CF_INDEX, CF_CLIENTS, CF_CLUSTER];
 
-const ALL_CFS: [&str; 6] = [
-    CF_LOG, CF_META, CF_SM_META, CF_OBJECTS, CF_INDEX, CF_CLIENTS,
+/// Cluster-wide settings: the root-key check value.
+pub const CF_CLUSTER: &str = "cluster";
+
+const ALL_CFS: [&str; 7] = [
+    CF_LOG, CF_META, CF_SM_META, CF_OBJECTS, CF_INDEX, CF_CLIENTS, CF_CLUSTER,
 ];
 
 /// Opens (creating if needed) the database under `dir`.

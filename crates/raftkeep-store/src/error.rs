@@ -31,6 +31,11 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// This node's root key does not open the cluster's key-check value: it must not serve.
+    #[error(
+        "this node's root key is not the cluster's: {0}; refusing to start (check the root key file or variable)"
+    )]
+    WrongRootKey(#[source] raftkeep_seal::SealError),
     /// A blocking task did not finish.
     #[error("background storage task failed: {0}")]
     Task(String),

@@ -67,6 +67,45 @@ impl StateMachine {
         Ok(uids)
     }
 
+    /// Checks that `keyring` opens the cluster's root-key check value, if the cluster has one
+    /// yet. A node calls this at start-up and refuses to serve on error, instead of returning
+    /// undecryptable keys later.
+    pub fn verify_root_key(&self, keyring: &raftkeep_seal::Keyring) -> Result<(), StoreError> {
+        let Some(blob) = self.db.get_cf(
+            cf(&self.db, crate::db::CF_CLUSTER)?,
+            crate::command::KEY_CHECK,
+        )?
+        else {
+            return Ok(());
+        };
+        keyring
+            .verify_key_check(&raftkeep_seal::SealedBlob::from_bytes(blob))
+            .map_err(StoreError::WrongRootKey)
+    }
+
+    /// A SHA-256 digest of the replicated state (every key and value of the state machine's
+    /// column families, in order). Nodes that applied the same entries have the same digest;
+    /// the chaos and convergence tests compare it across nodes.
+    pub fn digest(&self) -> Result<[u8; 32], StoreError> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for name in crate::db::SNAPSHOT_CFS {
+            h.update(name.as_bytes());
+            for item in self
+                .db
+                .iterator_cf(cf(&self.db, name)?, IteratorMode::Start)
+            {
+                let (k, v) = item?;
+                // Lengths first, so that no two different sequences hash the same bytes.
+                h.update((k.len() as u64).to_be_bytes());
+                h.update(&k);
+                h.update((v.len() as u64).to_be_bytes());
+                h.update(&v);
+            }
+        }
+        Ok(h.finalize().into())
+    }
+
     /// The allowed client with this fingerprint.
     pub fn client(&self, fingerprint: &str) -> Result<Option<ClientIdentity>, StoreError> {
         get_json(&self.db, CF_CLIENTS, fingerprint.as_bytes(), "client")

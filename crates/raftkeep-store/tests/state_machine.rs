@@ -395,3 +395,83 @@ async fn one_name_is_never_found_under_a_name_it_starts_with() {
     assert_eq!(n.sm.lookup("name", b"key a").unwrap(), vec!["a"]);
     assert_eq!(n.sm.lookup("name", b"key a\0b").unwrap(), vec!["long"]);
 }
+
+#[tokio::test]
+async fn a_node_with_another_root_key_is_refused() {
+    let cluster_key = Keyring::single(RootKey::new(KeyVersion(1), [9; 32]));
+    let mut n = Node::new();
+    assert!(
+        n.sm.verify_root_key(&cluster_key).is_ok(),
+        "a new cluster has no check value yet"
+    );
+    let blob = cluster_key.key_check().unwrap().as_bytes().to_vec();
+    n.apply(Command::SetKeyCheck { blob }).await;
+    assert!(n.sm.verify_root_key(&cluster_key).is_ok());
+    let wrong = Keyring::single(RootKey::new(KeyVersion(1), [8; 32]));
+    let e = n.sm.verify_root_key(&wrong).unwrap_err();
+    assert!(e.to_string().contains("refusing to start"), "{e}");
+
+    // The check value travels with snapshots, so a node that joins later is checked too.
+    let snapshot =
+        n.sm.get_snapshot_builder()
+            .await
+            .build_snapshot()
+            .await
+            .unwrap();
+    let joiner = Node::new();
+    let mut sm = joiner.sm.clone();
+    let mut incoming = sm.begin_receiving_snapshot().await.unwrap();
+    let mut data = snapshot.snapshot;
+    tokio::io::copy(&mut data, &mut *incoming).await.unwrap();
+    sm.install_snapshot(&snapshot.meta, incoming).await.unwrap();
+    assert!(joiner.sm.verify_root_key(&wrong).is_err());
+    assert!(joiner.sm.verify_root_key(&cluster_key).is_ok());
+    assert_eq!(joiner.sm.digest().unwrap(), n.sm.digest().unwrap());
+}
+
+#[tokio::test]
+async fn nodes_that_apply_the_same_entries_have_the_same_digest() {
+    let commands = || {
+        vec![
+            Command::PutObject {
+                object: object("a", Material::Sealed(vec![1, 2, 3])),
+            },
+            Command::PutObject {
+                object: object("b", Material::None),
+            },
+            Command::ChangeState {
+                uid: "a".into(),
+                from: Some(PRE_ACTIVE),
+                to: ACTIVE,
+                set: vec![],
+            },
+            Command::DestroyMaterial {
+                uid: "a".into(),
+                state: DESTROYED,
+                set: vec![],
+            },
+        ]
+    };
+    let (mut one, mut two) = (Node::new(), Node::new());
+    for c in commands() {
+        one.apply(c.clone()).await;
+        two.apply(c).await;
+    }
+    assert_eq!(one.sm.digest().unwrap(), two.sm.digest().unwrap());
+    two.apply(Command::RevokeClient {
+        fingerprint: "nobody".into(),
+    })
+    .await;
+    assert_eq!(
+        one.sm.digest().unwrap(),
+        two.sm.digest().unwrap(),
+        "a no-op changes nothing"
+    );
+    two.apply(Command::Grant {
+        uid: "b".into(),
+        client: "c2".into(),
+        operations: vec![10],
+    })
+    .await;
+    assert_ne!(one.sm.digest().unwrap(), two.sm.digest().unwrap());
+}
