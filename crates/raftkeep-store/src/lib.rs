@@ -9,8 +9,8 @@
 //! - A log entry is reported durable only after RocksDB has synced it, and a vote before it is
 //!   answered (see the comments at each `sync`).
 //!
-//! Not yet here (issue #3 continues): the gRPC transport, write forwarding, linearizable and
-//! stale reads, cluster management and the multi-process tests.
+//! Not yet here (issue #3 continues): the gRPC transport, write forwarding over it, the
+//! staleness bound of local reads, cluster management and the multi-process tests.
 //!
 //! # Layout
 //!
@@ -19,6 +19,7 @@
 //! - [`db`] — opening RocksDB with one column family per concern.
 //! - [`log_store`] — [`LogStore`]: the Raft log, vote and committed index.
 //! - [`state_machine`] — [`StateMachine`]: objects, secondary indexes, client allow-list.
+//! - [`node`] — [`RaftNode`]: writes that fail fast, linearizable and local reads, [`NodeError`].
 //! - [`snapshot`] — streaming snapshot files.
 //! - [`error`] — [`StoreError`].
 
@@ -27,6 +28,7 @@ pub mod db;
 pub mod error;
 pub mod log_store;
 pub mod model;
+pub mod node;
 pub mod snapshot;
 pub mod state_machine;
 
@@ -34,6 +36,7 @@ pub use command::{AttributeChange, Command, CommandResult};
 pub use error::StoreError;
 pub use log_store::LogStore;
 pub use model::{ClientIdentity, Material, StoredAttribute, StoredObject};
+pub use node::{LocalReadInfo, NodeError, RaftNode};
 pub use state_machine::StateMachine;
 
 /// A Raft node's identifier.

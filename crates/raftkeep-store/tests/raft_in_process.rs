@@ -7,6 +7,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "test"
 )]
 
@@ -22,7 +23,8 @@ use openraft::raft::{
 };
 use openraft::{AnyError, BasicNode, Config, Raft, SnapshotPolicy};
 use raftkeep_store::{
-    Command, CommandResult, LogStore, Material, NodeId, StateMachine, StoredObject, TypeConfig, db,
+    Command, CommandResult, LogStore, Material, NodeError, NodeId, RaftNode, StateMachine,
+    StoredObject, TypeConfig, db,
 };
 
 type Router = Arc<Mutex<BTreeMap<NodeId, Raft<TypeConfig>>>>;
@@ -149,12 +151,8 @@ fn object(uid: &str) -> StoredObject {
 
 const WAIT: Option<Duration> = Some(Duration::from_secs(20));
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn writes_replicate_and_a_late_node_catches_up_by_snapshot() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("openraft=warn")
-        .with_test_writer()
-        .try_init();
+/// Starts nodes 1..=3, initializes the cluster and waits for a leader.
+async fn cluster() -> (Router, BTreeMap<NodeId, Node>, NodeId) {
     let router: Router = Arc::default();
     let mut nodes = BTreeMap::new();
     for id in 1..=3 {
@@ -171,6 +169,16 @@ async fn writes_replicate_and_a_late_node_catches_up_by_snapshot() {
         .await
         .unwrap();
     let leader_id = metrics.current_leader.unwrap();
+    (router, nodes, leader_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_replicate_and_a_late_node_catches_up_by_snapshot() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("openraft=warn")
+        .with_test_writer()
+        .try_init();
+    let (router, mut nodes, leader_id) = cluster().await;
     let leader = nodes[&leader_id].raft.clone();
 
     // Writes through the leader are applied on every node.
@@ -253,4 +261,73 @@ async fn writes_replicate_and_a_late_node_catches_up_by_snapshot() {
     for n in nodes.values() {
         n.raft.shutdown().await.unwrap();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_fail_fast_without_quorum_and_followers_name_the_leader() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("openraft=error")
+        .with_test_writer()
+        .try_init();
+    let (router, nodes, leader_id) = cluster().await;
+    let bound = Duration::from_secs(1);
+    let node = |id: NodeId| RaftNode::new(nodes[&id].raft.clone(), nodes[&id].sm.clone(), bound);
+    let leader = node(leader_id);
+    let follower_id = (1..=3).find(|id| *id != leader_id).unwrap();
+    let follower = node(follower_id);
+
+    assert_eq!(
+        leader
+            .write(Command::PutObject {
+                object: object("k")
+            })
+            .await,
+        Ok(CommandResult::Ok)
+    );
+    let expected = NodeError::ForwardToLeader {
+        leader_id: Some(leader_id),
+        leader_addr: Some(format!("node-{leader_id}")),
+    };
+    assert_eq!(
+        follower
+            .write(Command::PutObject {
+                object: object("k2")
+            })
+            .await,
+        Err(expected.clone())
+    );
+    assert_eq!(follower.read_linearizable().await.err(), Some(expected));
+    assert!(
+        leader
+            .read_linearizable()
+            .await
+            .unwrap()
+            .object("k")
+            .unwrap()
+            .is_some()
+    );
+
+    // Both followers die: the leader can no longer commit, and says so within the bound.
+    for id in (1..=3).filter(|id| *id != leader_id) {
+        let raft = router.lock().unwrap().remove(&id).unwrap();
+        raft.shutdown().await.unwrap();
+    }
+    let e = leader
+        .write(Command::PutObject {
+            object: object("lost"),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e, NodeError::Unavailable { waited: bound });
+    assert!(e.to_string().contains("no quorum"), "{e}");
+    assert_eq!(
+        leader.read_linearizable().await.err(),
+        Some(NodeError::Unavailable { waited: bound })
+    );
+
+    // The local read still answers, and says what it has applied.
+    let (sm, info) = leader.read_local();
+    assert!(sm.object("k").unwrap().is_some());
+    assert!(info.applied_index.is_some());
+    leader.raft().shutdown().await.unwrap();
 }

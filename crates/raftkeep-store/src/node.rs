@@ -1,0 +1,136 @@
+//! The node-level API the KMIP server uses: writes that fail fast, linearizable reads, and
+//! errors classified for the caller (forward to the leader, unavailable, fatal), never text
+//! to be parsed (DESIGN.md invariant 5).
+
+use std::time::Duration;
+
+use openraft::error::{CheckIsLeaderError, ClientWriteError, ForwardToLeader, RaftError};
+use openraft::{BasicNode, Raft};
+
+use crate::{Command, CommandResult, NodeId, StateMachine, TypeConfig};
+
+/// How long a write or a linearizable read may wait for a quorum by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why a write or a linearizable read could not be served here.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeError {
+    /// This node is not the leader; the request belongs to the leader named, if known.
+    #[error("not the leader; the leader is {}", leader_text(.leader_id, .leader_addr))]
+    ForwardToLeader {
+        /// The leader's node id, if this node knows it.
+        leader_id: Option<NodeId>,
+        /// The leader's address, if known.
+        leader_addr: Option<String>,
+    },
+    /// No quorum answered within the bound: the cluster cannot commit now.
+    #[error("no quorum within {waited:?}: the cluster cannot commit now")]
+    Unavailable {
+        /// How long the node waited.
+        waited: Duration,
+    },
+    /// The Raft node has stopped (storage failure or shutdown).
+    #[error("the Raft node has stopped: {0}")]
+    Fatal(String),
+}
+
+fn leader_text(id: &Option<NodeId>, addr: &Option<String>) -> String {
+    match (id, addr) {
+        (Some(id), Some(addr)) => format!("node {id} at {addr}"),
+        (Some(id), None) => format!("node {id}"),
+        _ => "unknown".to_owned(),
+    }
+}
+
+impl From<ForwardToLeader<NodeId, BasicNode>> for NodeError {
+    fn from(f: ForwardToLeader<NodeId, BasicNode>) -> Self {
+        NodeError::ForwardToLeader {
+            leader_id: f.leader_id,
+            leader_addr: f.leader_node.map(|n| n.addr),
+        }
+    }
+}
+
+/// One node of the cluster: its Raft handle and its state machine.
+#[derive(Clone)]
+pub struct RaftNode {
+    raft: Raft<TypeConfig>,
+    sm: StateMachine,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RaftNode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaftNode")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RaftNode {
+    /// Wraps a running Raft node and its state machine; `timeout` bounds every write and
+    /// linearizable read.
+    pub fn new(raft: Raft<TypeConfig>, sm: StateMachine, timeout: Duration) -> Self {
+        RaftNode { raft, sm, timeout }
+    }
+
+    /// The Raft handle (membership changes, metrics).
+    pub fn raft(&self) -> &Raft<TypeConfig> {
+        &self.raft
+    }
+
+    /// Proposes a command and waits, at most the timeout, until a majority has it and it is
+    /// applied here. Never waits longer: a client must be able to fail over at once.
+    pub async fn write(&self, cmd: Command) -> Result<CommandResult, NodeError> {
+        match tokio::time::timeout(self.timeout, self.raft.client_write(cmd)).await {
+            Err(_) => Err(NodeError::Unavailable {
+                waited: self.timeout,
+            }),
+            Ok(Ok(response)) => Ok(response.data),
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => Err(f.into()),
+            Ok(Err(e)) => Err(NodeError::Fatal(e.to_string())),
+        }
+    }
+
+    /// The state machine, once this node has confirmed with a quorum that it leads and has
+    /// applied everything committed before the call (a read index). On a follower this is
+    /// [`NodeError::ForwardToLeader`]; the caller forwards or uses [`RaftNode::read_local`].
+    pub async fn read_linearizable(&self) -> Result<&StateMachine, NodeError> {
+        match tokio::time::timeout(self.timeout, self.raft.ensure_linearizable()).await {
+            Err(_) => Err(NodeError::Unavailable {
+                waited: self.timeout,
+            }),
+            Ok(Ok(_)) => Ok(&self.sm),
+            Ok(Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(f)))) => Err(f.into()),
+            Ok(Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(_)))) => {
+                Err(NodeError::Unavailable {
+                    waited: self.timeout,
+                })
+            }
+            Ok(Err(e)) => Err(NodeError::Fatal(e.to_string())),
+        }
+    }
+
+    /// The local state machine without any check, with how far it may lag: the log index it
+    /// has applied and the highest index this node knows to be committed.
+    pub fn read_local(&self) -> (&StateMachine, LocalReadInfo) {
+        let m = self.raft.metrics().borrow().clone();
+        let info = LocalReadInfo {
+            applied_index: m.last_applied.map(|l| l.index),
+            last_log_index: m.last_log_index,
+            leader: m.current_leader,
+        };
+        (&self.sm, info)
+    }
+}
+
+/// What a local read knows about its own freshness.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalReadInfo {
+    /// The last log index applied to the state machine read.
+    pub applied_index: Option<u64>,
+    /// The last log index this node holds (applied or not).
+    pub last_log_index: Option<u64>,
+    /// The leader this node currently follows, if any.
+    pub leader: Option<NodeId>,
+}
