@@ -173,32 +173,14 @@ fn build(sm: &StateMachine) -> Result<(), StoreError> {
         snapshot_id,
     };
 
-    let building = sm.snapshots.path(BUILDING);
-    let file =
-        File::create(&building).map_err(io(format!("cannot create {}", building.display())))?;
-    let mut out = BufWriter::new(file);
-    let mut write_line = |bytes: Vec<u8>| -> Result<(), StoreError> {
-        out.write_all(&bytes)
-            .and_then(|()| out.write_all(b"\n"))
-            .map_err(io(format!("cannot write {}", building.display())))
-    };
-    write_line(to_json(&Header { meta }, "snapshot header")?)?;
+    let mut out = SnapshotWriter::create(&sm.snapshots, &meta)?;
     for (i, name) in SNAPSHOT_CFS.iter().enumerate() {
         for item in snap.iterator_cf(cf(db, name)?, IteratorMode::Start) {
             let (k, v) = item?;
-            write_line(to_json(&Line(i, k.to_vec(), v.to_vec()), "snapshot line")?)?;
+            out.line(&to_json(&Line(i, k.to_vec(), v.to_vec()), "snapshot line")?)?;
         }
     }
-    let file = out.into_inner().map_err(|e| StoreError::Io {
-        what: format!("cannot write {}", building.display()),
-        source: e.into_error(),
-    })?;
-    // Durability: the snapshot replaces log entries, so it is on disk before it is current.
-    file.sync_all()
-        .map_err(io(format!("cannot sync {}", building.display())))?;
-    let current = sm.snapshots.path(CURRENT);
-    std::fs::rename(&building, &current)
-        .map_err(io(format!("cannot rename to {}", current.display())))
+    out.make_current()
 }
 
 /// Replaces the state machine's data with the snapshot's, then makes it the current snapshot.
@@ -224,16 +206,7 @@ fn install_blocking(sm: &StateMachine, meta: &Meta, mut file: File) -> Result<()
     }
     // The installed snapshot becomes this node's current one, rewritten under `meta` as its
     // lines are applied (the received header, if any, is the sender's view of the same meta).
-    let installing = sm.snapshots.path(BUILDING);
-    let out_file =
-        File::create(&installing).map_err(io(format!("cannot create {}", installing.display())))?;
-    let mut out = BufWriter::new(out_file);
-    let mut write_line = |bytes: &[u8]| -> Result<(), StoreError> {
-        out.write_all(bytes)
-            .and_then(|()| out.write_all(b"\n"))
-            .map_err(io(format!("cannot write {}", installing.display())))
-    };
-    write_line(&to_json(&Header { meta: meta.clone() }, "snapshot header")?)?;
+    let mut out = SnapshotWriter::create(&sm.snapshots, meta)?;
     let mut batch = WriteBatch::default();
     for (n, line) in BufReader::new(file).lines().enumerate() {
         let line = line.map_err(io("cannot read the received snapshot"))?;
@@ -251,7 +224,7 @@ fn install_blocking(sm: &StateMachine, meta: &Meta, mut file: File) -> Result<()
         if batch.len() >= BATCH {
             db.write(std::mem::take(&mut batch))?;
         }
-        write_line(line.as_bytes())?;
+        out.line(line.as_bytes())?;
     }
     let sm_meta = cf(db, CF_SM_META)?;
     batch.put_cf(
@@ -268,16 +241,7 @@ fn install_blocking(sm: &StateMachine, meta: &Meta, mut file: File) -> Result<()
     // Durability: after an install the leader stops sending the entries it covers.
     synced.set_sync(true);
     db.write_opt(batch, &synced)?;
-    let out_file = out.into_inner().map_err(|e| StoreError::Io {
-        what: format!("cannot write {}", installing.display()),
-        source: e.into_error(),
-    })?;
-    out_file
-        .sync_all()
-        .map_err(io(format!("cannot sync {}", installing.display())))?;
-    let current = sm.snapshots.path(CURRENT);
-    std::fs::rename(&installing, &current)
-        .map_err(io(format!("cannot rename to {}", current.display())))?;
+    out.make_current()?;
     let incoming = sm.snapshots.path(INCOMING);
     std::fs::remove_file(&incoming)
         .or_else(|e| {
@@ -288,6 +252,50 @@ fn install_blocking(sm: &StateMachine, meta: &Meta, mut file: File) -> Result<()
             }
         })
         .map_err(io(format!("cannot remove {}", incoming.display())))
+}
+
+/// Writes a snapshot file next to the current one and swaps it in when complete.
+struct SnapshotWriter {
+    out: BufWriter<File>,
+    path: PathBuf,
+    current: PathBuf,
+}
+
+impl SnapshotWriter {
+    /// Starts a snapshot file with its header line.
+    fn create(files: &SnapshotFiles, meta: &Meta) -> Result<Self, StoreError> {
+        let path = files.path(BUILDING);
+        let file = File::create(&path).map_err(io(format!("cannot create {}", path.display())))?;
+        let mut w = SnapshotWriter {
+            out: BufWriter::new(file),
+            path,
+            current: files.path(CURRENT),
+        };
+        w.line(&to_json(&Header { meta: meta.clone() }, "snapshot header")?)?;
+        Ok(w)
+    }
+
+    /// Appends one line.
+    fn line(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+        self.out
+            .write_all(bytes)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(io(format!("cannot write {}", self.path.display())))
+    }
+
+    /// Syncs the file and makes it the current snapshot.
+    fn make_current(self) -> Result<(), StoreError> {
+        let path = self.path;
+        let file = self.out.into_inner().map_err(|e| StoreError::Io {
+            what: format!("cannot write {}", path.display()),
+            source: e.into_error(),
+        })?;
+        // Durability: a snapshot replaces log entries, so it is on disk before it is current.
+        file.sync_all()
+            .map_err(io(format!("cannot sync {}", path.display())))?;
+        std::fs::rename(&path, &self.current)
+            .map_err(io(format!("cannot rename to {}", self.current.display())))
+    }
 }
 
 fn clear(db: &rocksdb::DB, name: &'static str) -> Result<(), StoreError> {
