@@ -1,0 +1,129 @@
+//! The openraft network over gRPC: one lazily connected channel per peer.
+
+use std::future::Future;
+use std::time::Duration;
+
+use openraft::error::{
+    Infallible, InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+};
+use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
+};
+use openraft::{AnyError, BasicNode};
+use raftkeep_proto::raft::RaftMessage;
+use raftkeep_proto::raft::raft_client::RaftClient;
+use raftkeep_store::{NodeId, TypeConfig};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tonic::transport::{Channel, Endpoint};
+
+/// How long a peer may take to accept a TCP connection before it counts as unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Creates connections to peers; a peer's address is its `BasicNode::addr` (`host:port`).
+#[derive(Debug, Clone, Default)]
+pub struct GrpcNetwork;
+
+/// A connection to one peer.
+#[derive(Debug)]
+pub struct GrpcConnection {
+    target: NodeId,
+    addr: String,
+    client: Option<RaftClient<Channel>>,
+}
+
+impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
+    type Network = GrpcConnection;
+
+    async fn new_client(&mut self, target: NodeId, node: &BasicNode) -> GrpcConnection {
+        GrpcConnection {
+            target,
+            addr: node.addr.clone(),
+            client: None,
+        }
+    }
+}
+
+type RpcResult<T, E> = Result<T, RPCError<NodeId, BasicNode, RaftError<NodeId, E>>>;
+
+impl GrpcConnection {
+    fn client(&mut self) -> Result<RaftClient<Channel>, NetworkError> {
+        if let Some(c) = &self.client {
+            return Ok(c.clone());
+        }
+        let endpoint = Endpoint::from_shared(format!("http://{}", self.addr))
+            .map_err(|e| NetworkError::new(&e))?
+            .connect_timeout(CONNECT_TIMEOUT);
+        let client = RaftClient::new(endpoint.connect_lazy());
+        self.client = Some(client.clone());
+        Ok(client)
+    }
+
+    /// Sends one request with `send` and decodes the reply, a JSON `Result` from the peer.
+    async fn call<Req, Resp, E, F, Fut>(
+        &mut self,
+        req: &Req,
+        option: &RPCOption,
+        send: F,
+    ) -> RpcResult<Resp, E>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+        F: FnOnce(RaftClient<Channel>, tonic::Request<RaftMessage>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<RaftMessage>, tonic::Status>>,
+    {
+        let network = |e: &dyn std::fmt::Display| {
+            RPCError::Network(NetworkError::new(&AnyError::error(e.to_string())))
+        };
+        let json = serde_json::to_vec(req).map_err(|e| network(&e))?;
+        let client = self.client().map_err(RPCError::Network)?;
+        let mut request = tonic::Request::new(RaftMessage { json });
+        request.set_timeout(option.hard_ttl());
+        let reply = send(client, request)
+            .await
+            .map_err(|status| match status.code() {
+                // The peer is down or not listening: openraft backs off instead of retrying at once.
+                tonic::Code::Unavailable => RPCError::Unreachable(Unreachable::new(&status)),
+                _ => RPCError::Network(NetworkError::new(&status)),
+            })?;
+        let result: Result<Resp, RaftError<NodeId, E>> =
+            serde_json::from_slice(&reply.into_inner().json).map_err(|e| network(&e))?;
+        result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+}
+
+impl RaftNetwork<TypeConfig> for GrpcConnection {
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> RpcResult<AppendEntriesResponse<NodeId>, Infallible> {
+        self.call(&rpc, &option, |mut c, r| async move {
+            c.append_entries(r).await
+        })
+        .await
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        rpc: InstallSnapshotRequest<TypeConfig>,
+        option: RPCOption,
+    ) -> RpcResult<InstallSnapshotResponse<NodeId>, InstallSnapshotError> {
+        self.call(&rpc, &option, |mut c, r| async move {
+            c.install_snapshot(r).await
+        })
+        .await
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<NodeId>,
+        option: RPCOption,
+    ) -> RpcResult<VoteResponse<NodeId>, Infallible> {
+        self.call(&rpc, &option, |mut c, r| async move { c.vote(r).await })
+            .await
+    }
+}

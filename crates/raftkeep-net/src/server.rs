@@ -1,0 +1,66 @@
+//! The gRPC service that hands a peer's Raft RPCs to this node's Raft.
+
+use openraft::Raft;
+use raftkeep_proto::raft::RaftMessage;
+use raftkeep_proto::raft::raft_server::{Raft as RaftRpc, RaftServer};
+use raftkeep_store::TypeConfig;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tonic::{Request, Response, Status};
+
+/// Serves this node's Raft to its peers.
+#[derive(Clone)]
+pub struct RaftService {
+    raft: Raft<TypeConfig>,
+}
+
+impl std::fmt::Debug for RaftService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaftService").finish_non_exhaustive()
+    }
+}
+
+impl RaftService {
+    /// A service for this node's Raft.
+    pub fn new(raft: Raft<TypeConfig>) -> Self {
+        RaftService { raft }
+    }
+
+    /// The tonic server wrapper, ready for `Server::add_service`.
+    pub fn into_server(self) -> RaftServer<Self> {
+        RaftServer::new(self)
+    }
+}
+
+fn decode<T: DeserializeOwned>(request: Request<RaftMessage>) -> Result<T, Status> {
+    serde_json::from_slice(&request.into_inner().json)
+        .map_err(|e| Status::invalid_argument(format!("not a Raft message: {e}")))
+}
+
+/// Replies with the whole `Result`, so the caller gets the Raft error typed.
+fn reply<T: Serialize>(result: &T) -> Result<Response<RaftMessage>, Status> {
+    serde_json::to_vec(result)
+        .map(|json| Response::new(RaftMessage { json }))
+        .map_err(|e| Status::internal(format!("cannot encode the reply: {e}")))
+}
+
+#[tonic::async_trait]
+impl RaftRpc for RaftService {
+    async fn append_entries(
+        &self,
+        request: Request<RaftMessage>,
+    ) -> Result<Response<RaftMessage>, Status> {
+        reply(&self.raft.append_entries(decode(request)?).await)
+    }
+
+    async fn vote(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
+        reply(&self.raft.vote(decode(request)?).await)
+    }
+
+    async fn install_snapshot(
+        &self,
+        request: Request<RaftMessage>,
+    ) -> Result<Response<RaftMessage>, Status> {
+        reply(&self.raft.install_snapshot(decode(request)?).await)
+    }
+}

@@ -1,0 +1,11 @@
+//! Compiles `proto/raftkeep/*.proto` with the vendored protoc (no system protoc needed).
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
+    let proto = root.join("raftkeep/raft.proto");
+    println!("cargo::rerun-if-changed={}", proto.display());
+    let mut config = tonic_prost_build::Config::new();
+    config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
+    tonic_prost_build::configure().compile_with_config(config, &[proto], &[root])?;
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Generated gRPC client and server code for Raftkeep's node-to-node protocol; the `.proto`
+//! files live in `proto/` at the repository root.
+//!
+//! # Layout
+//!
+//! - [`raft`] — the Raft transport service (`proto/raftkeep/raft.proto`).
+
+/// The Raft transport: `Raft` service, `RaftMessage`.
+#[allow(
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "generated code"
+)]
+pub mod raft {
+    tonic::include_proto!("raftkeep.raft.v1");
+}
