@@ -1,7 +1,6 @@
 //! The openraft network over gRPC: one lazily connected channel per peer.
 
 use std::future::Future;
-use std::time::Duration;
 
 use openraft::error::{
     Infallible, InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
@@ -17,20 +16,34 @@ use raftkeep_proto::raft::raft_client::RaftClient;
 use raftkeep_store::{NodeId, TypeConfig};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 
-/// How long a peer may take to accept a TCP connection before it counts as unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+use crate::ClusterTls;
 
 /// Creates connections to peers; a peer's address is its `BasicNode::addr` (`host:port`).
 #[derive(Debug, Clone, Default)]
-pub struct GrpcNetwork;
+pub struct GrpcNetwork {
+    tls: Option<ClusterTls>,
+}
+
+impl GrpcNetwork {
+    /// Peers over mutual TLS with the cluster identity.
+    pub fn tls(tls: ClusterTls) -> Self {
+        GrpcNetwork { tls: Some(tls) }
+    }
+
+    /// Peers over plaintext gRPC; only for tests on loopback.
+    pub fn plaintext() -> Self {
+        GrpcNetwork { tls: None }
+    }
+}
 
 /// A connection to one peer.
 #[derive(Debug)]
 pub struct GrpcConnection {
     target: NodeId,
     addr: String,
+    tls: Option<ClusterTls>,
     client: Option<RaftClient<Channel>>,
 }
 
@@ -41,6 +54,7 @@ impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
         GrpcConnection {
             target,
             addr: node.addr.clone(),
+            tls: self.tls.clone(),
             client: None,
         }
     }
@@ -53,10 +67,9 @@ impl GrpcConnection {
         if let Some(c) = &self.client {
             return Ok(c.clone());
         }
-        let endpoint = Endpoint::from_shared(format!("http://{}", self.addr))
-            .map_err(|e| NetworkError::new(&e))?
-            .connect_timeout(CONNECT_TIMEOUT);
-        let client = RaftClient::new(endpoint.connect_lazy());
+        let channel = crate::channel::channel(&self.addr, self.tls.as_ref())
+            .map_err(|e| NetworkError::new(&e))?;
+        let client = RaftClient::new(channel);
         self.client = Some(client.clone());
         Ok(client)
     }

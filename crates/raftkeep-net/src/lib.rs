@@ -1,18 +1,37 @@
-//! Raft over gRPC between Raftkeep nodes (tonic): the client side openraft uses to reach its
-//! peers ([`GrpcNetwork`]) and the service that hands incoming RPCs to the local node's Raft
-//! ([`RaftService`]). Messages travel as openraft's own serde types in JSON
-//! (`proto/raftkeep/raft.proto`), and remote Raft errors come back typed.
-//!
-//! Not yet here (issue #3 continues): mutual TLS with the cluster CA, forwarding of client
-//! writes to the leader, the admin API.
+//! The network of a Raftkeep cluster, all gRPC (tonic) over mutual TLS with the cluster CA:
+//! Raft between nodes ([`GrpcNetwork`] and [`RaftService`]), the cluster management API behind
+//! `raftkeep cluster` ([`ClusterService`], [`Peer`]), and the forwarding of writes and
+//! linearizable reads from a follower to the leader ([`Forwarder`]). openraft's messages and
+//! the store's commands travel as their own serde types in JSON (`proto/raftkeep/`); remote
+//! errors come back typed.
 //!
 //! # Layout
 //!
+//! - [`tls`] — [`ClusterTls`]: the cluster identity, server and client TLS settings.
+//! - [`channel`] — lazily connected channels to peers.
 //! - [`client`] — [`GrpcNetwork`], the openraft `RaftNetworkFactory`.
-//! - [`server`] — [`RaftService`], the tonic service.
+//! - [`server`] — [`RaftService`], the Raft RPCs into the local node.
+//! - [`admin`] — [`ClusterService`]: init, status, membership, forwarded writes and reads.
+//! - [`peer`] — [`Peer`]: a typed client of another node's `Cluster` service.
+//! - [`forward`] — [`Forwarder`]: serve here or forward to the leader.
+//! - [`read`] — the read request and reply.
+//! - [`error`] — [`NetError`].
 
+pub mod admin;
+pub mod channel;
 pub mod client;
+pub mod error;
+pub mod forward;
+pub mod peer;
+pub mod read;
 pub mod server;
+pub mod tls;
 
+pub use admin::ClusterService;
 pub use client::GrpcNetwork;
+pub use error::NetError;
+pub use forward::Forwarder;
+pub use peer::Peer;
+pub use read::{Consistency, ReadReply, ReadRequest};
 pub use server::RaftService;
+pub use tls::{ClusterTls, TlsFiles};

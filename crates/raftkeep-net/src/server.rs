@@ -1,9 +1,9 @@
 //! The gRPC service that hands a peer's Raft RPCs to this node's Raft.
 
-use openraft::Raft;
+use openraft::raft::AppendEntriesResponse;
 use raftkeep_proto::raft::RaftMessage;
 use raftkeep_proto::raft::raft_server::{Raft as RaftRpc, RaftServer};
-use raftkeep_store::TypeConfig;
+use raftkeep_store::RaftNode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::{Request, Response, Status};
@@ -11,7 +11,7 @@ use tonic::{Request, Response, Status};
 /// Serves this node's Raft to its peers.
 #[derive(Clone)]
 pub struct RaftService {
-    raft: Raft<TypeConfig>,
+    node: RaftNode,
 }
 
 impl std::fmt::Debug for RaftService {
@@ -22,8 +22,8 @@ impl std::fmt::Debug for RaftService {
 
 impl RaftService {
     /// A service for this node's Raft.
-    pub fn new(raft: Raft<TypeConfig>) -> Self {
-        RaftService { raft }
+    pub fn new(node: RaftNode) -> Self {
+        RaftService { node }
     }
 
     /// The tonic server wrapper, ready for `Server::add_service`.
@@ -50,17 +50,27 @@ impl RaftRpc for RaftService {
         &self,
         request: Request<RaftMessage>,
     ) -> Result<Response<RaftMessage>, Status> {
-        reply(&self.raft.append_entries(decode(request)?).await)
+        let result = self.node.raft().append_entries(decode(request)?).await;
+        // A success or a conflict both come from the current leader: this node is in touch.
+        if matches!(
+            result,
+            Ok(AppendEntriesResponse::Success
+                | AppendEntriesResponse::PartialSuccess(_)
+                | AppendEntriesResponse::Conflict)
+        ) {
+            self.node.note_leader_contact();
+        }
+        reply(&result)
     }
 
     async fn vote(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
-        reply(&self.raft.vote(decode(request)?).await)
+        reply(&self.node.raft().vote(decode(request)?).await)
     }
 
     async fn install_snapshot(
         &self,
         request: Request<RaftMessage>,
     ) -> Result<Response<RaftMessage>, Status> {
-        reply(&self.raft.install_snapshot(decode(request)?).await)
+        reply(&self.node.raft().install_snapshot(decode(request)?).await)
     }
 }

@@ -43,7 +43,7 @@ async fn start(id: NodeId) -> Node {
     let raft = Raft::new(
         id,
         Arc::new(config.validate().unwrap()),
-        GrpcNetwork,
+        GrpcNetwork::plaintext(),
         LogStore::new(db),
         sm.clone(),
     )
@@ -52,7 +52,12 @@ async fn start(id: NodeId) -> Node {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let (stop, stopped) = oneshot::channel::<()>();
-    let service = RaftService::new(raft.clone()).into_server();
+    let service = RaftService::new(raftkeep_store::RaftNode::new(
+        raft.clone(),
+        sm.clone(),
+        std::time::Duration::from_secs(5),
+    ))
+    .into_server();
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(service)

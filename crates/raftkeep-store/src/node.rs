@@ -2,10 +2,12 @@
 //! errors classified for the caller (forward to the leader, unavailable, fatal), never text
 //! to be parsed (DESIGN.md invariant 5).
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use openraft::error::{CheckIsLeaderError, ClientWriteError, ForwardToLeader, RaftError};
-use openraft::{BasicNode, Raft};
+use openraft::{BasicNode, Raft, ServerState};
+use serde::{Deserialize, Serialize};
 
 use crate::{Command, CommandResult, NodeId, StateMachine, TypeConfig};
 
@@ -13,7 +15,7 @@ use crate::{Command, CommandResult, NodeId, StateMachine, TypeConfig};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Why a write or a linearizable read could not be served here.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum NodeError {
     /// This node is not the leader; the request belongs to the leader named, if known.
     #[error("not the leader; the leader is {}", leader_text(.leader_id, .leader_addr))]
@@ -28,6 +30,14 @@ pub enum NodeError {
     Unavailable {
         /// How long the node waited.
         waited: Duration,
+    },
+    /// The leader is known but could not be reached to forward the request.
+    #[error("the leader at {addr} cannot be reached: {reason}")]
+    LeaderUnreachable {
+        /// The leader's address.
+        addr: String,
+        /// Why.
+        reason: String,
     },
     /// The Raft node has stopped (storage failure or shutdown).
     #[error("the Raft node has stopped: {0}")]
@@ -57,6 +67,7 @@ pub struct RaftNode {
     raft: Raft<TypeConfig>,
     sm: StateMachine,
     timeout: Duration,
+    leader_contact: Arc<Mutex<Option<Instant>>>,
 }
 
 impl std::fmt::Debug for RaftNode {
@@ -71,12 +82,56 @@ impl RaftNode {
     /// Wraps a running Raft node and its state machine; `timeout` bounds every write and
     /// linearizable read.
     pub fn new(raft: Raft<TypeConfig>, sm: StateMachine, timeout: Duration) -> Self {
-        RaftNode { raft, sm, timeout }
+        RaftNode {
+            raft,
+            sm,
+            timeout,
+            leader_contact: Arc::default(),
+        }
     }
 
     /// The Raft handle (membership changes, metrics).
     pub fn raft(&self) -> &Raft<TypeConfig> {
         &self.raft
+    }
+
+    /// The state machine, for reads that need no freshness at all (status, digest).
+    pub fn state_machine(&self) -> &StateMachine {
+        &self.sm
+    }
+
+    /// The bound on writes and linearizable reads.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Records that a leader's append-entries (a heartbeat at least) reached this node now; the
+    /// transport calls it. openraft 0.9 tracks no such time on followers, and a local read
+    /// needs it to say how stale it may be.
+    pub fn note_leader_contact(&self) {
+        let mut contact = self
+            .leader_contact
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *contact = Some(Instant::now());
+    }
+
+    /// Time since this node last heard from a leader (a follower), or since a quorum last
+    /// acknowledged it (the leader). `None`: never, since this process started.
+    pub fn since_leader_contact(&self) -> Option<Duration> {
+        let (state, quorum_ack) = {
+            let m = self.raft.metrics();
+            let m = m.borrow();
+            (m.state, m.millis_since_quorum_ack)
+        };
+        if state == ServerState::Leader {
+            return quorum_ack.map(Duration::from_millis);
+        }
+        let contact = *self
+            .leader_contact
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        contact.map(|t| t.elapsed())
     }
 
     /// Proposes a command and waits, at most the timeout, until a majority has it and it is
@@ -119,13 +174,14 @@ impl RaftNode {
             applied_index: m.last_applied.map(|l| l.index),
             last_log_index: m.last_log_index,
             leader: m.current_leader,
+            since_leader_contact: self.since_leader_contact(),
         };
         (&self.sm, info)
     }
 }
 
 /// What a local read knows about its own freshness.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalReadInfo {
     /// The last log index applied to the state machine read.
     pub applied_index: Option<u64>,
@@ -133,4 +189,7 @@ pub struct LocalReadInfo {
     pub last_log_index: Option<u64>,
     /// The leader this node currently follows, if any.
     pub leader: Option<NodeId>,
+    /// How stale the read may be: time since this node last heard from a leader (or, on the
+    /// leader, from a quorum). `None` if never since start-up: staleness unknown.
+    pub since_leader_contact: Option<Duration>,
 }

@@ -43,6 +43,11 @@ impl StateMachine {
         })
     }
 
+    /// The database the state machine lives in (shared with the Raft log).
+    pub fn db(&self) -> &Arc<DB> {
+        &self.db
+    }
+
     /// The object with this UID.
     pub fn object(&self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
         get_json(&self.db, CF_OBJECTS, uid.as_bytes(), "object")
@@ -81,6 +86,12 @@ impl StateMachine {
         keyring
             .verify_key_check(&raftkeep_seal::SealedBlob::from_bytes(blob))
             .map_err(StoreError::WrongRootKey)
+    }
+
+    /// Whether the cluster has recorded its root-key check value yet (it does at `init`).
+    pub fn has_key_check(&self) -> Result<bool, StoreError> {
+        let cf = cf(&self.db, crate::db::CF_CLUSTER)?;
+        Ok(self.db.get_cf(cf, crate::command::KEY_CHECK)?.is_some())
     }
 
     /// A SHA-256 digest of the replicated state (every key and value of the state machine's

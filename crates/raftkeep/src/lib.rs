@@ -1,12 +1,20 @@
 //! The `raftkeep` command line: one binary for operators, with a subcommand per job.
-//! Today: `raftkeep kmip decode|encode`, converting KMIP messages between TTLV, hex, XML, JSON
-//! and a readable tree. Later issues add `server`, `dev`, `keys`, `cluster`, ...
+//! Today: `raftkeep server` (run a node), `raftkeep cluster` (initialize, status, membership),
+//! `raftkeep certs` (cluster CA and node certificates) and `raftkeep kmip decode|encode`
+//! (KMIP messages between TTLV, hex, XML, JSON and a readable tree). Later issues add `dev`,
+//! `keys`, ...
 //!
 //! # Layout
 //!
+//! - [`server`] — `raftkeep server`: one node until a signal.
+//! - [`cluster`] — `raftkeep cluster`: the admin API's command line.
+//! - [`certs`] — `raftkeep certs`: the cluster CA and the certificates it issues.
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
 
+pub mod certs;
+pub mod cluster;
 pub mod kmip;
+pub mod server;
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +30,13 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a node (Raft, store and cluster endpoint) from its configuration file.
+    Server(server::ServerArgs),
+    /// Manage the cluster: init, status, add-learner, promote, remove-node.
+    Cluster(cluster::ClusterArgs),
+    /// The cluster CA and certificates for nodes and operators.
+    #[command(subcommand)]
+    Certs(certs::CertsCommand),
     /// Inspect and convert KMIP messages (TTLV, hex, XML, JSON, readable text).
     #[command(subcommand)]
     Kmip(kmip::KmipCommand),
@@ -30,6 +45,9 @@ pub enum Command {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Server(args) => server::run(&args),
+        Command::Cluster(args) => cluster::run(args),
+        Command::Certs(cmd) => certs::run(cmd),
         Command::Kmip(cmd) => kmip::run(cmd),
     }
 }

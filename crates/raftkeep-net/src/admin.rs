@@ -1,0 +1,300 @@
+//! The `Cluster` service of a node: cluster management for `raftkeep cluster`, and the entry
+//! point of writes and reads forwarded by other nodes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use openraft::error::{ClientWriteError, InitializeError, RaftError};
+use openraft::{BasicNode, ChangeMembers, RaftMetrics, ServerState};
+use raftkeep_proto::cluster::cluster_server::{Cluster, ClusterServer};
+use raftkeep_proto::cluster::{
+    AddLearnerRequest, InitReply, InitRequest, JsonMessage, Member, MembershipReply, NodeIdRequest,
+    Replication, StatusReply, StatusRequest,
+};
+use raftkeep_store::{Command, NodeError, NodeId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tonic::{Request, Response, Status};
+
+use crate::peer::FORWARDED;
+use crate::read::ReadRequest;
+use crate::{Forwarder, NetError};
+
+/// How long a membership change may take, a learner's catch-up included.
+const MEMBERSHIP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Serves cluster management and forwarded requests.
+#[derive(Debug, Clone)]
+pub struct ClusterService {
+    forwarder: Forwarder,
+    key_check: Vec<u8>,
+}
+
+impl ClusterService {
+    /// The service of a node; `key_check` is the root-key check value it records in the
+    /// cluster when it initializes one ([`raftkeep_seal::Keyring::key_check`]).
+    pub fn new(forwarder: Forwarder, key_check: Vec<u8>) -> Self {
+        ClusterService {
+            forwarder,
+            key_check,
+        }
+    }
+
+    /// The tonic server wrapper, ready for `Server::add_service`.
+    pub fn into_server(self) -> ClusterServer<Self> {
+        ClusterServer::new(self)
+    }
+
+    fn metrics(&self) -> RaftMetrics<NodeId, BasicNode> {
+        // Cloned at once: a borrow held across an await would stall RaftCore.
+        self.forwarder.node().raft().metrics().borrow().clone()
+    }
+
+    /// The leader's client when this node is not the leader; `None` when it is.
+    async fn leader(&self) -> Result<Option<crate::Peer>, Status> {
+        match self.forwarder.leader_addr().await {
+            Ok(None) => Ok(None),
+            Ok(Some(addr)) => self.forwarder.peer(&addr).map(Some).map_err(net_status),
+            Err(e) => Err(node_status(&e)),
+        }
+    }
+
+    async fn change(
+        &self,
+        change: ChangeMembers<NodeId, BasicNode>,
+    ) -> Result<Response<MembershipReply>, Status> {
+        let raft = self.forwarder.node().raft();
+        let result =
+            tokio::time::timeout(MEMBERSHIP_TIMEOUT, raft.change_membership(change, false))
+                .await
+                .map_err(|_| Status::deadline_exceeded("the membership change did not commit"))?;
+        result.map_err(write_status)?;
+        Ok(Response::new(MembershipReply {
+            members: members(&self.metrics()),
+        }))
+    }
+}
+
+fn members(m: &RaftMetrics<NodeId, BasicNode>) -> Vec<Member> {
+    let membership = m.membership_config.membership();
+    let voters: BTreeSet<NodeId> = membership.voter_ids().collect();
+    membership
+        .nodes()
+        .map(|(id, node)| Member {
+            id: *id,
+            addr: node.addr.clone(),
+            voter: voters.contains(id),
+        })
+        .collect()
+}
+
+fn status_text(state: ServerState) -> &'static str {
+    match state {
+        ServerState::Leader => "Leader",
+        ServerState::Follower => "Follower",
+        ServerState::Candidate => "Candidate",
+        ServerState::Learner => "Learner",
+        ServerState::Shutdown => "Shutdown",
+    }
+}
+
+fn node_status(e: &NodeError) -> Status {
+    match e {
+        NodeError::Unavailable { .. } | NodeError::LeaderUnreachable { .. } => {
+            Status::unavailable(e.to_string())
+        }
+        NodeError::ForwardToLeader { .. } => Status::failed_precondition(e.to_string()),
+        NodeError::Fatal(_) => Status::internal(e.to_string()),
+    }
+}
+
+fn net_status(e: NetError) -> Status {
+    Status::unavailable(e.to_string())
+}
+
+fn write_status(e: RaftError<NodeId, ClientWriteError<NodeId, BasicNode>>) -> Status {
+    match e {
+        RaftError::APIError(ClientWriteError::ForwardToLeader(f)) => {
+            node_status(&NodeError::from(f))
+        }
+        RaftError::APIError(ClientWriteError::ChangeMembershipError(c)) => {
+            Status::failed_precondition(c.to_string())
+        }
+        RaftError::Fatal(f) => Status::internal(f.to_string()),
+    }
+}
+
+fn decode<T: DeserializeOwned>(request: Request<JsonMessage>) -> Result<(T, bool), Status> {
+    let forwarded = request.metadata().contains_key(FORWARDED);
+    let value = serde_json::from_slice(&request.into_inner().json)
+        .map_err(|e| Status::invalid_argument(format!("not a valid request: {e}")))?;
+    Ok((value, forwarded))
+}
+
+fn reply<T: Serialize>(result: &T) -> Result<Response<JsonMessage>, Status> {
+    serde_json::to_vec(result)
+        .map(|json| Response::new(JsonMessage { json }))
+        .map_err(|e| Status::internal(format!("cannot encode the reply: {e}")))
+}
+
+#[tonic::async_trait]
+impl Cluster for ClusterService {
+    async fn init(&self, request: Request<InitRequest>) -> Result<Response<InitReply>, Status> {
+        let metrics = self.metrics();
+        let mut nodes = BTreeMap::new();
+        for m in request.into_inner().members {
+            nodes.insert(m.id, BasicNode::new(m.addr));
+        }
+        if nodes.is_empty() {
+            nodes.insert(metrics.id, self.forwarder.own_node());
+        }
+        let raft = self.forwarder.node().raft();
+        match raft.initialize(nodes).await {
+            Ok(()) => {}
+            Err(RaftError::APIError(InitializeError::NotAllowed(_))) => {
+                return Err(Status::already_exists(
+                    "this node is already part of a cluster",
+                ));
+            }
+            Err(e) => return Err(Status::failed_precondition(e.to_string())),
+        }
+        tracing::info!("cluster initialized; recording the root-key check value");
+        let blob = self.key_check.clone();
+        self.forwarder
+            .write(Command::SetKeyCheck { blob })
+            .await
+            .map_err(|e| node_status(&e))?;
+        Ok(Response::new(InitReply {}))
+    }
+
+    async fn status(
+        &self,
+        _request: Request<StatusRequest>,
+    ) -> Result<Response<StatusReply>, Status> {
+        let m = self.metrics();
+        let node = self.forwarder.node();
+        let digest = node
+            .state_machine()
+            .digest()
+            .map_err(|e| Status::internal(e.to_string()))?;
+        let replication = m
+            .replication
+            .iter()
+            .flatten()
+            .filter(|(id, _)| **id != m.id)
+            .map(|(id, matched)| Replication {
+                id: *id,
+                matched_index: matched.map(|l| l.index),
+            })
+            .collect();
+        let addr = self.forwarder.own_node().addr;
+        Ok(Response::new(StatusReply {
+            id: m.id,
+            addr,
+            state: status_text(m.state).to_owned(),
+            term: m.current_term,
+            leader_id: m.current_leader,
+            last_log_index: m.last_log_index,
+            applied_index: m.last_applied.map(|l| l.index),
+            snapshot_index: m.snapshot.map(|l| l.index),
+            purged_index: m.purged.map(|l| l.index),
+            members: members(&m),
+            replication,
+            millis_since_leader_contact: node
+                .since_leader_contact()
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            digest: hex::encode(digest),
+        }))
+    }
+
+    async fn add_learner(
+        &self,
+        request: Request<AddLearnerRequest>,
+    ) -> Result<Response<MembershipReply>, Status> {
+        let AddLearnerRequest { id, addr } = request.into_inner();
+        if let Some(leader) = self.leader().await? {
+            let members = leader
+                .add_learner(id, &addr, MEMBERSHIP_TIMEOUT)
+                .await
+                .map_err(net_status)?;
+            return Ok(Response::new(MembershipReply { members }));
+        }
+        let raft = self.forwarder.node().raft();
+        let added = tokio::time::timeout(
+            MEMBERSHIP_TIMEOUT,
+            raft.add_learner(id, BasicNode::new(addr), true),
+        )
+        .await
+        .map_err(|_| {
+            Status::deadline_exceeded(
+                "the learner was added but has not caught up yet; watch `raftkeep cluster status`",
+            )
+        })?;
+        added.map_err(write_status)?;
+        Ok(Response::new(MembershipReply {
+            members: members(&self.metrics()),
+        }))
+    }
+
+    async fn promote(
+        &self,
+        request: Request<NodeIdRequest>,
+    ) -> Result<Response<MembershipReply>, Status> {
+        let id = request.into_inner().id;
+        if let Some(leader) = self.leader().await? {
+            let members = leader
+                .promote(id, MEMBERSHIP_TIMEOUT)
+                .await
+                .map_err(net_status)?;
+            return Ok(Response::new(MembershipReply { members }));
+        }
+        self.change(ChangeMembers::AddVoterIds(BTreeSet::from([id])))
+            .await
+    }
+
+    async fn remove_node(
+        &self,
+        request: Request<NodeIdRequest>,
+    ) -> Result<Response<MembershipReply>, Status> {
+        let id = request.into_inner().id;
+        if let Some(leader) = self.leader().await? {
+            let members = leader
+                .remove_node(id, MEMBERSHIP_TIMEOUT)
+                .await
+                .map_err(net_status)?;
+            return Ok(Response::new(MembershipReply { members }));
+        }
+        let m = self.metrics();
+        let membership = m.membership_config.membership();
+        if membership.voter_ids().any(|v| v == id) {
+            // `retain = false` in `change`: a removed voter leaves the node list too.
+            self.change(ChangeMembers::RemoveVoters(BTreeSet::from([id])))
+                .await
+        } else if membership.get_node(&id).is_some() {
+            self.change(ChangeMembers::RemoveNodes(BTreeSet::from([id])))
+                .await
+        } else {
+            Err(Status::not_found(format!("node {id} is not a member")))
+        }
+    }
+
+    async fn write(&self, request: Request<JsonMessage>) -> Result<Response<JsonMessage>, Status> {
+        let (cmd, forwarded): (Command, bool) = decode(request)?;
+        let result = if forwarded {
+            self.forwarder.node().write(cmd).await
+        } else {
+            self.forwarder.write(cmd).await
+        };
+        reply(&result)
+    }
+
+    async fn read(&self, request: Request<JsonMessage>) -> Result<Response<JsonMessage>, Status> {
+        let (req, forwarded): (ReadRequest, bool) = decode(request)?;
+        let result = if forwarded {
+            self.forwarder.read_here(&req).await
+        } else {
+            self.forwarder.read(&req).await
+        };
+        reply(&result)
+    }
+}

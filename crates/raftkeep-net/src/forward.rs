@@ -1,0 +1,242 @@
+//! Writes and linearizable reads from any node: served here on the leader, forwarded to the
+//! leader over gRPC from a follower, so a client may talk to any node.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use raftkeep_store::{Command, CommandResult, NodeError, RaftNode};
+
+use crate::read::{Consistency, ReadReply, ReadRequest};
+use crate::{ClusterTls, NetError, Peer};
+
+/// Routes a node's writes and reads to wherever they can be served.
+#[derive(Debug, Clone)]
+pub struct Forwarder {
+    node: RaftNode,
+    addr: String,
+    tls: Option<ClusterTls>,
+    peers: Arc<Mutex<HashMap<String, Peer>>>,
+}
+
+impl Forwarder {
+    /// A forwarder for `node`, which its peers reach at `addr`; it reaches them with `tls`
+    /// (plaintext if `None`: tests only).
+    pub fn new(node: RaftNode, addr: String, tls: Option<ClusterTls>) -> Self {
+        Forwarder {
+            node,
+            addr,
+            tls,
+            peers: Arc::default(),
+        }
+    }
+
+    fn unreachable(&self, addr: &str, e: &NetError) -> NodeError {
+        match e {
+            // The leader did not answer within the bound: the cluster cannot serve now.
+            NetError::Rpc {
+                code: tonic::Code::DeadlineExceeded,
+                ..
+            } => NodeError::Unavailable {
+                waited: self.node.timeout(),
+            },
+            _ => NodeError::LeaderUnreachable {
+                addr: addr.to_owned(),
+                reason: e.to_string(),
+            },
+        }
+    }
+
+    /// This node as its peers know it.
+    pub fn own_node(&self) -> openraft::BasicNode {
+        openraft::BasicNode::new(&self.addr)
+    }
+
+    /// The local node.
+    pub fn node(&self) -> &RaftNode {
+        &self.node
+    }
+
+    /// A client of the node at `addr`, reusing its connection.
+    pub fn peer(&self, addr: &str) -> Result<Peer, NetError> {
+        let mut peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(peer) = peers.get(addr) {
+            return Ok(peer.clone());
+        }
+        let peer = Peer::connect(addr, self.tls.as_ref())?;
+        peers.insert(addr.to_owned(), peer.clone());
+        Ok(peer)
+    }
+
+    /// The leader's address, waiting (within the node's bound) while an election runs.
+    /// `Ok(None)`: this node leads.
+    pub async fn leader_addr(&self) -> Result<Option<String>, NodeError> {
+        let raft = self.node.raft();
+        let waited = self.node.timeout();
+        let metrics = raft
+            .wait(Some(waited))
+            .metrics(|m| m.current_leader.is_some(), "a leader is known")
+            .await
+            .map_err(|_| NodeError::Unavailable { waited })?;
+        let Some(leader) = metrics.current_leader else {
+            return Err(NodeError::Unavailable { waited });
+        };
+        if leader == metrics.id {
+            return Ok(None);
+        }
+        let addr = metrics
+            .membership_config
+            .membership()
+            .get_node(&leader)
+            .map(|n| n.addr.clone());
+        match addr {
+            Some(addr) => Ok(Some(addr)),
+            None => Err(NodeError::ForwardToLeader {
+                leader_id: Some(leader),
+                leader_addr: None,
+            }),
+        }
+    }
+
+    /// Commits `cmd`, here or through the leader, within the node's bound. While no leader
+    /// is known or the known one refuses connections (an election after a crash), it tries
+    /// again until the bound: the request never reached a leader, so retrying is safe.
+    pub async fn write(&self, cmd: Command) -> Result<CommandResult, NodeError> {
+        self.until_bound(|| self.write_once(&cmd)).await
+    }
+
+    /// Reads one object with the consistency asked for; a linearizable read is served by
+    /// the leader, like a write.
+    pub async fn read(&self, req: &ReadRequest) -> Result<ReadReply, NodeError> {
+        if req.consistency == Consistency::Local {
+            return self.read_local(req);
+        }
+        self.until_bound(|| self.read_once(req)).await
+    }
+
+    async fn until_bound<T, F, Fut>(&self, mut attempt: F) -> Result<T, NodeError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Attempt<T>>,
+    {
+        let waited = self.node.timeout();
+        let attempts = async {
+            loop {
+                match attempt().await {
+                    Attempt::Done(result) => return result,
+                    Attempt::Retry(why) => {
+                        tracing::debug!(%why, "no leader to serve the request yet; retrying");
+                        tokio::time::sleep(RETRY_PAUSE).await;
+                    }
+                }
+            }
+        };
+        tokio::time::timeout(waited, attempts)
+            .await
+            .unwrap_or(Err(NodeError::Unavailable { waited }))
+    }
+
+    async fn write_once(&self, cmd: &Command) -> Attempt<CommandResult> {
+        let addr = match self.node.write(cmd.clone()).await {
+            Err(e) => match leader_of(e) {
+                Ok(addr) => addr,
+                Err(attempt) => return attempt,
+            },
+            done => return Attempt::Done(done),
+        };
+        match self.peer(&addr) {
+            Ok(peer) => {
+                tracing::debug!(leader = %addr, "forwarding a write to the leader");
+                self.remote(&addr, peer.write(cmd, self.node.timeout(), true).await)
+            }
+            Err(e) => Attempt::Done(Err(self.unreachable(&addr, &e))),
+        }
+    }
+
+    async fn read_once(&self, req: &ReadRequest) -> Attempt<ReadReply> {
+        let addr = match self.node.read_linearizable().await {
+            Ok(sm) => {
+                return Attempt::Done(Ok(ReadReply {
+                    object: match sm.object(&req.uid) {
+                        Ok(o) => o,
+                        Err(e) => return Attempt::Done(Err(fatal(e))),
+                    },
+                    local: None,
+                }));
+            }
+            Err(e) => match leader_of(e) {
+                Ok(addr) => addr,
+                Err(attempt) => return attempt,
+            },
+        };
+        match self.peer(&addr) {
+            Ok(peer) => self.remote(&addr, peer.read(req, self.node.timeout(), true).await),
+            Err(e) => Attempt::Done(Err(self.unreachable(&addr, &e))),
+        }
+    }
+
+    /// The outcome of a call to the leader at `addr`.
+    fn remote<T>(&self, addr: &str, reply: Result<Result<T, NodeError>, NetError>) -> Attempt<T> {
+        match reply {
+            // It is no longer the leader: ask again who is.
+            Ok(Err(NodeError::ForwardToLeader { .. })) => {
+                Attempt::Retry(format!("{addr} is no longer the leader"))
+            }
+            Ok(result) => Attempt::Done(result),
+            // Refused or not listening: the request never reached it.
+            Err(NetError::Rpc {
+                code: tonic::Code::Unavailable,
+                message,
+                ..
+            }) => Attempt::Retry(format!("leader {addr} unreachable: {message}")),
+            Err(e) => Attempt::Done(Err(self.unreachable(addr, &e))),
+        }
+    }
+
+    fn read_local(&self, req: &ReadRequest) -> Result<ReadReply, NodeError> {
+        let (sm, info) = self.node.read_local();
+        Ok(ReadReply {
+            object: sm.object(&req.uid).map_err(fatal)?,
+            local: Some(info),
+        })
+    }
+
+    /// A read served by this node only (one forwarded here by another node).
+    pub async fn read_here(&self, req: &ReadRequest) -> Result<ReadReply, NodeError> {
+        if req.consistency == Consistency::Local {
+            return self.read_local(req);
+        }
+        let sm = self.node.read_linearizable().await?;
+        Ok(ReadReply {
+            object: sm.object(&req.uid).map_err(fatal)?,
+            local: None,
+        })
+    }
+}
+
+fn fatal(e: raftkeep_store::StoreError) -> NodeError {
+    NodeError::Fatal(e.to_string())
+}
+
+/// How long to pause between attempts while a leader is being elected.
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// One try at serving a request.
+enum Attempt<T> {
+    Done(Result<T, NodeError>),
+    Retry(String),
+}
+
+/// The leader to forward to, or what to do instead.
+fn leader_of<T>(e: NodeError) -> Result<String, Attempt<T>> {
+    match e {
+        NodeError::ForwardToLeader {
+            leader_addr: Some(addr),
+            ..
+        } => Ok(addr),
+        NodeError::ForwardToLeader { leader_id, .. } => Err(Attempt::Retry(match leader_id {
+            Some(id) => format!("the address of leader {id} is not known yet"),
+            None => "no leader elected".to_owned(),
+        })),
+        other => Err(Attempt::Done(Err(other))),
+    }
+}

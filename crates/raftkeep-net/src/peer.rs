@@ -1,0 +1,169 @@
+//! A typed client of another node's `Cluster` service: what `raftkeep cluster` and the
+//! forwarding of writes to the leader use.
+
+use std::time::Duration;
+
+use raftkeep_proto::cluster::cluster_client::ClusterClient;
+use raftkeep_proto::cluster::{
+    AddLearnerRequest, InitRequest, JsonMessage, Member, NodeIdRequest, StatusReply, StatusRequest,
+};
+use raftkeep_store::{Command, CommandResult, NodeError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tonic::transport::Channel;
+
+use crate::read::{ReadReply, ReadRequest};
+use crate::{ClusterTls, NetError};
+
+/// Metadata set on a request a node forwards, so that the receiver never forwards it again.
+pub const FORWARDED: &str = "x-raftkeep-forwarded";
+
+/// Another node, reached over its `Cluster` service.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    addr: String,
+    client: ClusterClient<Channel>,
+}
+
+impl Peer {
+    /// A lazily connected client of the node at `addr`.
+    pub fn connect(addr: &str, tls: Option<&ClusterTls>) -> Result<Self, NetError> {
+        Ok(Peer {
+            addr: addr.to_owned(),
+            client: ClusterClient::new(crate::channel::channel(addr, tls)?),
+        })
+    }
+
+    /// The node's address.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
+    fn request<T>(message: T, timeout: Duration, forwarded: bool) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        request.set_timeout(timeout);
+        if forwarded {
+            request
+                .metadata_mut()
+                .insert(FORWARDED, tonic::metadata::MetadataValue::from_static("1"));
+        }
+        request
+    }
+
+    /// Initializes a new cluster on this node, with `members` (empty: the node alone).
+    pub async fn init(&self, members: Vec<Member>, timeout: Duration) -> Result<(), NetError> {
+        let request = Self::request(InitRequest { members }, timeout, false);
+        self.client
+            .clone()
+            .init(request)
+            .await
+            .map_err(|s| NetError::rpc(&self.addr, s))?;
+        Ok(())
+    }
+
+    /// The node's view of itself and the cluster.
+    pub async fn status(&self, timeout: Duration) -> Result<StatusReply, NetError> {
+        let request = Self::request(StatusRequest {}, timeout, false);
+        let reply = self.client.clone().status(request).await;
+        Ok(reply
+            .map_err(|s| NetError::rpc(&self.addr, s))?
+            .into_inner())
+    }
+
+    /// Adds a learner (through the leader); returns the new membership.
+    pub async fn add_learner(
+        &self,
+        id: u64,
+        addr: &str,
+        timeout: Duration,
+    ) -> Result<Vec<Member>, NetError> {
+        let message = AddLearnerRequest {
+            id,
+            addr: addr.to_owned(),
+        };
+        let reply = self
+            .client
+            .clone()
+            .add_learner(Self::request(message, timeout, false))
+            .await;
+        Ok(reply
+            .map_err(|s| NetError::rpc(&self.addr, s))?
+            .into_inner()
+            .members)
+    }
+
+    /// Makes a learner a voter (through the leader); returns the new membership.
+    pub async fn promote(&self, id: u64, timeout: Duration) -> Result<Vec<Member>, NetError> {
+        let request = Self::request(NodeIdRequest { id }, timeout, false);
+        let reply = self.client.clone().promote(request).await;
+        Ok(reply
+            .map_err(|s| NetError::rpc(&self.addr, s))?
+            .into_inner()
+            .members)
+    }
+
+    /// Removes a node from the cluster (through the leader); returns the new membership.
+    pub async fn remove_node(&self, id: u64, timeout: Duration) -> Result<Vec<Member>, NetError> {
+        let request = Self::request(NodeIdRequest { id }, timeout, false);
+        let reply = self.client.clone().remove_node(request).await;
+        Ok(reply
+            .map_err(|s| NetError::rpc(&self.addr, s))?
+            .into_inner()
+            .members)
+    }
+
+    /// Sends a store command. `forwarded`: this node is forwarding it, the receiver must not.
+    pub async fn write(
+        &self,
+        cmd: &Command,
+        timeout: Duration,
+        forwarded: bool,
+    ) -> Result<Result<CommandResult, NodeError>, NetError> {
+        let message = self.encode(cmd)?;
+        let reply = self
+            .client
+            .clone()
+            .write(Self::request(message, timeout, forwarded))
+            .await;
+        self.decode(reply)
+    }
+
+    /// Reads one object. `forwarded`: as for [`Peer::write`].
+    pub async fn read(
+        &self,
+        req: &ReadRequest,
+        timeout: Duration,
+        forwarded: bool,
+    ) -> Result<Result<ReadReply, NodeError>, NetError> {
+        let message = self.encode(req)?;
+        let reply = self
+            .client
+            .clone()
+            .read(Self::request(message, timeout, forwarded))
+            .await;
+        self.decode(reply)
+    }
+
+    fn encode<T: Serialize>(&self, value: &T) -> Result<JsonMessage, NetError> {
+        serde_json::to_vec(value)
+            .map(|json| JsonMessage { json })
+            .map_err(|e| NetError::BadReply {
+                addr: self.addr.clone(),
+                reason: format!("cannot encode the request: {e}"),
+            })
+    }
+
+    fn decode<T: DeserializeOwned>(
+        &self,
+        reply: Result<tonic::Response<JsonMessage>, tonic::Status>,
+    ) -> Result<Result<T, NodeError>, NetError> {
+        let json = reply
+            .map_err(|s| NetError::rpc(&self.addr, s))?
+            .into_inner()
+            .json;
+        serde_json::from_slice(&json).map_err(|e| NetError::BadReply {
+            addr: self.addr.clone(),
+            reason: e.to_string(),
+        })
+    }
+}

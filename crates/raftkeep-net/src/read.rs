@@ -1,0 +1,32 @@
+//! Reads of one object, as the `Cluster` service carries them.
+
+use raftkeep_store::{LocalReadInfo, StoredObject};
+use serde::{Deserialize, Serialize};
+
+/// How fresh a read must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Consistency {
+    /// Everything committed before the read is seen (a read index through the leader).
+    Linearizable,
+    /// The node's own copy, whatever it holds; the reply says how stale it may be. Answers
+    /// without a quorum.
+    Local,
+}
+
+/// A read of one object by Unique Identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadRequest {
+    /// The object.
+    pub uid: String,
+    /// How fresh.
+    pub consistency: Consistency,
+}
+
+/// The object (if it exists) and, for a local read, its freshness.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadReply {
+    /// The object, material still sealed.
+    pub object: Option<StoredObject>,
+    /// For a local read: what the node knows of its own lag.
+    pub local: Option<LocalReadInfo>,
+}

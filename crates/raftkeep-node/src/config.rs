@@ -1,0 +1,234 @@
+//! A node's configuration file (TOML). Every setting but the identity and the paths has a
+//! default; unknown keys are errors, so a typo is not silently ignored. Relative paths are
+//! relative to the file's directory.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::NodeStartError;
+
+/// A node's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// This node's id in the cluster; unique, never reused.
+    pub node_id: u64,
+    /// Where the node keeps its Raft log, state machine and snapshots.
+    pub data_dir: PathBuf,
+    /// The node-to-node endpoint.
+    pub cluster: ClusterConfig,
+    /// The cluster identity (mutual TLS between nodes).
+    pub tls: TlsConfig,
+    /// Where the root key comes from.
+    pub root_key: RootKeyConfig,
+}
+
+/// The node-to-node endpoint and Raft timing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Address the gRPC server (Raft, cluster management, forwarding) listens on.
+    pub listen: SocketAddr,
+    /// Address the other nodes reach this one at (`host:port`); default: `listen`.
+    #[serde(default)]
+    pub advertise: Option<String>,
+    /// Bound on a write or a linearizable read, in milliseconds (fail fast without quorum).
+    #[serde(default = "defaults::write_timeout_ms")]
+    pub write_timeout_ms: u64,
+    /// Leader heartbeat interval, in milliseconds.
+    #[serde(default = "defaults::heartbeat_ms")]
+    pub heartbeat_ms: u64,
+    /// Election timeout range, in milliseconds.
+    #[serde(default = "defaults::election_timeout_min_ms")]
+    pub election_timeout_min_ms: u64,
+    /// Upper end of the election timeout range, in milliseconds.
+    #[serde(default = "defaults::election_timeout_max_ms")]
+    pub election_timeout_max_ms: u64,
+    /// Build a snapshot after this many log entries since the last one.
+    #[serde(default = "defaults::snapshot_after_logs")]
+    pub snapshot_after_logs: u64,
+    /// Log entries kept after a snapshot (so that a briefly absent node catches up by log).
+    #[serde(default = "defaults::keep_logs_after_snapshot")]
+    pub keep_logs_after_snapshot: u64,
+}
+
+/// PEM files of the node's cluster identity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The cluster CA certificate.
+    pub ca: PathBuf,
+    /// This node's certificate (issued by the cluster CA, naming the advertised host).
+    pub cert: PathBuf,
+    /// This node's private key.
+    pub key: PathBuf,
+}
+
+/// The root key: a file (32 raw bytes or 64 hex digits, mode 0600) or an environment variable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootKeyConfig {
+    /// A file holding the key.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// An environment variable holding the key in hex.
+    #[serde(default)]
+    pub env: Option<String>,
+    /// The key's version (raised at each rotation).
+    #[serde(default = "defaults::root_key_version")]
+    pub version: u32,
+}
+
+mod defaults {
+    pub(super) fn write_timeout_ms() -> u64 {
+        5_000
+    }
+    pub(super) fn heartbeat_ms() -> u64 {
+        200
+    }
+    pub(super) fn election_timeout_min_ms() -> u64 {
+        1_000
+    }
+    pub(super) fn election_timeout_max_ms() -> u64 {
+        2_000
+    }
+    pub(super) fn snapshot_after_logs() -> u64 {
+        10_000
+    }
+    pub(super) fn keep_logs_after_snapshot() -> u64 {
+        1_000
+    }
+    pub(super) fn root_key_version() -> u32 {
+        1
+    }
+}
+
+impl NodeConfig {
+    /// Reads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Self, NodeStartError> {
+        let text = std::fs::read_to_string(path).map_err(|source| NodeStartError::ReadConfig {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config: NodeConfig = toml::from_str(&text).map_err(|e| NodeStartError::Config {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.resolve_paths(base);
+        config.check().map_err(|reason| NodeStartError::Config {
+            path: path.to_owned(),
+            reason,
+        })?;
+        Ok(config)
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        for p in [
+            &mut self.data_dir,
+            &mut self.tls.ca,
+            &mut self.tls.cert,
+            &mut self.tls.key,
+        ] {
+            *p = base.join(&*p);
+        }
+        if let Some(f) = &mut self.root_key.file {
+            *f = base.join(&*f);
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let c = &self.cluster;
+        if c.election_timeout_min_ms <= c.heartbeat_ms
+            || c.election_timeout_max_ms <= c.election_timeout_min_ms
+        {
+            return Err(format!(
+                "cluster: need heartbeat_ms ({}) < election_timeout_min_ms ({}) < election_timeout_max_ms ({})",
+                c.heartbeat_ms, c.election_timeout_min_ms, c.election_timeout_max_ms
+            ));
+        }
+        if c.write_timeout_ms == 0 {
+            return Err("cluster.write_timeout_ms must be above 0".to_owned());
+        }
+        match (&self.root_key.file, &self.root_key.env) {
+            (Some(_), None) | (None, Some(_)) => Ok(()),
+            _ => Err("root_key: set exactly one of `file` and `env`".to_owned()),
+        }
+    }
+
+    /// The address other nodes reach this one at.
+    pub fn advertise(&self) -> String {
+        self.cluster
+            .advertise
+            .clone()
+            .unwrap_or_else(|| self.cluster.listen.to_string())
+    }
+
+    /// The bound on writes and linearizable reads.
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.cluster.write_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test")]
+
+    use super::*;
+
+    fn write(dir: &Path, text: &str) -> PathBuf {
+        let p = dir.join("node.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    const MINIMAL: &str = r#"
+node_id = 1
+data_dir = "data"
+[cluster]
+listen = "127.0.0.1:7001"
+[tls]
+ca = "ca.pem"
+cert = "node.pem"
+key = "node.key"
+[root_key]
+file = "root.key"
+"#;
+
+    #[test]
+    fn minimal_config_gets_defaults_and_paths_relative_to_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = NodeConfig::load(&write(dir.path(), MINIMAL)).unwrap();
+        assert_eq!(c.data_dir, dir.path().join("data"));
+        assert_eq!(c.tls.key, dir.path().join("node.key"));
+        assert_eq!(c.advertise(), "127.0.0.1:7001");
+        assert_eq!(c.write_timeout(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = MINIMAL.replace("[cluster]", "[cluster]\nlisten_port = 3");
+        let e = NodeConfig::load(&write(dir.path(), &text)).unwrap_err();
+        assert!(e.to_string().contains("listen_port"), "{e}");
+    }
+
+    #[test]
+    fn root_key_needs_exactly_one_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = MINIMAL.replace("file = \"root.key\"", "file = \"a\"\nenv = \"B\"");
+        let e = NodeConfig::load(&write(dir.path(), &text)).unwrap_err();
+        assert!(e.to_string().contains("exactly one"), "{e}");
+    }
+
+    #[test]
+    fn inverted_election_timeouts_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = MINIMAL.replace("[cluster]", "[cluster]\nelection_timeout_min_ms = 100");
+        let e = NodeConfig::load(&write(dir.path(), &text)).unwrap_err();
+        assert!(e.to_string().contains("heartbeat_ms"), "{e}");
+    }
+}

@@ -1,0 +1,217 @@
+//! Starting and running one node: check the root key against the cluster before anything
+//! else, then Raft and the gRPC server (Raft, cluster management, forwarding) over mutual TLS.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use openraft::{Config, Raft, SnapshotPolicy};
+use raftkeep_net::{ClusterService, ClusterTls, Forwarder, GrpcNetwork, RaftService, TlsFiles};
+use raftkeep_seal::{KeyVersion, Keyring, RootKey};
+use raftkeep_store::{LogStore, RaftNode, StateMachine, StoreError, db};
+use tokio::sync::{oneshot, watch};
+
+use crate::{NodeConfig, NodeStartError};
+
+/// A node that is running: Raft, its store and its gRPC server.
+#[derive(Debug)]
+pub struct RunningNode {
+    node: RaftNode,
+    forwarder: Forwarder,
+    local_addr: SocketAddr,
+    stop_server: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
+    fatal: watch::Receiver<bool>,
+}
+
+fn load_keyring(config: &NodeConfig) -> Result<Keyring, NodeStartError> {
+    let version = KeyVersion(config.root_key.version);
+    let key = match (&config.root_key.file, &config.root_key.env) {
+        (Some(file), _) => RootKey::from_file(version, file),
+        (None, Some(var)) => RootKey::from_env(version, var),
+        (None, None) => {
+            return Err(NodeStartError::Config {
+                path: config.data_dir.clone(),
+                reason: "root_key: no source".to_owned(),
+            });
+        }
+    };
+    key.map(Keyring::single).map_err(NodeStartError::RootKey)
+}
+
+fn raft_config(config: &NodeConfig) -> Result<Arc<Config>, NodeStartError> {
+    let c = &config.cluster;
+    let raft = Config {
+        cluster_name: "raftkeep".to_owned(),
+        heartbeat_interval: c.heartbeat_ms,
+        election_timeout_min: c.election_timeout_min_ms,
+        election_timeout_max: c.election_timeout_max_ms,
+        snapshot_policy: SnapshotPolicy::LogsSinceLast(c.snapshot_after_logs),
+        max_in_snapshot_log_to_keep: c.keep_logs_after_snapshot,
+        ..Default::default()
+    };
+    raft.validate()
+        .map(Arc::new)
+        .map_err(|e| NodeStartError::Raft(e.to_string()))
+}
+
+/// Opens the store and refuses a root key that does not open the cluster's check value.
+fn open_store(config: &NodeConfig, keyring: &Keyring) -> Result<StateMachine, NodeStartError> {
+    let store_err = |source| NodeStartError::Store {
+        path: config.data_dir.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        store_err(StoreError::Io {
+            what: "creating the data directory".to_owned(),
+            source: e,
+        })
+    })?;
+    let db = db::open(&config.data_dir.join("db")).map_err(store_err)?;
+    let sm = StateMachine::new(db, config.data_dir.join("snapshots")).map_err(store_err)?;
+    match sm.verify_root_key(keyring) {
+        Ok(()) => Ok(sm),
+        Err(StoreError::WrongRootKey(_)) => Err(NodeStartError::WrongRootKey),
+        Err(e) => Err(store_err(e)),
+    }
+}
+
+/// Starts a node from its configuration.
+pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
+    let keyring = load_keyring(config)?;
+    let sm = open_store(config, &keyring)?;
+    let key_check = keyring
+        .key_check()
+        .map_err(NodeStartError::RootKey)?
+        .as_bytes()
+        .to_vec();
+    let tls = ClusterTls::load(&TlsFiles {
+        ca: config.tls.ca.clone(),
+        cert: config.tls.cert.clone(),
+        key: config.tls.key.clone(),
+    })?;
+    let raft = Raft::new(
+        config.node_id,
+        raft_config(config)?,
+        GrpcNetwork::tls(tls.clone()),
+        LogStore::new(sm.db().clone()),
+        sm.clone(),
+    )
+    .await
+    .map_err(|e| NodeStartError::Raft(e.to_string()))?;
+    let node = RaftNode::new(raft, sm, config.write_timeout());
+    let forwarder = Forwarder::new(node.clone(), config.advertise(), Some(tls.clone()));
+
+    let listen = config.cluster.listen;
+    let listen_err = |reason: String| NodeStartError::Listen {
+        addr: listen.to_string(),
+        reason,
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| listen_err(e.to_string()))?;
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| listen_err(e.to_string()))?;
+    let (stop_server, stopped) = oneshot::channel::<()>();
+    let router = tonic::transport::Server::builder()
+        .tls_config(tls.server())
+        .map_err(|e| listen_err(e.to_string()))?
+        .add_service(RaftService::new(node.clone()).into_server())
+        .add_service(ClusterService::new(forwarder.clone(), key_check).into_server());
+    let server = tokio::spawn(router.serve_with_incoming_shutdown(
+        tokio_stream::wrappers::TcpListenerStream::new(listener),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let fatal = watch_root_key(node.clone(), keyring);
+    tracing::info!(node_id = config.node_id, %local_addr, advertise = %config.advertise(), "node started");
+    Ok(RunningNode {
+        node,
+        forwarder,
+        local_addr,
+        stop_server,
+        server,
+        fatal,
+    })
+}
+
+/// A node that joined before the cluster recorded its key check, or by snapshot, learns the
+/// check value through replication: verify it as soon as it arrives.
+fn watch_root_key(node: RaftNode, keyring: Keyring) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        let mut metrics = node.raft().metrics();
+        loop {
+            let sm = node.state_machine();
+            match sm.has_key_check() {
+                Ok(true) => {
+                    if sm.verify_root_key(&keyring).is_err() {
+                        tracing::error!("{}", NodeStartError::WrongRootKey);
+                        let _ = tx.send(true);
+                    }
+                    return;
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot read the key check value"),
+            }
+            if metrics.changed().await.is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+impl RunningNode {
+    /// The address the gRPC server listens on (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The node's Raft and store.
+    pub fn node(&self) -> &RaftNode {
+        &self.node
+    }
+
+    /// Writes and reads from this node, forwarded to the leader where needed.
+    pub fn forwarder(&self) -> &Forwarder {
+        &self.forwarder
+    }
+
+    /// Runs until `stop` completes (a signal), the server fails, or the node finds it cannot
+    /// serve (wrong root key); then stops Raft and the server.
+    pub async fn run_until(mut self, stop: impl Future<Output = ()>) -> Result<(), NodeStartError> {
+        let outcome = tokio::select! {
+            () = stop => Ok(()),
+            joined = &mut self.server => Err(NodeStartError::Listen {
+                addr: self.local_addr.to_string(),
+                reason: match joined {
+                    Ok(Ok(())) => "the server stopped".to_owned(),
+                    Ok(Err(e)) => e.to_string(),
+                    Err(e) => e.to_string(),
+                },
+            }),
+            () = wait_fatal(self.fatal.clone()) => Err(NodeStartError::WrongRootKey),
+        };
+        tracing::info!("node stopping");
+        let _ = self.stop_server.send(());
+        if let Err(e) = self.node.raft().shutdown().await {
+            tracing::warn!(error = %e, "raft did not shut down cleanly");
+        }
+        outcome
+    }
+}
+
+async fn wait_fatal(mut rx: watch::Receiver<bool>) {
+    loop {
+        if *rx.borrow_and_update() {
+            return;
+        }
+        if rx.changed().await.is_err() {
+            // The watcher ended without finding a problem: never fatal from here on.
+            std::future::pending::<()>().await;
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! `raftkeep cluster`: initialize a cluster, show its state, change its membership. Talks to
+//! a node's cluster endpoint over mutual TLS with a certificate from the cluster CA.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use std::io::Write as _;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use raftkeep_net::{ClusterTls, Peer, TlsFiles};
+use raftkeep_node::NodeConfig;
+use raftkeep_proto::cluster::{Member, StatusReply};
+use serde::Serialize;
+
+/// Where and how to reach the cluster.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// A node's configuration file: use its cluster address and TLS files (on a node).
+    #[arg(long, global = true, env = "RAFTKEEP_NODE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// A node's cluster endpoint, `host:port`.
+    #[arg(long, global = true, env = "RAFTKEEP_NODE")]
+    pub node: Option<String>,
+    /// The cluster CA certificate (PEM).
+    #[arg(long, global = true, env = "RAFTKEEP_CLUSTER_CA")]
+    pub ca: Option<PathBuf>,
+    /// A certificate issued by the cluster CA (PEM).
+    #[arg(long, global = true, env = "RAFTKEEP_CLUSTER_CERT")]
+    pub cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    #[arg(long, global = true, env = "RAFTKEEP_CLUSTER_KEY")]
+    pub key: Option<PathBuf>,
+    /// Seconds to wait for an answer.
+    #[arg(long, global = true, default_value_t = 10)]
+    pub timeout: u64,
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// `raftkeep cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Connection settings.
+    #[command(flatten)]
+    pub connection: Connection,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ClusterCommand,
+}
+
+/// The cluster subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClusterCommand {
+    /// Initialize a new cluster on `--node`, alone or with the given voters.
+    Init {
+        /// Initial voters as `ID=HOST:PORT` (default: the node alone).
+        #[arg(long = "member")]
+        members: Vec<String>,
+    },
+    /// Members, leader, term, and per node its log, applied index, lag and state digest.
+    Status,
+    /// Add the node at ADDR as a learner (it receives the log but does not vote yet). Its id
+    /// is asked from the node itself.
+    AddLearner {
+        /// The new node's cluster endpoint, `host:port`.
+        addr: String,
+    },
+    /// Make a learner a voter.
+    Promote {
+        /// The node id.
+        id: u64,
+    },
+    /// Remove a node (voter or learner) from the cluster.
+    RemoveNode {
+        /// The node id.
+        id: u64,
+    },
+}
+
+struct Target {
+    addr: String,
+    tls: ClusterTls,
+    timeout: Duration,
+}
+
+impl Target {
+    fn from(c: &Connection) -> anyhow::Result<Self> {
+        let node_config = c.config.as_deref().map(NodeConfig::load).transpose()?;
+        let pick = |flag: &Option<PathBuf>, from_node: Option<PathBuf>, what: &str| {
+            flag.clone()
+                .or(from_node)
+                .with_context(|| format!("give --{what} (or --config with a node's configuration)"))
+        };
+        let tls = node_config.as_ref().map(|n| n.tls.clone());
+        let files = TlsFiles {
+            ca: pick(&c.ca, tls.as_ref().map(|t| t.ca.clone()), "ca")?,
+            cert: pick(&c.cert, tls.as_ref().map(|t| t.cert.clone()), "cert")?,
+            key: pick(&c.key, tls.as_ref().map(|t| t.key.clone()), "key")?,
+        };
+        let addr = c
+            .node
+            .clone()
+            .or_else(|| node_config.as_ref().map(NodeConfig::advertise))
+            .context("give --node HOST:PORT (or --config with a node's configuration)")?;
+        Ok(Target {
+            addr,
+            tls: ClusterTls::load(&files)?,
+            timeout: Duration::from_secs(c.timeout),
+        })
+    }
+
+    fn peer(&self, addr: &str) -> anyhow::Result<Peer> {
+        Ok(Peer::connect(addr, Some(&self.tls))?)
+    }
+}
+
+/// Runs a `raftkeep cluster` command.
+pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
+    let target = Target::from(&args.connection)?;
+    let json = args.connection.json;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let peer = target.peer(&target.addr)?;
+        match args.command {
+            ClusterCommand::Init { members } => {
+                let members = parse_members(&members)?;
+                peer.init(members, target.timeout).await?;
+                writeln!(std::io::stdout(), "cluster initialized on {}", target.addr)?;
+                Ok(())
+            }
+            ClusterCommand::Status => status(&target, &peer, json).await,
+            ClusterCommand::AddLearner { addr } => {
+                let new = target.peer(&addr)?.status(target.timeout).await?;
+                let members = peer.add_learner(new.id, &addr, target.timeout).await?;
+                writeln!(
+                    std::io::stdout(),
+                    "node {} at {addr} added as a learner",
+                    new.id
+                )?;
+                print_members(&members, json)
+            }
+            ClusterCommand::Promote { id } => {
+                let members = peer.promote(id, target.timeout).await?;
+                writeln!(std::io::stdout(), "node {id} is a voter")?;
+                print_members(&members, json)
+            }
+            ClusterCommand::RemoveNode { id } => {
+                let members = peer.remove_node(id, target.timeout).await?;
+                writeln!(std::io::stdout(), "node {id} removed")?;
+                print_members(&members, json)
+            }
+        }
+    })
+}
+
+fn parse_members(specs: &[String]) -> anyhow::Result<Vec<Member>> {
+    specs
+        .iter()
+        .map(|s| {
+            let (id, addr) = s
+                .split_once('=')
+                .with_context(|| format!("--member {s:?}: expected ID=HOST:PORT"))?;
+            let id = id
+                .parse()
+                .with_context(|| format!("--member {s:?}: {id:?} is not a node id"))?;
+            Ok(Member {
+                id,
+                addr: addr.to_owned(),
+                voter: true,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize)]
+struct NodeView {
+    id: u64,
+    addr: String,
+    voter: bool,
+    state: Option<String>,
+    term: Option<u64>,
+    leader: Option<u64>,
+    last_log_index: Option<u64>,
+    applied_index: Option<u64>,
+    lag: Option<u64>,
+    millis_since_leader_contact: Option<u64>,
+    digest: Option<String>,
+    error: Option<String>,
+}
+
+async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> {
+    let first = peer.status(target.timeout).await?;
+    let mut replies: BTreeMap<u64, Result<StatusReply, String>> = BTreeMap::new();
+    let asks = first.members.iter().map(|m| async move {
+        let reply = match target.peer(&m.addr) {
+            Ok(p) => p.status(target.timeout).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        (m.id, reply)
+    });
+    for (id, reply) in futures::future::join_all(asks).await {
+        replies.insert(id, reply);
+    }
+    let leader = replies
+        .values()
+        .filter_map(|r| r.as_ref().ok())
+        .find(|r| r.state == "Leader");
+    let views: Vec<NodeView> = first
+        .members
+        .iter()
+        .map(|m| view(m, replies.get(&m.id), leader))
+        .collect();
+    if json {
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&views)?
+        )?;
+        return Ok(());
+    }
+    match leader {
+        Some(l) => writeln!(std::io::stdout(), "leader: node {} (term {})", l.id, l.term)?,
+        None => writeln!(std::io::stdout(), "leader: none reachable")?,
+    }
+    writeln!(
+        std::io::stdout(),
+        "{:<4} {:<22} {:<6} {:<10} {:>5} {:>9} {:>9} {:>5} {:>9}  digest",
+        "id",
+        "address",
+        "voter",
+        "state",
+        "term",
+        "last log",
+        "applied",
+        "lag",
+        "contact"
+    )?;
+    for v in &views {
+        let dash = |x: Option<u64>| x.map_or("-".to_owned(), |x| x.to_string());
+        if let Some(e) = &v.error {
+            writeln!(
+                std::io::stdout(),
+                "{:<4} {:<22} {:<6} unreachable: {e}",
+                v.id,
+                v.addr,
+                v.voter
+            )?;
+            continue;
+        }
+        writeln!(
+            std::io::stdout(),
+            "{:<4} {:<22} {:<6} {:<10} {:>5} {:>9} {:>9} {:>5} {:>9}  {}",
+            v.id,
+            v.addr,
+            v.voter,
+            v.state.as_deref().unwrap_or("-"),
+            dash(v.term),
+            dash(v.last_log_index),
+            dash(v.applied_index),
+            dash(v.lag),
+            v.millis_since_leader_contact
+                .map_or("-".to_owned(), |ms| format!("{ms} ms")),
+            v.digest
+                .as_deref()
+                .map_or("-", |d| d.get(..16).unwrap_or(d)),
+        )?;
+    }
+    let digests: std::collections::BTreeSet<_> =
+        views.iter().filter_map(|v| v.digest.as_deref()).collect();
+    let applied: std::collections::BTreeSet<_> =
+        views.iter().filter_map(|v| v.applied_index).collect();
+    if digests.len() > 1 && applied.len() == 1 {
+        bail!("nodes at the same applied index have different state digests");
+    }
+    Ok(())
+}
+
+fn view(
+    m: &Member,
+    reply: Option<&Result<StatusReply, String>>,
+    leader: Option<&StatusReply>,
+) -> NodeView {
+    let mut v = NodeView {
+        id: m.id,
+        addr: m.addr.clone(),
+        voter: m.voter,
+        state: None,
+        term: None,
+        leader: None,
+        last_log_index: None,
+        applied_index: None,
+        lag: None,
+        millis_since_leader_contact: None,
+        digest: None,
+        error: None,
+    };
+    match reply {
+        Some(Ok(r)) => {
+            v.state = Some(r.state.clone());
+            v.term = Some(r.term);
+            v.leader = r.leader_id;
+            v.last_log_index = r.last_log_index;
+            v.applied_index = r.applied_index;
+            v.millis_since_leader_contact = r.millis_since_leader_contact;
+            v.digest = Some(r.digest.clone());
+        }
+        Some(Err(e)) => v.error = Some(e.clone()),
+        None => v.error = Some("not asked".to_owned()),
+    }
+    if let Some(l) = leader {
+        let head = l.last_log_index.unwrap_or(0);
+        v.lag = if l.id == m.id {
+            Some(0)
+        } else {
+            l.replication
+                .iter()
+                .find(|r| r.id == m.id)
+                .map(|r| head.saturating_sub(r.matched_index.unwrap_or(0)))
+        };
+    }
+    v
+}
+
+fn print_members(members: &[Member], json: bool) -> anyhow::Result<()> {
+    if json {
+        let list: Vec<_> = members
+            .iter()
+            .map(|m| serde_json::json!({"id": m.id, "addr": m.addr, "voter": m.voter}))
+            .collect();
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&list)?
+        )?;
+        return Ok(());
+    }
+    writeln!(std::io::stdout(), "members:")?;
+    for m in members {
+        let role = if m.voter { "voter" } else { "learner" };
+        writeln!(std::io::stdout(), "  {:<4} {:<22} {role}", m.id, m.addr)?;
+    }
+    Ok(())
+}

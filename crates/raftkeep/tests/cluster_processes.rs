@@ -1,0 +1,315 @@
+//! The replicated store as users run it: three `raftkeep server` processes on 127.0.0.1,
+//! mutual TLS between them, initialized and inspected with `raftkeep cluster`. Leaders are
+//! SIGKILLed, nodes restarted, quorum lost; every claim is checked through the nodes' own
+//! cluster endpoints.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test"
+)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use raftkeep_net::{Consistency, ReadRequest};
+use raftkeep_seal::{KeyVersion, Keyring, RootKey};
+use raftkeep_store::{Command, CommandResult, Material, NodeError, StoredObject};
+use support::{Cluster, files_containing, wait_for};
+
+/// Key bytes that must never be found in clear on disk.
+const KNOWN_KEY: [u8; 32] = *b"PLAINTEXT-KEY-MUST-NOT-BE-ON-DSK";
+
+fn key_object(c: &Cluster, uid: &str, material: &[u8]) -> StoredObject {
+    let keyring = Keyring::single(RootKey::new(KeyVersion(1), c.root_key));
+    let sealed = keyring.seal(uid, material).unwrap();
+    StoredObject {
+        uid: uid.to_owned(),
+        object_type: 2,
+        state: 1,
+        owner: "test-client".into(),
+        attributes: Vec::new(),
+        material: Material::Sealed(sealed.as_bytes().to_vec()),
+        grants: Default::default(),
+    }
+}
+
+fn put(c: &Cluster, via: usize, object: StoredObject) -> Result<CommandResult, NodeError> {
+    let peer = c.peer(via);
+    let cmd = Command::PutObject { object };
+    c.block_on(peer.write(&cmd, Duration::from_secs(10), false))
+        .unwrap()
+}
+
+fn read(
+    c: &Cluster,
+    via: usize,
+    uid: &str,
+    consistency: Consistency,
+) -> Result<raftkeep_net::ReadReply, NodeError> {
+    let peer = c.peer(via);
+    let req = ReadRequest {
+        uid: uid.to_owned(),
+        consistency,
+    };
+    c.block_on(peer.read(&req, Duration::from_secs(10), false))
+        .unwrap()
+}
+
+fn others(of: usize, n: usize) -> Vec<usize> {
+    (0..n).filter(|&i| i != of).collect()
+}
+
+#[test]
+fn three_processes_replicate_survive_a_killed_leader_and_converge() {
+    let (mut c, leader) = Cluster::running(3);
+    let follower = others(leader, 3)[0];
+
+    // A write sent to a follower is forwarded to the leader and readable on every node.
+    let obj = key_object(&c, "key-0", &KNOWN_KEY);
+    assert_eq!(put(&c, follower, obj.clone()), Ok(CommandResult::Ok));
+    for i in 0..3 {
+        let reply = read(&c, i, "key-0", Consistency::Linearizable).unwrap();
+        assert_eq!(
+            reply.object.as_ref(),
+            Some(&obj),
+            "linearizable read on node {i}"
+        );
+    }
+    let status = c.cluster_cli(follower, &["status"]);
+    assert!(
+        status.contains(&format!("leader: node {}", c.nodes[leader].id)),
+        "{status}"
+    );
+
+    // A follower killed for a few writes catches up from the log on restart.
+    let absent = others(leader, 3)[1];
+    c.kill(absent);
+    for n in 1..=5 {
+        let obj = key_object(&c, &format!("key-{n}"), &[n as u8; 32]);
+        assert_eq!(put(&c, follower, obj), Ok(CommandResult::Ok));
+    }
+    c.start(absent);
+    c.wait_converged(&[0, 1, 2]);
+
+    // SIGKILL the leader: a new one is elected and writes continue.
+    let killed_at_log = c.status(leader).unwrap().last_log_index.unwrap();
+    let killed = Instant::now();
+    c.kill(leader);
+    let survivors = others(leader, 3);
+    let new_leader = c.wait_leader(&survivors);
+    eprintln!(
+        "new leader (node {}) {} ms after SIGKILL of the leader",
+        c.nodes[new_leader].id,
+        killed.elapsed().as_millis()
+    );
+    // Enough writes for snapshots and log purges (every 50 entries, 10 kept).
+    for n in 6..130 {
+        let via = survivors[n % 2];
+        let obj = key_object(&c, &format!("key-{n}"), &[n as u8; 32]);
+        assert_eq!(
+            put(&c, via, obj),
+            Ok(CommandResult::Ok),
+            "write {n} via node {via}"
+        );
+    }
+    let purged = wait_for("the new leader to purge its log", || {
+        let p = c.status(new_leader)?.purged_index?;
+        (p > killed_at_log).then_some(p)
+    });
+
+    // The old leader comes back behind the purged log: only a snapshot can catch it up.
+    c.start(leader);
+    let (applied, digest) = c.wait_converged(&[0, 1, 2]);
+    let back = c.status(leader).unwrap();
+    eprintln!(
+        "restarted node {} caught up past purged index {purged} to {applied}; digest {digest}",
+        back.id
+    );
+    assert!(back.snapshot_index.is_some_and(|s| s >= purged), "{back:?}");
+    for i in 0..3 {
+        let reply = read(&c, i, "key-129", Consistency::Local).unwrap();
+        assert!(reply.object.is_some(), "local read on node {i}");
+    }
+
+    // Nothing in clear on disk: log, SST, WAL and snapshot files of every node.
+    for i in 0..3 {
+        c.kill(i);
+    }
+    for node in &c.nodes {
+        for needle in [KNOWN_KEY.to_vec(), hex::encode(KNOWN_KEY).into_bytes()] {
+            let hits = files_containing(&node.data_dir, &needle);
+            assert!(hits.is_empty(), "key material in clear in {hits:?}");
+        }
+    }
+}
+
+#[test]
+fn without_quorum_writes_fail_typed_and_local_reads_report_staleness() {
+    let (mut c, leader) = Cluster::running(3);
+    let obj = key_object(&c, "key-0", &KNOWN_KEY);
+    assert_eq!(put(&c, leader, obj.clone()), Ok(CommandResult::Ok));
+    c.wait_converged(&[0, 1, 2]);
+
+    // Mutual TLS: a certificate from another CA is refused by the node.
+    let rogue = c.dir.path().join("rogue");
+    let rogue_s = rogue.to_str().unwrap();
+    support::cli(&["certs", "init", "--dir", rogue_s]);
+    support::cli(&[
+        "certs",
+        "issue",
+        "--dir",
+        rogue_s,
+        "--name",
+        "x",
+        "--san",
+        "x.invalid",
+    ]);
+    let out = std::process::Command::new(support::BIN)
+        .args([
+            "cluster",
+            "--node",
+            &c.nodes[leader].addr,
+            "--ca",
+            &c.pki("ca.pem"),
+        ])
+        .args([
+            "--cert",
+            &format!("{rogue_s}/x.pem"),
+            "--key",
+            &format!("{rogue_s}/x.key"),
+        ])
+        .arg("status")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a foreign certificate was accepted");
+    eprintln!(
+        "foreign certificate: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+
+    // Keep one follower; kill the leader and the other follower.
+    let survivor = others(leader, 3)[0];
+    c.kill(leader);
+    c.kill(others(leader, 3)[1]);
+
+    let started = Instant::now();
+    let write = put(&c, survivor, key_object(&c, "key-1", &[1; 32]));
+    let elapsed = started.elapsed();
+    eprintln!(
+        "write without quorum failed after {} ms: {write:?}",
+        elapsed.as_millis()
+    );
+    assert!(
+        matches!(write, Err(NodeError::Unavailable { .. })),
+        "{write:?}"
+    );
+
+    let linearizable = read(&c, survivor, "key-0", Consistency::Linearizable);
+    assert!(
+        matches!(linearizable, Err(NodeError::Unavailable { .. })),
+        "{linearizable:?}"
+    );
+
+    let local = read(&c, survivor, "key-0", Consistency::Local).unwrap();
+    assert_eq!(local.object.as_ref(), Some(&obj));
+    let info = local.local.expect("a local read reports its freshness");
+    let staleness = info
+        .since_leader_contact
+        .expect("the node heard from a leader once");
+    eprintln!(
+        "local read: applied index {:?}, {} ms since the leader was last heard",
+        info.applied_index,
+        staleness.as_millis()
+    );
+    assert!(staleness > Duration::ZERO);
+    assert!(info.applied_index.is_some());
+}
+
+#[test]
+fn a_node_with_another_root_key_refuses_to_start_or_to_join() {
+    let mut c = Cluster::new(3);
+    c.start(0);
+    // A cluster of one, grown with `cluster add-learner` and `promote`.
+    wait_for("node 1 to accept init", || {
+        std::process::Command::new(support::BIN)
+            .args([
+                "cluster",
+                "--node",
+                &c.nodes[0].addr,
+                "--ca",
+                &c.pki("ca.pem"),
+            ])
+            .args([
+                "--cert",
+                &c.pki("admin.pem"),
+                "--key",
+                &c.pki("admin.key"),
+                "init",
+            ])
+            .output()
+            .unwrap()
+            .status
+            .success()
+            .then_some(())
+    });
+    c.wait_leader(&[0]);
+    c.start(1);
+    let addr1 = c.nodes[1].addr.clone();
+    wait_for("node 2 to answer", || c.status(1));
+    let added = c.cluster_cli(0, &["add-learner", &addr1]);
+    assert!(added.contains("learner"), "{added}");
+    let promoted = c.cluster_cli(0, &["promote", "2"]);
+    assert!(promoted.contains("node 2 is a voter"), "{promoted}");
+    c.wait_converged(&[0, 1]);
+
+    // Node 3 has a different root key: it may connect, but once it receives the cluster's
+    // key check value it stops instead of serving.
+    let wrong = c.dir.path().join("wrong.key");
+    std::fs::write(&wrong, hex::encode([0x5a_u8; 32])).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wrong, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let config = std::fs::read_to_string(&c.nodes[2].config).unwrap();
+    std::fs::write(
+        &c.nodes[2].config,
+        config.replace("file = \"root.key\"", "file = \"wrong.key\""),
+    )
+    .unwrap();
+    c.start(2);
+    let addr2 = c.nodes[2].addr.clone();
+    wait_for("node 3 to answer", || c.status(2));
+    let _ = std::process::Command::new(support::BIN)
+        .args([
+            "cluster",
+            "--node",
+            &c.nodes[0].addr,
+            "--ca",
+            &c.pki("ca.pem"),
+        ])
+        .args(["--cert", &c.pki("admin.pem"), "--key", &c.pki("admin.key")])
+        .args(["add-learner", &addr2])
+        .output()
+        .unwrap();
+    let status = wait_for("node 3 to stop", || {
+        c.nodes[2].child.as_mut().unwrap().try_wait().unwrap()
+    });
+    c.nodes[2].child = None;
+    assert!(!status.success());
+    let log = std::fs::read_to_string(&c.nodes[2].log).unwrap();
+    assert!(log.contains("not the cluster's root key"), "{log}");
+
+    // Restarted with its data, it refuses at once, before serving anything.
+    let out = std::process::Command::new(support::BIN)
+        .args(["server", "--config", c.nodes[2].config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not the cluster's root key"), "{stderr}");
+}

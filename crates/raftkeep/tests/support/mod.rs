@@ -1,0 +1,356 @@
+//! Real `raftkeep server` processes on 127.0.0.1 for the cluster tests: certificates and
+//! configuration made with the CLI, nodes started, SIGKILLed and restarted, polled with
+//! bounded waits. Logs of every node are printed when a test fails.
+
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use raftkeep_net::{ClusterTls, Peer, TlsFiles};
+use raftkeep_proto::cluster::StatusReply;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_raftkeep");
+/// Bound on writes and linearizable reads in the test clusters.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+/// The longest any wait in these tests may take before it fails the test.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+pub struct Node {
+    pub id: u64,
+    pub addr: String,
+    pub config: PathBuf,
+    pub data_dir: PathBuf,
+    pub log: PathBuf,
+    pub child: Option<Child>,
+}
+
+pub struct Cluster {
+    pub dir: tempfile::TempDir,
+    pub nodes: Vec<Node>,
+    pub tls: ClusterTls,
+    pub root_key: [u8; 32],
+    pub rt: tokio::runtime::Runtime,
+}
+
+/// Runs the CLI and returns its stdout; panics with its stderr if it fails.
+pub fn cli(args: &[&str]) -> String {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "raftkeep {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn write_secret(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+impl Cluster {
+    /// Certificates, a root key and the configuration of `n` nodes; none started.
+    pub fn new(n: u64) -> Cluster {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = dir.path().join("pki");
+        let pki_s = pki.to_str().unwrap();
+        cli(&["certs", "init", "--dir", pki_s]);
+        cli(&[
+            "certs",
+            "issue",
+            "--dir",
+            pki_s,
+            "--name",
+            "admin",
+            "--san",
+            "admin.invalid",
+        ]);
+        let mut root_key = [0u8; 32];
+        for (i, b) in root_key.iter_mut().enumerate() {
+            *b = (i as u8).wrapping_mul(37).wrapping_add(11);
+        }
+        write_secret(&dir.path().join("root.key"), &hex::encode(root_key));
+        let nodes = (1..=n)
+            .map(|id| {
+                let name = format!("node{id}");
+                cli(&[
+                    "certs",
+                    "issue",
+                    "--dir",
+                    pki_s,
+                    "--name",
+                    &name,
+                    "--san",
+                    "127.0.0.1",
+                ]);
+                let addr = format!("127.0.0.1:{}", free_port());
+                let config = dir.path().join(format!("{name}.toml"));
+                std::fs::write(
+                    &config,
+                    format!(
+                        r#"node_id = {id}
+data_dir = "{name}"
+[cluster]
+listen = "{addr}"
+write_timeout_ms = {timeout}
+heartbeat_ms = 100
+election_timeout_min_ms = 800
+election_timeout_max_ms = 1600
+snapshot_after_logs = 50
+keep_logs_after_snapshot = 10
+[tls]
+ca = "pki/ca.pem"
+cert = "pki/{name}.pem"
+key = "pki/{name}.key"
+[root_key]
+file = "root.key"
+"#,
+                        timeout = WRITE_TIMEOUT.as_millis()
+                    ),
+                )
+                .unwrap();
+                Node {
+                    id,
+                    addr,
+                    config,
+                    data_dir: dir.path().join(&name),
+                    log: dir.path().join(format!("{name}.log")),
+                    child: None,
+                }
+            })
+            .collect();
+        let tls = ClusterTls::load(&TlsFiles {
+            ca: pki.join("ca.pem"),
+            cert: pki.join("admin.pem"),
+            key: pki.join("admin.key"),
+        })
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        Cluster {
+            dir,
+            nodes,
+            tls,
+            root_key,
+            rt,
+        }
+    }
+
+    pub fn pki(&self, file: &str) -> String {
+        self.dir
+            .path()
+            .join("pki")
+            .join(file)
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Runs `raftkeep cluster --node <node i> ...` with the admin certificate.
+    pub fn cluster_cmd(&self, i: usize, args: &[&str]) -> std::process::Output {
+        let (ca, cert, key) = (
+            self.pki("ca.pem"),
+            self.pki("admin.pem"),
+            self.pki("admin.key"),
+        );
+        Command::new(BIN)
+            .args(["cluster", "--node", &self.nodes[i].addr, "--ca", &ca])
+            .args(["--cert", &cert, "--key", &key])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// As [`Cluster::cluster_cmd`], and it must succeed; its stdout.
+    pub fn cluster_cli(&self, i: usize, args: &[&str]) -> String {
+        let out = self.cluster_cmd(i, args);
+        assert!(
+            out.status.success(),
+            "raftkeep cluster {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `n` nodes started and initialized as one cluster; returns it and its leader's index.
+    pub fn running(n: u64) -> (Cluster, usize) {
+        let mut c = Cluster::new(n);
+        for i in 0..c.nodes.len() {
+            c.start(i);
+        }
+        c.init_all();
+        let all: Vec<usize> = (0..c.nodes.len()).collect();
+        let leader = c.wait_leader(&all);
+        (c, leader)
+    }
+
+    /// Starts node `i` as its own process, appending its log to `nodeN.log`.
+    pub fn start(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        assert!(node.child.is_none(), "node {} is running", node.id);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&node.log)
+            .unwrap();
+        let child = Command::new(BIN)
+            .args(["server", "--config", node.config.to_str().unwrap()])
+            .env("RAFTKEEP_LOG", "info,openraft=warn")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        node.child = Some(child);
+    }
+
+    /// SIGKILL: no shutdown, no flush beyond what was synced.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Initializes the cluster on node 0 with every node as a voter, through the CLI.
+    pub fn init_all(&self) {
+        let members: Vec<String> = self
+            .nodes
+            .iter()
+            .map(|n| format!("{}={}", n.id, n.addr))
+            .collect();
+        let mut args = vec!["init"];
+        for m in &members {
+            args.extend(["--member", m.as_str()]);
+        }
+        // The nodes may still be binding their ports.
+        wait_for("node 1 to accept init", || {
+            self.cluster_cmd(0, &args).status.success().then_some(())
+        });
+    }
+
+    /// A client of node `i`'s cluster endpoint (bound to this cluster's runtime).
+    pub fn peer(&self, i: usize) -> Peer {
+        let _runtime = self.rt.enter();
+        Peer::connect(&self.nodes[i].addr, Some(&self.tls)).unwrap()
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub fn status(&self, i: usize) -> Option<StatusReply> {
+        let peer = self.peer(i);
+        self.block_on(peer.status(Duration::from_secs(2))).ok()
+    }
+
+    /// Waits until the running nodes among `among` agree on one leader; returns its index.
+    pub fn wait_leader(&self, among: &[usize]) -> usize {
+        wait_for("the nodes to agree on a leader", || {
+            let statuses: Vec<StatusReply> = among
+                .iter()
+                .map(|&i| self.status(i))
+                .collect::<Option<_>>()?;
+            let leader = statuses.iter().find(|s| s.state == "Leader")?;
+            statuses
+                .iter()
+                .all(|s| s.leader_id == Some(leader.id) && s.term == leader.term)
+                .then(|| self.index_of(leader.id))
+        })
+    }
+
+    pub fn index_of(&self, id: u64) -> usize {
+        self.nodes.iter().position(|n| n.id == id).unwrap()
+    }
+
+    /// Waits until the nodes `among` have applied the same index and have equal digests.
+    pub fn wait_converged(&self, among: &[usize]) -> (u64, String) {
+        wait_for("the nodes to converge", || {
+            let statuses: Vec<StatusReply> = among
+                .iter()
+                .map(|&i| self.status(i))
+                .collect::<Option<_>>()?;
+            let first = statuses.first()?;
+            statuses
+                .iter()
+                .all(|s| s.applied_index == first.applied_index && s.digest == first.digest)
+                .then(|| (first.applied_index.unwrap_or(0), first.digest.clone()))
+        })
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill(i);
+        }
+        if std::thread::panicking() {
+            for n in &self.nodes {
+                let log = std::fs::read_to_string(&n.log).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(40).collect();
+                eprintln!("---- node {} log (last 40 lines) ----", n.id);
+                for line in tail.iter().rev() {
+                    eprintln!("{line}");
+                }
+            }
+        }
+    }
+}
+
+/// Polls `f` every 100 ms until it gives a value; fails the test after [`PATIENCE`].
+pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(start.elapsed() < PATIENCE, "gave up waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Every file under `dir` that contains `needle`.
+pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if std::fs::read(&path)
+                .unwrap()
+                .windows(needle.len())
+                .any(|w| w == needle)
+            {
+                hits.push(path);
+            }
+        }
+    }
+    hits
+}
