@@ -9,8 +9,8 @@
 //! - A log entry is reported durable only after RocksDB has synced it, and a vote before it is
 //!   answered (see the comments at each `sync`).
 //!
-//! Not yet here (issue #3 continues): the gRPC transport, write forwarding over it, the
-//! staleness bound of local reads, cluster management and the multi-process tests.
+//! The network around it (Raft over gRPC, forwarding, cluster management) is `raftkeep-net`;
+//! the running node is `raftkeep-node`.
 //!
 //! # Layout
 //!
@@ -19,7 +19,8 @@
 //! - [`db`] — opening RocksDB with one column family per concern.
 //! - [`log_store`] — [`LogStore`]: the Raft log, vote and committed index.
 //! - [`state_machine`] — [`StateMachine`]: objects, secondary indexes, client allow-list.
-//! - [`node`] — [`RaftNode`]: writes that fail fast, linearizable and local reads, [`NodeError`].
+//! - [`node`] — [`RaftNode`]: writes that fail fast, linearizable reads, local reads that
+//!   report their staleness, [`NodeError`].
 //! - [`snapshot`] — streaming snapshot files.
 //! - [`error`] — [`StoreError`].
 
