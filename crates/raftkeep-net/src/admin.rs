@@ -9,8 +9,9 @@ use openraft::{BasicNode, ChangeMembers, RaftMetrics, ServerState};
 use raftkeep_proto::cluster::cluster_server::{Cluster, ClusterServer};
 use raftkeep_proto::cluster::{
     AddLearnerRequest, InitReply, InitRequest, JsonMessage, Member, MembershipReply, NodeIdRequest,
-    Replication, StatusReply, StatusRequest,
+    Replication, RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
 };
+use raftkeep_seal::Keyring;
 use raftkeep_store::{Command, NodeError, NodeId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -27,17 +28,21 @@ const MEMBERSHIP_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct ClusterService {
     forwarder: Forwarder,
-    key_check: Vec<u8>,
+    keyring: Keyring,
 }
 
 impl ClusterService {
-    /// The service of a node; `key_check` is the root-key check value it records in the
-    /// cluster when it initializes one ([`raftkeep_seal::Keyring::key_check`]).
-    pub fn new(forwarder: Forwarder, key_check: Vec<u8>) -> Self {
-        ClusterService {
-            forwarder,
-            key_check,
-        }
+    /// The service of a node holding `keyring`: it records the keyring's check value when it
+    /// initializes a cluster, and re-seals with it during a rotation.
+    pub fn new(forwarder: Forwarder, keyring: Keyring) -> Self {
+        ClusterService { forwarder, keyring }
+    }
+
+    fn key_check(&self) -> Result<Vec<u8>, Status> {
+        self.keyring
+            .key_check()
+            .map(|b| b.as_bytes().to_vec())
+            .map_err(|e| Status::internal(e.to_string()))
     }
 
     /// The tonic server wrapper, ready for `Server::add_service`.
@@ -75,7 +80,32 @@ impl ClusterService {
     }
 }
 
-fn members(m: &RaftMetrics<NodeId, BasicNode>) -> Vec<Member> {
+/// The caller's deadline (`grpc-timeout`), or a generous default for long operations.
+fn request_timeout<T>(request: &Request<T>) -> Duration {
+    request
+        .metadata()
+        .get("grpc-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_grpc_timeout)
+        .unwrap_or(Duration::from_secs(600))
+}
+
+/// `grpc-timeout` is digits and a unit letter (H, M, S, m, u, n).
+fn parse_grpc_timeout(text: &str) -> Option<Duration> {
+    let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.saturating_mul(3600)),
+        "M" => Duration::from_secs(n.saturating_mul(60)),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+pub(crate) fn members(m: &RaftMetrics<NodeId, BasicNode>) -> Vec<Member> {
     let membership = m.membership_config.membership();
     let voters: BTreeSet<NodeId> = membership.voter_ids().collect();
     membership
@@ -159,7 +189,7 @@ impl Cluster for ClusterService {
             Err(e) => return Err(Status::failed_precondition(e.to_string())),
         }
         tracing::info!("cluster initialized; recording the root-key check value");
-        let blob = self.key_check.clone();
+        let blob = self.key_check()?;
         self.forwarder
             .write(Command::SetKeyCheck { blob })
             .await
@@ -204,6 +234,8 @@ impl Cluster for ClusterService {
                 .since_leader_contact()
                 .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             digest: hex::encode(digest),
+            root_key_version: self.keyring.current().0,
+            root_key_versions: self.keyring.versions().map(|v| v.0).collect(),
         }))
     }
 
@@ -276,6 +308,20 @@ impl Cluster for ClusterService {
         } else {
             Err(Status::not_found(format!("node {id} is not a member")))
         }
+    }
+
+    async fn rotate_root_key(
+        &self,
+        request: Request<RotateRootKeyRequest>,
+    ) -> Result<Response<RotateRootKeyReply>, Status> {
+        if let Some(leader) = self.leader().await? {
+            let timeout = request_timeout(&request);
+            let reply = leader.rotate_root_key(timeout).await.map_err(net_status)?;
+            return Ok(Response::new(reply));
+        }
+        crate::rotate::rotate(&self.forwarder, &self.keyring, &members(&self.metrics()))
+            .await
+            .map(Response::new)
     }
 
     async fn write(&self, request: Request<JsonMessage>) -> Result<Response<JsonMessage>, Status> {

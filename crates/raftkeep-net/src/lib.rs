@@ -15,6 +15,7 @@
 //! - [`peer`] — [`Peer`]: a typed client of another node's `Cluster` service.
 //! - [`forward`] — [`Forwarder`]: serve here or forward to the leader.
 //! - [`read`] — the read request and reply.
+//! - `rotate` — root-key rotation, run by the leader.
 //! - [`error`] — [`NetError`].
 
 pub mod admin;
@@ -24,6 +25,7 @@ pub mod error;
 pub mod forward;
 pub mod peer;
 pub mod read;
+mod rotate;
 pub mod server;
 pub mod tls;
 

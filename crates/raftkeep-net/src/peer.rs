@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use raftkeep_proto::cluster::cluster_client::ClusterClient;
 use raftkeep_proto::cluster::{
-    AddLearnerRequest, InitRequest, JsonMessage, Member, NodeIdRequest, StatusReply, StatusRequest,
+    AddLearnerRequest, InitRequest, JsonMessage, Member, NodeIdRequest, RotateRootKeyReply,
+    RotateRootKeyRequest, StatusReply, StatusRequest,
 };
 use raftkeep_store::{Command, CommandResult, NodeError};
 use serde::Serialize;
@@ -110,6 +111,15 @@ impl Peer {
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner()
             .members)
+    }
+
+    /// Re-seals all material with the leader's current root key (through the leader).
+    pub async fn rotate_root_key(&self, timeout: Duration) -> Result<RotateRootKeyReply, NetError> {
+        let request = Self::request(RotateRootKeyRequest {}, timeout, false);
+        let reply = self.client.clone().rotate_root_key(request).await;
+        Ok(reply
+            .map_err(|s| NetError::rpc(&self.addr, s))?
+            .into_inner())
     }
 
     /// Sends a store command. `forwarded`: this node is forwarding it, the receiver must not.

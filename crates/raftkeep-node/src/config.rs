@@ -80,6 +80,25 @@ pub struct RootKeyConfig {
     /// The key's version (raised at each rotation).
     #[serde(default = "defaults::root_key_version")]
     pub version: u32,
+    /// Other root keys this node can unseal with but does not seal with, during a rotation:
+    /// the new key before it is current on every node, then the old one until
+    /// `raftkeep cluster rotate-root-key` has re-sealed everything.
+    #[serde(default)]
+    pub held: Vec<HeldRootKey>,
+}
+
+/// A root key held, not sealing, during a rotation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldRootKey {
+    /// Its version.
+    pub version: u32,
+    /// A file holding it.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    /// An environment variable holding it in hex.
+    #[serde(default)]
+    pub env: Option<String>,
 }
 
 mod defaults {
@@ -138,6 +157,11 @@ impl NodeConfig {
         if let Some(f) = &mut self.root_key.file {
             *f = base.join(&*f);
         }
+        for p in &mut self.root_key.held {
+            if let Some(f) = &mut p.file {
+                *f = base.join(&*f);
+            }
+        }
     }
 
     fn check(&self) -> Result<(), String> {
@@ -153,10 +177,24 @@ impl NodeConfig {
         if c.write_timeout_ms == 0 {
             return Err("cluster.write_timeout_ms must be above 0".to_owned());
         }
-        match (&self.root_key.file, &self.root_key.env) {
-            (Some(_), None) | (None, Some(_)) => Ok(()),
-            _ => Err("root_key: set exactly one of `file` and `env`".to_owned()),
+        let one_source =
+            |file: &Option<PathBuf>, env: &Option<String>| file.is_some() != env.is_some();
+        if !one_source(&self.root_key.file, &self.root_key.env) {
+            return Err("root_key: set exactly one of `file` and `env`".to_owned());
         }
+        let mut versions = std::collections::BTreeSet::from([self.root_key.version]);
+        for p in &self.root_key.held {
+            if !one_source(&p.file, &p.env) {
+                return Err(format!(
+                    "root_key.held (version {}): set exactly one of `file` and `env`",
+                    p.version
+                ));
+            }
+            if !versions.insert(p.version) {
+                return Err(format!("root_key: version {} appears twice", p.version));
+            }
+        }
+        Ok(())
     }
 
     /// The address other nodes reach this one at.
@@ -222,6 +260,20 @@ file = "root.key"
         let text = MINIMAL.replace("file = \"root.key\"", "file = \"a\"\nenv = \"B\"");
         let e = NodeConfig::load(&write(dir.path(), &text)).unwrap_err();
         assert!(e.to_string().contains("exactly one"), "{e}");
+    }
+
+    #[test]
+    fn held_root_keys_need_distinct_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = "\n[[root_key.held]]\nversion = 1\nfile = \"old.key\"\n";
+        let e = NodeConfig::load(&write(dir.path(), &format!("{MINIMAL}{held}"))).unwrap_err();
+        assert!(e.to_string().contains("version 1 appears twice"), "{e}");
+        let text = MINIMAL.replace("file = \"root.key\"", "file = \"root.key\"\nversion = 2");
+        let c = NodeConfig::load(&write(dir.path(), &format!("{text}{held}"))).unwrap();
+        assert_eq!(
+            c.root_key.held[0].file.as_deref(),
+            Some(dir.path().join("old.key").as_path())
+        );
     }
 
     #[test]

@@ -24,19 +24,33 @@ pub struct RunningNode {
     fatal: watch::Receiver<bool>,
 }
 
-fn load_keyring(config: &NodeConfig) -> Result<Keyring, NodeStartError> {
-    let version = KeyVersion(config.root_key.version);
-    let key = match (&config.root_key.file, &config.root_key.env) {
+fn load_key(
+    version: u32,
+    file: Option<&std::path::Path>,
+    env: Option<&str>,
+) -> Result<RootKey, NodeStartError> {
+    let version = KeyVersion(version);
+    let key = match (file, env) {
         (Some(file), _) => RootKey::from_file(version, file),
         (None, Some(var)) => RootKey::from_env(version, var),
+        // `NodeConfig::load` refuses a key without a source.
         (None, None) => {
-            return Err(NodeStartError::Config {
-                path: config.data_dir.clone(),
-                reason: "root_key: no source".to_owned(),
-            });
+            return Err(NodeStartError::RootKey(
+                raftkeep_seal::SealError::NoSuchVersion(version),
+            ));
         }
     };
-    key.map(Keyring::single).map_err(NodeStartError::RootKey)
+    key.map_err(NodeStartError::RootKey)
+}
+
+/// The current root key and the others held during a rotation.
+fn load_keyring(config: &NodeConfig) -> Result<Keyring, NodeStartError> {
+    let rk = &config.root_key;
+    let mut keys = vec![load_key(rk.version, rk.file.as_deref(), rk.env.as_deref())?];
+    for p in &rk.held {
+        keys.push(load_key(p.version, p.file.as_deref(), p.env.as_deref())?);
+    }
+    Keyring::new(KeyVersion(rk.version), keys).map_err(NodeStartError::RootKey)
 }
 
 fn raft_config(config: &NodeConfig) -> Result<Arc<Config>, NodeStartError> {
@@ -80,11 +94,6 @@ fn open_store(config: &NodeConfig, keyring: &Keyring) -> Result<StateMachine, No
 pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     let keyring = load_keyring(config)?;
     let sm = open_store(config, &keyring)?;
-    let key_check = keyring
-        .key_check()
-        .map_err(NodeStartError::RootKey)?
-        .as_bytes()
-        .to_vec();
     let tls = ClusterTls::load(&TlsFiles {
         ca: config.tls.ca.clone(),
         cert: config.tls.cert.clone(),
@@ -118,7 +127,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         .tls_config(tls.server())
         .map_err(|e| listen_err(e.to_string()))?
         .add_service(RaftService::new(node.clone()).into_server())
-        .add_service(ClusterService::new(forwarder.clone(), key_check).into_server());
+        .add_service(ClusterService::new(forwarder.clone(), keyring.clone()).into_server());
     let server = tokio::spawn(router.serve_with_incoming_shutdown(
         tokio_stream::wrappers::TcpListenerStream::new(listener),
         async {

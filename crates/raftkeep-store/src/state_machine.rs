@@ -117,6 +117,34 @@ impl StateMachine {
         Ok(h.finalize().into())
     }
 
+    /// Up to `limit` objects in UID order, starting after `after` (a page of a full scan, for
+    /// root-key rotation and backups; every page reads its own consistent view).
+    pub fn objects_after(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredObject>, StoreError> {
+        let start = after.map(str::as_bytes).unwrap_or_default();
+        let mode = IteratorMode::From(start, rocksdb::Direction::Forward);
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(cf(&self.db, CF_OBJECTS)?, mode) {
+            let (key, value) = item?;
+            if after.is_some() && *key == *start {
+                continue;
+            }
+            if out.len() >= limit {
+                break;
+            }
+            out.push(
+                serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
+                    what: "object",
+                    source,
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
     /// The allowed client with this fingerprint.
     pub fn client(&self, fingerprint: &str) -> Result<Option<ClientIdentity>, StoreError> {
         get_json(&self.db, CF_CLIENTS, fingerprint.as_bytes(), "client")

@@ -32,9 +32,9 @@ pub struct Connection {
     /// Its private key (PEM).
     #[arg(long, global = true, env = "RAFTKEEP_CLUSTER_KEY")]
     pub key: Option<PathBuf>,
-    /// Seconds to wait for an answer.
-    #[arg(long, global = true, default_value_t = 10)]
-    pub timeout: u64,
+    /// Seconds to wait for an answer (default 10; 600 for rotate-root-key).
+    #[arg(long, global = true)]
+    pub timeout: Option<u64>,
     /// Machine-readable output.
     #[arg(long, global = true)]
     pub json: bool,
@@ -78,6 +78,10 @@ pub enum ClusterCommand {
         /// The node id.
         id: u64,
     },
+    /// Re-seal all key material with the new root key. Before: every node restarted with the
+    /// new key as `root_key` (higher `version`) and the old one under `[[root_key.held]]`.
+    /// After: the old key can be dropped from the configurations.
+    RotateRootKey,
 }
 
 struct Target {
@@ -108,7 +112,7 @@ impl Target {
         Ok(Target {
             addr,
             tls: ClusterTls::load(&files)?,
-            timeout: Duration::from_secs(c.timeout),
+            timeout: Duration::from_secs(c.timeout.unwrap_or(10)),
         })
     }
 
@@ -146,6 +150,18 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
                 let members = peer.promote(id, target.timeout).await?;
                 writeln!(std::io::stdout(), "node {id} is a voter")?;
                 print_members(&members, json)
+            }
+            ClusterCommand::RotateRootKey => {
+                let timeout = Duration::from_secs(args.connection.timeout.unwrap_or(600));
+                let r = peer.rotate_root_key(timeout).await?;
+                writeln!(
+                    std::io::stdout(),
+                    "all material sealed with root key version {}: {} re-sealed, {} already current",
+                    r.root_key_version,
+                    r.resealed,
+                    r.already_current
+                )?;
+                Ok(())
             }
             ClusterCommand::RemoveNode { id } => {
                 let members = peer.remove_node(id, target.timeout).await?;

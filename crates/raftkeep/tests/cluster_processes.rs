@@ -313,3 +313,96 @@ fn a_node_with_another_root_key_refuses_to_start_or_to_join() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not the cluster's root key"), "{stderr}");
 }
+
+/// Points node `i` at root key files: `current` seals (with `version`), `held` only unseals.
+fn set_root_keys(c: &Cluster, i: usize, current: (u32, &str), held: &[(u32, &str)]) {
+    let config = std::fs::read_to_string(&c.nodes[i].config).unwrap();
+    let head = &config[..config.find("[root_key]").unwrap()];
+    let mut text = format!(
+        "{head}[root_key]\nversion = {}\nfile = \"{}\"\n",
+        current.0, current.1
+    );
+    for (version, file) in held {
+        text.push_str(&format!(
+            "[[root_key.held]]\nversion = {version}\nfile = \"{file}\"\n"
+        ));
+    }
+    std::fs::write(&c.nodes[i].config, text).unwrap();
+}
+
+#[test]
+fn root_key_rotation_reseals_everything_and_retires_the_old_key() {
+    let (mut c, leader) = Cluster::running(3);
+    // More objects than one re-seal batch (100).
+    for n in 0..150 {
+        let obj = key_object(&c, &format!("key-{n:03}"), &[n as u8; 32]);
+        assert_eq!(put(&c, leader, obj), Ok(CommandResult::Ok));
+    }
+    let new_key = [0x77_u8; 32];
+    support::write_secret(&c.dir.path().join("root2.key"), &hex::encode(new_key));
+
+    // Rolling restart, one node at a time, with the new key sealing and the old one held.
+    for i in 0..3 {
+        c.kill(i);
+        set_root_keys(&c, i, (2, "root2.key"), &[(1, "root.key")]);
+        c.start(i);
+        c.wait_converged(&[0, 1, 2]);
+        if i == 0 {
+            // Nodes disagree on the sealing key: the rotation refuses to run.
+            let out = c.cluster_cmd(0, &["rotate-root-key"]);
+            assert!(!out.status.success());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains("restart every node"), "{stderr}");
+        }
+    }
+    let leader = c.wait_leader(&[0, 1, 2]);
+    let out = c.cluster_cli(1, &["rotate-root-key"]);
+    assert!(
+        out.contains("version 2: 150 re-sealed, 0 already current"),
+        "{out}"
+    );
+    c.wait_converged(&[0, 1, 2]);
+
+    // Every node holds every object sealed with version 2, and the new key alone opens it.
+    let only_new = Keyring::single(RootKey::new(KeyVersion(2), new_key));
+    for i in 0..3 {
+        for n in [0_usize, 99, 100, 149] {
+            let uid = format!("key-{n:03}");
+            let object = read(&c, i, &uid, Consistency::Local)
+                .unwrap()
+                .object
+                .unwrap();
+            let Material::Sealed(bytes) = object.material else {
+                panic!("{uid} lost its material")
+            };
+            let blob = raftkeep_seal::SealedBlob::from_bytes(bytes);
+            assert_eq!(blob.version().unwrap(), KeyVersion(2), "{uid} on node {i}");
+            assert_eq!(
+                only_new.unseal(&uid, &blob).unwrap().as_slice(),
+                &[n as u8; 32]
+            );
+        }
+    }
+
+    // The old key can go: a node with the new key alone starts and serves.
+    c.kill(leader);
+    set_root_keys(&c, leader, (2, "root2.key"), &[]);
+    c.start(leader);
+    c.wait_converged(&[0, 1, 2]);
+
+    // A node left with the old key alone refuses to start.
+    let stale = others(leader, 3)[0];
+    c.kill(stale);
+    set_root_keys(&c, stale, (1, "root.key"), &[]);
+    let out = std::process::Command::new(support::BIN)
+        .args([
+            "server",
+            "--config",
+            c.nodes[stale].config.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not the cluster's root key"), "{stderr}");
+}

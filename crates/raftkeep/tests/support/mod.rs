@@ -61,7 +61,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn write_secret(path: &Path, text: &str) {
+pub fn write_secret(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
     #[cfg(unix)]
     {
