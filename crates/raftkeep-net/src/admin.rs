@@ -9,7 +9,8 @@ use openraft::{BasicNode, ChangeMembers, RaftMetrics, ServerState};
 use raftkeep_proto::cluster::cluster_server::{Cluster, ClusterServer};
 use raftkeep_proto::cluster::{
     AddLearnerRequest, InitReply, InitRequest, JsonMessage, Member, MembershipReply, NodeIdRequest,
-    Replication, RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
+    PauseElectionsReply, PauseElectionsRequest, Replication, RotateRootKeyReply,
+    RotateRootKeyRequest, StatusReply, StatusRequest,
 };
 use raftkeep_seal::Keyring;
 use raftkeep_store::{Command, NodeError, NodeId};
@@ -308,6 +309,34 @@ impl Cluster for ClusterService {
         } else {
             Err(Status::not_found(format!("node {id} is not a member")))
         }
+    }
+
+    async fn transfer_leader(
+        &self,
+        request: Request<NodeIdRequest>,
+    ) -> Result<Response<MembershipReply>, Status> {
+        let id = request.into_inner().id;
+        if let Some(leader) = self.leader().await? {
+            let members = leader
+                .transfer_leader(id, MEMBERSHIP_TIMEOUT)
+                .await
+                .map_err(net_status)?;
+            return Ok(Response::new(MembershipReply { members }));
+        }
+        crate::transfer::transfer(&self.forwarder, id).await?;
+        Ok(Response::new(MembershipReply {
+            members: members(&self.metrics()),
+        }))
+    }
+
+    async fn pause_elections(
+        &self,
+        request: Request<PauseElectionsRequest>,
+    ) -> Result<Response<PauseElectionsReply>, Status> {
+        // Never longer than a transfer may take, whatever the caller asks.
+        let millis = request.into_inner().millis.min(30_000);
+        crate::transfer::pause_elections(self.forwarder.node(), Duration::from_millis(millis));
+        Ok(Response::new(PauseElectionsReply {}))
     }
 
     async fn rotate_root_key(

@@ -16,6 +16,7 @@
 //! - [`forward`] — [`Forwarder`]: serve here or forward to the leader.
 //! - [`read`] — the read request and reply.
 //! - `rotate` — root-key rotation, run by the leader.
+//! - `transfer` — leadership transfer (openraft 0.9 has none).
 //! - [`error`] — [`NetError`].
 
 pub mod admin;
@@ -28,6 +29,7 @@ pub mod read;
 mod rotate;
 pub mod server;
 pub mod tls;
+mod transfer;
 
 pub use admin::ClusterService;
 pub use client::GrpcNetwork;

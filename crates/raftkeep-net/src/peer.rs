@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use raftkeep_proto::cluster::cluster_client::ClusterClient;
 use raftkeep_proto::cluster::{
-    AddLearnerRequest, InitRequest, JsonMessage, Member, NodeIdRequest, RotateRootKeyReply,
-    RotateRootKeyRequest, StatusReply, StatusRequest,
+    AddLearnerRequest, InitRequest, JsonMessage, Member, NodeIdRequest, PauseElectionsRequest,
+    RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
 };
 use raftkeep_store::{Command, CommandResult, NodeError};
 use serde::Serialize;
@@ -111,6 +111,33 @@ impl Peer {
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner()
             .members)
+    }
+
+    /// Moves leadership to node `id` (through the leader); returns the membership.
+    pub async fn transfer_leader(
+        &self,
+        id: u64,
+        timeout: Duration,
+    ) -> Result<Vec<Member>, NetError> {
+        let request = Self::request(NodeIdRequest { id }, timeout, false);
+        let reply = self.client.clone().transfer_leader(request).await;
+        Ok(reply
+            .map_err(|s| NetError::rpc(&self.addr, s))?
+            .into_inner()
+            .members)
+    }
+
+    /// Asks the node not to start elections for `pause` (zero: resume).
+    pub async fn pause_elections(
+        &self,
+        pause: Duration,
+        timeout: Duration,
+    ) -> Result<(), NetError> {
+        let millis = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
+        let request = Self::request(PauseElectionsRequest { millis }, timeout, false);
+        let reply = self.client.clone().pause_elections(request).await;
+        reply.map_err(|s| NetError::rpc(&self.addr, s))?;
+        Ok(())
     }
 
     /// Re-seals all material with the leader's current root key (through the leader).

@@ -78,6 +78,11 @@ pub enum ClusterCommand {
         /// The node id.
         id: u64,
     },
+    /// Move leadership to the given voter (for maintenance of the current leader's host).
+    TransferLeader {
+        /// The node id.
+        id: u64,
+    },
     /// Re-seal all key material with the new root key. Before: every node restarted with the
     /// new key as `root_key` (higher `version`) and the old one under `[[root_key.held]]`.
     /// After: the old key can be dropped from the configurations.
@@ -151,6 +156,12 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
                 writeln!(std::io::stdout(), "node {id} is a voter")?;
                 print_members(&members, json)
             }
+            ClusterCommand::TransferLeader { id } => {
+                peer.transfer_leader(id, target.timeout.max(Duration::from_secs(20)))
+                    .await?;
+                writeln!(std::io::stdout(), "node {id} is the leader")?;
+                Ok(())
+            }
             ClusterCommand::RotateRootKey => {
                 let timeout = Duration::from_secs(args.connection.timeout.unwrap_or(600));
                 let r = peer.rotate_root_key(timeout).await?;
@@ -209,6 +220,13 @@ struct NodeView {
 
 async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> {
     let first = peer.status(target.timeout).await?;
+    if first.members.is_empty() {
+        bail!(
+            "node {} at {} is not part of a cluster yet: run `raftkeep cluster init` on one node",
+            first.id,
+            first.addr
+        );
+    }
     let mut replies: BTreeMap<u64, Result<StatusReply, String>> = BTreeMap::new();
     let asks = first.members.iter().map(|m| async move {
         let reply = match target.peer(&m.addr) {

@@ -32,7 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Run a node (Raft, store and cluster endpoint) from its configuration file.
     Server(server::ServerArgs),
-    /// Manage the cluster: init, status, add-learner, promote, remove-node.
+    /// Manage the cluster: init, status, add-learner, promote, remove-node, transfer-leader,
+    /// rotate-root-key.
     Cluster(cluster::ClusterArgs),
     /// The cluster CA and certificates for nodes and operators.
     #[command(subcommand)]

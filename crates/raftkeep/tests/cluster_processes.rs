@@ -406,3 +406,26 @@ fn root_key_rotation_reseals_everything_and_retires_the_old_key() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not the cluster's root key"), "{stderr}");
 }
+
+#[test]
+fn transfer_leader_moves_leadership_to_the_named_voter() {
+    let (c, leader) = Cluster::running(3);
+    assert_eq!(
+        put(&c, leader, key_object(&c, "key-0", &[0; 32])),
+        Ok(CommandResult::Ok)
+    );
+    c.wait_converged(&[0, 1, 2]);
+    let target = others(leader, 3)[1];
+    let id = c.nodes[target].id.to_string();
+    // Asked through a follower: forwarded to the leader, which hands over.
+    let via = others(leader, 3)[0];
+    let out = c.cluster_cli(via, &["transfer-leader", &id]);
+    assert!(out.contains(&format!("node {id} is the leader")), "{out}");
+    assert_eq!(c.wait_leader(&[0, 1, 2]), target);
+    // The cluster still elects and commits: writes through the old leader are forwarded.
+    assert_eq!(
+        put(&c, leader, key_object(&c, "key-1", &[1; 32])),
+        Ok(CommandResult::Ok)
+    );
+    c.wait_converged(&[0, 1, 2]);
+}
