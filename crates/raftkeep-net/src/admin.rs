@@ -235,6 +235,8 @@ impl Cluster for ClusterService {
                 .since_leader_contact()
                 .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             digest: hex::encode(digest),
+            committed_index: raftkeep_store::log_store::committed_index(node.state_machine().db())
+                .map_err(|e| Status::internal(e.to_string()))?,
             root_key_version: self.keyring.current().0,
             root_key_versions: self.keyring.versions().map(|v| v.0).collect(),
         }))

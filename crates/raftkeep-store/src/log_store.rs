@@ -35,6 +35,15 @@ fn index_key(index: u64) -> [u8; 8] {
     index.to_be_bytes()
 }
 
+/// The highest log index this node knows to be committed (as last saved by openraft; it may
+/// trail the in-memory value by an entry or two). For status reports: openraft 0.9's metrics
+/// do not carry it.
+pub fn committed_index(db: &DB) -> Result<Option<u64>, StoreError> {
+    let v: Option<Option<LogId<NodeId>>> =
+        get_json(db, CF_META, KEY_COMMITTED, "committed log id")?;
+    Ok(v.flatten().map(|l| l.index))
+}
+
 impl LogStore {
     /// The log store over an open database (see [`crate::db::open`]).
     pub fn new(db: Arc<DB>) -> Self {

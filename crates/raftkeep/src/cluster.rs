@@ -211,6 +211,7 @@ struct NodeView {
     term: Option<u64>,
     leader: Option<u64>,
     last_log_index: Option<u64>,
+    committed_index: Option<u64>,
     applied_index: Option<u64>,
     lag: Option<u64>,
     millis_since_leader_contact: Option<u64>,
@@ -261,13 +262,14 @@ async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> 
     }
     writeln!(
         std::io::stdout(),
-        "{:<4} {:<22} {:<6} {:<10} {:>5} {:>9} {:>9} {:>5} {:>9}  digest",
+        "{:<4} {:<22} {:<6} {:<10} {:>5} {:>9} {:>9} {:>9} {:>5} {:>9}  digest",
         "id",
         "address",
         "voter",
         "state",
         "term",
         "last log",
+        "committed",
         "applied",
         "lag",
         "contact"
@@ -286,13 +288,14 @@ async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> 
         }
         writeln!(
             std::io::stdout(),
-            "{:<4} {:<22} {:<6} {:<10} {:>5} {:>9} {:>9} {:>5} {:>9}  {}",
+            "{:<4} {:<22} {:<6} {:<10} {:>5} {:>9} {:>9} {:>9} {:>5} {:>9}  {}",
             v.id,
             v.addr,
             v.voter,
             v.state.as_deref().unwrap_or("-"),
             dash(v.term),
             dash(v.last_log_index),
+            dash(v.committed_index),
             dash(v.applied_index),
             dash(v.lag),
             v.millis_since_leader_contact
@@ -325,6 +328,7 @@ fn view(
         term: None,
         leader: None,
         last_log_index: None,
+        committed_index: None,
         applied_index: None,
         lag: None,
         millis_since_leader_contact: None,
@@ -337,6 +341,7 @@ fn view(
             v.term = Some(r.term);
             v.leader = r.leader_id;
             v.last_log_index = r.last_log_index;
+            v.committed_index = r.committed_index;
             v.applied_index = r.applied_index;
             v.millis_since_leader_contact = r.millis_since_leader_contact;
             v.digest = Some(r.digest.clone());
