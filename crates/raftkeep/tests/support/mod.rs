@@ -34,7 +34,12 @@ pub struct Node {
     pub child: Option<Child>,
 }
 
+/// One cluster at a time: several would compete for two cores and could miss heartbeats,
+/// turning a test about failures into a test of the machine's load.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 pub struct Cluster {
+    _serial: std::sync::MutexGuard<'static, ()>,
     pub dir: tempfile::TempDir,
     pub nodes: Vec<Node>,
     pub tls: ClusterTls,
@@ -73,6 +78,9 @@ pub fn write_secret(path: &Path, text: &str) {
 impl Cluster {
     /// Certificates, a root key and the configuration of `n` nodes; none started.
     pub fn new(n: u64) -> Cluster {
+        let serial = SERIAL
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let dir = tempfile::tempdir().unwrap();
         let pki = dir.path().join("pki");
         let pki_s = pki.to_str().unwrap();
@@ -153,6 +161,7 @@ file = "root.key"
             .build()
             .unwrap();
         Cluster {
+            _serial: serial,
             dir,
             nodes,
             tls,
