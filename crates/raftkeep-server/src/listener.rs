@@ -1,0 +1,146 @@
+//! The KMIP listener: accepts TLS connections up to a limit, runs one session per connection,
+//! and on shutdown stops accepting, tells every session to finish its current request, and
+//! waits for them (bounded).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kmip_ttlv::Limits;
+use rustls::ServerConfig;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use crate::engine::Handler;
+use crate::{ServerError, session};
+
+/// Limits and timeouts of the KMIP listener.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Message size, nesting and item limits.
+    pub limits: Limits,
+    /// Connections served at once; more are closed at accept.
+    pub max_connections: usize,
+    /// How long the TLS handshake may take.
+    pub handshake_timeout: Duration,
+    /// How long a connection may wait between requests before it is closed.
+    pub idle_timeout: Duration,
+    /// How long the rest of a started request may take to arrive.
+    pub read_timeout: Duration,
+    /// How long writing a response may take.
+    pub write_timeout: Duration,
+    /// How long shutdown waits for sessions to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            limits: Limits::default(),
+            max_connections: 1024,
+            handshake_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(120),
+            read_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A bound KMIP listener, not yet serving.
+pub struct KmipListener {
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    settings: Arc<Settings>,
+}
+
+impl std::fmt::Debug for KmipListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KmipListener")
+            .field("local_addr", &self.listener.local_addr().ok())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KmipListener {
+    /// Binds `addr` (port 0 picks a free port).
+    pub async fn bind(
+        addr: SocketAddr,
+        tls: Arc<ServerConfig>,
+        settings: Settings,
+    ) -> Result<Self, ServerError> {
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind {
+                addr: addr.to_string(),
+                source,
+            })?;
+        Ok(KmipListener {
+            listener,
+            acceptor: TlsAcceptor::from(tls),
+            settings: Arc::new(settings),
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> Result<SocketAddr, ServerError> {
+        self.listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind {
+                addr: "the KMIP listener".to_owned(),
+                source,
+            })
+    }
+
+    /// Serves connections with `handler` until `shutdown` completes.
+    pub async fn serve<H: Handler>(self, handler: Arc<H>, shutdown: impl Future<Output = ()>) {
+        let permits = Arc::new(Semaphore::new(self.settings.max_connections));
+        let (stop, stopped) = watch::channel(false);
+        let mut sessions = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            let (tcp, peer) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: pause instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+                // Reap finished sessions so the set does not grow without bound.
+                Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
+            };
+            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                tracing::warn!(%peer, limit = self.settings.max_connections, "connection limit reached; closing");
+                drop(tcp);
+                continue;
+            };
+            let (acceptor, handler, settings, stopped) = (
+                self.acceptor.clone(),
+                handler.clone(),
+                self.settings.clone(),
+                stopped.clone(),
+            );
+            sessions.spawn(async move {
+                session::serve(tcp, acceptor, handler, settings, stopped).await;
+                drop(permit);
+            });
+        }
+        tracing::info!(sessions = sessions.len(), "KMIP listener stopping");
+        let _ = stop.send(true);
+        let drained = tokio::time::timeout(self.settings.shutdown_grace, async {
+            while sessions.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            sessions.abort_all();
+        }
+    }
+}

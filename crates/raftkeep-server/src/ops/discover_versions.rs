@@ -1,0 +1,45 @@
+//! Discover Versions (KMIP 1.4 §4.26): the versions this server speaks, among those the client
+//! proposes in the client's order of preference, or all of them, best first, when it proposes
+//! none (vCenter sends an empty request on every connection).
+
+use kmip_messages::payload::discover_versions::{
+    DiscoverVersionsRequest, DiscoverVersionsResponse,
+};
+use kmip_messages::{ProtocolVersion, RequestBatchItem, ResponseBatchItem, ResponsePayload};
+use kmip_ttlv::enums::ResultStatus;
+
+/// The versions this server speaks, preferred first.
+pub const SUPPORTED: [ProtocolVersion; 7] = [
+    ProtocolVersion::V2_1,
+    ProtocolVersion::V2_0,
+    ProtocolVersion::V1_4,
+    ProtocolVersion::V1_3,
+    ProtocolVersion::V1_2,
+    ProtocolVersion::V1_1,
+    ProtocolVersion::V1_0,
+];
+
+/// Answers one Discover Versions batch item.
+pub fn run(item: &RequestBatchItem, req: &DiscoverVersionsRequest) -> ResponseBatchItem {
+    let versions = if req.versions.is_empty() {
+        SUPPORTED.to_vec()
+    } else {
+        req.versions
+            .iter()
+            .filter(|v| SUPPORTED.contains(v))
+            .copied()
+            .collect()
+    };
+    ResponseBatchItem {
+        operation: Some(item.operation),
+        unique_batch_item_id: item.unique_batch_item_id.clone(),
+        result_status: ResultStatus::SUCCESS,
+        result_reason: None,
+        result_message: None,
+        asynchronous_correlation_value: None,
+        payload: Some(ResponsePayload::DiscoverVersions(
+            DiscoverVersionsResponse { versions },
+        )),
+        message_extension: None,
+    }
+}

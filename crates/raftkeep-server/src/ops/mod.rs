@@ -1,0 +1,3 @@
+//! One KMIP operation per file.
+
+pub mod discover_versions;

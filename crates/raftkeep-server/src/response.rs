@@ -1,0 +1,55 @@
+//! Building responses: the header every response carries, and failed batch items.
+
+use kmip_messages::{
+    DateTime, ProtocolVersion, RequestBatchItem, ResponseBatchItem, ResponseHeader, ResponseMessage,
+};
+use kmip_ttlv::enums::{ResultReason, ResultStatus};
+
+/// Now, as a KMIP Date-Time (whole seconds).
+pub fn now() -> DateTime {
+    DateTime(time::OffsetDateTime::now_utc().unix_timestamp())
+}
+
+/// A response in `version` carrying `items`.
+pub fn message(version: ProtocolVersion, items: Vec<ResponseBatchItem>) -> ResponseMessage {
+    ResponseMessage {
+        header: ResponseHeader {
+            protocol_version: version,
+            time_stamp: now(),
+            nonce: None,
+            server_hashed_password: None,
+            attestation_types: Vec::new(),
+            client_correlation_value: None,
+            server_correlation_value: None,
+            batch_count: i32::try_from(items.len()).unwrap_or(i32::MAX),
+        },
+        batch_items: items,
+    }
+}
+
+/// A failed batch item answering `request` (operation and batch item ID echoed).
+pub fn failure(
+    request: Option<&RequestBatchItem>,
+    reason: ResultReason,
+    text: impl Into<String>,
+) -> ResponseBatchItem {
+    ResponseBatchItem {
+        operation: request.map(|r| r.operation),
+        unique_batch_item_id: request.and_then(|r| r.unique_batch_item_id.clone()),
+        result_status: ResultStatus::OPERATION_FAILED,
+        result_reason: Some(reason),
+        result_message: Some(text.into()),
+        asynchronous_correlation_value: None,
+        payload: None,
+        message_extension: None,
+    }
+}
+
+/// The answer to bytes that framed as a message but do not decode as a request: one failed
+/// item, Invalid Message, in the version the client announced if that much was readable.
+pub fn invalid_message(version: ProtocolVersion, text: impl Into<String>) -> ResponseMessage {
+    message(
+        version,
+        vec![failure(None, ResultReason::INVALID_MESSAGE, text)],
+    )
+}

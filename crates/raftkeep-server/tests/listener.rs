@@ -1,0 +1,312 @@
+//! The KMIP listener over real TLS on 127.0.0.1: it answers, keeps connections open across
+//! requests, answers bad input with Invalid Message or a closed connection, and keeps serving
+//! other clients through hundreds of mutated messages.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test"
+)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use kmip_messages::payload::discover_versions::DiscoverVersionsRequest;
+use kmip_messages::payload::get::GetRequest;
+use kmip_messages::{
+    Message, ProtocolVersion, RequestBatchItem, RequestHeader, RequestMessage, RequestPayload,
+    ResponseMessage, ResponsePayload,
+};
+use kmip_ttlv::enums::{Operation, ResultReason, ResultStatus};
+use kmip_ttlv::{ByteString, Limits};
+use raftkeep_server::ops::discover_versions::SUPPORTED;
+use raftkeep_server::{Engine, KmipListener, Settings};
+use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+struct Pki {
+    ca_der: CertificateDer<'static>,
+    server_pem: (String, String),
+    /// A client certificate from an unrelated CA, without extended key usage.
+    client: (CertificateDer<'static>, PrivateKeyDer<'static>),
+}
+
+fn ca(name: &str) -> (CertificateParams, KeyPair) {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    (params, key)
+}
+
+fn pki() -> Pki {
+    let (ca_params, ca_key) = ca("test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::from_params(&ca_params, &ca_key);
+    let server_key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&server_key, &issuer)
+        .unwrap();
+    let (other_params, other_key) = ca("another CA");
+    let other = Issuer::from_params(&other_params, &other_key);
+    let client_key = KeyPair::generate().unwrap();
+    let client = CertificateParams::new(vec!["client.invalid".to_owned()])
+        .unwrap()
+        .signed_by(&client_key, &other)
+        .unwrap();
+    Pki {
+        ca_der: ca_cert.der().clone(),
+        server_pem: (
+            format!("{}{}", server.pem(), ca_cert.pem()),
+            server_key.serialize_pem(),
+        ),
+        client: (
+            client.der().clone(),
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(client_key.serialize_der())),
+        ),
+    }
+}
+
+async fn start(pki: &Pki, settings: Settings) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let tls = raftkeep_server::tls::server_config(
+        pki.server_pem.0.as_bytes(),
+        pki.server_pem.1.as_bytes(),
+    )
+    .unwrap();
+    let listener = KmipListener::bind("127.0.0.1:0".parse().unwrap(), tls, settings)
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(listener.serve(Arc::new(Engine), async {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+fn connector(pki: &Pki, with_cert: bool) -> TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(pki.ca_der.clone()).unwrap();
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots);
+    let config = if with_cert {
+        builder
+            .with_client_auth_cert(vec![pki.client.0.clone()], pki.client.1.clone_key())
+            .unwrap()
+    } else {
+        builder.with_no_client_auth()
+    };
+    TlsConnector::from(Arc::new(config))
+}
+
+async fn connect(pki: &Pki, addr: SocketAddr) -> TlsStream<TcpStream> {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    connector(pki, true).connect(name, tcp).await.unwrap()
+}
+
+/// Sends bytes and reads one response; `None` when the server closed the connection instead.
+async fn exchange(stream: &mut TlsStream<TcpStream>, bytes: &[u8]) -> Option<ResponseMessage> {
+    stream.write_all(bytes).await.ok()?;
+    let limits = Limits::default();
+    let read = raftkeep_server::framing::read_message(stream, &limits, Duration::from_secs(10));
+    let bytes = tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .expect("the server neither answered nor closed")
+        .ok()??;
+    Some(ResponseMessage::decode(&bytes, &Limits::default()).unwrap())
+}
+
+fn request(version: ProtocolVersion, items: Vec<(Operation, RequestPayload)>) -> Vec<u8> {
+    let batch_items: Vec<RequestBatchItem> = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, (operation, payload))| RequestBatchItem {
+            operation,
+            ephemeral: None,
+            unique_batch_item_id: Some(ByteString::new(vec![i as u8; 8])),
+            payload,
+            message_extension: None,
+        })
+        .collect();
+    RequestMessage {
+        header: RequestHeader {
+            protocol_version: version,
+            maximum_response_size: None,
+            client_correlation_value: None,
+            server_correlation_value: None,
+            asynchronous_indicator: None,
+            attestation_capable_indicator: None,
+            attestation_types: Vec::new(),
+            authentication: None,
+            batch_error_continuation_option: None,
+            batch_order_option: None,
+            time_stamp: None,
+            batch_count: batch_items.len() as i32,
+        },
+        batch_items,
+    }
+    .encode()
+    .unwrap()
+}
+
+fn discover_versions() -> Vec<u8> {
+    request(
+        ProtocolVersion::V1_1,
+        vec![(
+            Operation::DISCOVER_VERSIONS,
+            RequestPayload::DiscoverVersions(DiscoverVersionsRequest::default()),
+        )],
+    )
+}
+
+fn assert_discovers_all(response: &ResponseMessage) {
+    assert_eq!(response.header.protocol_version, ProtocolVersion::V1_1);
+    let item = &response.batch_items[0];
+    assert_eq!(item.result_status, ResultStatus::SUCCESS, "{item:?}");
+    match &item.payload {
+        Some(ResponsePayload::DiscoverVersions(r)) => assert_eq!(r.versions, SUPPORTED.to_vec()),
+        other => panic!("unexpected payload {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_connection_serves_many_requests_from_an_unknown_certificate() {
+    let pki = pki();
+    let (addr, _stop) = start(&pki, Settings::default()).await;
+    let mut s = connect(&pki, addr).await;
+    for _ in 0..3 {
+        assert_discovers_all(&exchange(&mut s, &discover_versions()).await.unwrap());
+    }
+    // An operation not built yet: a clear failure with the batch item ID echoed.
+    let get = request(
+        ProtocolVersion::V1_4,
+        vec![(Operation::GET, RequestPayload::Get(GetRequest::default()))],
+    );
+    let response = exchange(&mut s, &get).await.unwrap();
+    let item = &response.batch_items[0];
+    assert_eq!(
+        item.result_reason,
+        Some(ResultReason::OPERATION_NOT_SUPPORTED)
+    );
+    assert_eq!(item.unique_batch_item_id, Some(ByteString::new(vec![0; 8])));
+    assert_eq!(response.header.protocol_version, ProtocolVersion::V1_4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undecodable_requests_get_invalid_message_and_the_connection_goes_on() {
+    let pki = pki();
+    let (addr, _stop) = start(&pki, Settings::default()).await;
+    let mut s = connect(&pki, addr).await;
+    // Frames as a message (Request Message, 8-byte body) but the body is not a request.
+    let mut bad = vec![0x42, 0x00, 0x78, 0x01, 0, 0, 0, 8];
+    bad.extend_from_slice(&[0x42, 0x00, 0x01, 0x02, 0, 0, 0, 0]);
+    let response = exchange(&mut s, &bad).await.unwrap();
+    assert_eq!(
+        response.batch_items[0].result_reason,
+        Some(ResultReason::INVALID_MESSAGE)
+    );
+    assert_discovers_all(&exchange(&mut s, &discover_versions()).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_kmip_oversized_and_truncated_input_closes_only_that_connection() {
+    let pki = pki();
+    let settings = Settings {
+        read_timeout: Duration::from_millis(500),
+        ..Settings::default()
+    };
+    let (addr, _stop) = start(&pki, settings).await;
+
+    let mut s = connect(&pki, addr).await;
+    let response = exchange(&mut s, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(
+        response.batch_items[0].result_reason,
+        Some(ResultReason::INVALID_MESSAGE)
+    );
+    assert!(
+        exchange(&mut s, &discover_versions()).await.is_none(),
+        "closed after garbage"
+    );
+
+    let mut s = connect(&pki, addr).await;
+    let oversized = [0x42, 0x00, 0x78, 0x01, 0x7f, 0xff, 0xff, 0xf8];
+    let response = exchange(&mut s, &oversized).await.unwrap();
+    assert_eq!(
+        response.batch_items[0].result_reason,
+        Some(ResultReason::INVALID_MESSAGE)
+    );
+
+    // A message that never completes: closed after the read timeout, no answer.
+    let mut s = connect(&pki, addr).await;
+    assert!(
+        exchange(&mut s, &[0x42, 0x00, 0x78, 0x01, 0, 0, 0, 64, 1, 2, 3])
+            .await
+            .is_none()
+    );
+
+    // Without a client certificate the handshake fails.
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let no_cert = connector(&pki, false).connect(name, tcp).await;
+    if let Ok(mut s) = no_cert {
+        // TLS 1.3 reports the refusal on the first read.
+        let _ = s.write_all(&discover_versions()).await;
+        let mut buf = [0_u8; 1];
+        assert!(matches!(s.read(&mut buf).await, Err(_) | Ok(0)));
+    }
+
+    let mut s = connect(&pki, addr).await;
+    assert_discovers_all(&exchange(&mut s, &discover_versions()).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundreds_of_mutated_messages_never_stop_the_server() {
+    let pki = pki();
+    let settings = Settings {
+        read_timeout: Duration::from_millis(200),
+        ..Settings::default()
+    };
+    let (addr, _stop) = start(&pki, settings).await;
+    let valid = discover_versions();
+    let (mut answered, mut closed) = (0, 0);
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut s = connect(&pki, addr).await;
+    for _ in 0..300 {
+        let mut msg = valid.clone();
+        for _ in 0..1 + seed % 4 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let at = (seed % msg.len() as u64) as usize;
+            msg[at] ^= (seed >> 32) as u8 | 1;
+        }
+        match exchange(&mut s, &msg).await {
+            Some(_) => answered += 1,
+            None => {
+                closed += 1;
+                s = connect(&pki, addr).await;
+            }
+        }
+    }
+    eprintln!("300 mutated messages: {answered} answered, {closed} closed the connection");
+    assert_eq!(answered + closed, 300);
+    let mut s = connect(&pki, addr).await;
+    assert_discovers_all(&exchange(&mut s, &discover_versions()).await.unwrap());
+}
