@@ -5,13 +5,16 @@
 # prints its status, and runs until Ctrl-C, which stops every node cleanly. A second run
 # reuses the data. Kill a node (its pid is in nodeN.pid) and watch `status` to see failover.
 #
-# Until the KMIP listener lands (issue #4) the nodes serve Raft and cluster management only.
-# Environment: RAFTKEEP_BIN (default target/release/raftkeep), BASE_PORT (default 7101).
+# KMIP (TTLV over TLS) listens on 127.0.0.1:5696-5698; so far it answers Discover Versions and
+# "Operation Not Supported" to everything else (issue #4 continues).
+# Environment: RAFTKEEP_BIN (default target/release/raftkeep), BASE_PORT (default 7101),
+# KMIP_PORT (default 5696).
 set -euo pipefail
 
 BIN="$(realpath "${RAFTKEEP_BIN:-target/release/raftkeep}")"
 DIR="${1:-raftkeep-local}"
 BASE_PORT="${BASE_PORT:-7101}"
+KMIP_PORT="${KMIP_PORT:-5696}"
 [ -x "$BIN" ] || { echo "no raftkeep binary at $BIN (cargo build --release -p raftkeep)" >&2; exit 1; }
 mkdir -p "$DIR"
 cd "$DIR"
@@ -20,6 +23,7 @@ if [ ! -f pki/ca.pem ]; then
   "$BIN" certs init --dir pki
   for i in 1 2 3; do "$BIN" certs issue --dir pki --name "node$i" --san 127.0.0.1 --san localhost; done
   "$BIN" certs issue --dir pki --name admin --san admin.localhost
+  "$BIN" certs issue --dir pki --name client --san client.localhost
 fi
 if [ ! -f root.key ]; then
   (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > root.key)
@@ -39,6 +43,11 @@ ca = "pki/ca.pem"
 cert = "pki/node$i.pem"
 key = "pki/node$i.key"
 
+[kmip]
+listen = "127.0.0.1:$((KMIP_PORT + i - 1))"
+cert = "pki/node$i.pem"
+key = "pki/node$i.key"
+
 [root_key]
 file = "root.key"
 TOML
@@ -46,6 +55,7 @@ done
 
 pids=()
 stop() {
+  trap - INT TERM
   echo "stopping the nodes..."
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   wait
@@ -73,7 +83,9 @@ sleep 1
 "$BIN" cluster --node "$node1" status || true
 cat <<TEXT
 
-Cluster running in $(pwd); logs in nodeN.log, pids in nodeN.pid. In another shell:
+Cluster running in $(pwd); logs in nodeN.log, pids in nodeN.pid.
+KMIP: 127.0.0.1:$KMIP_PORT-$((KMIP_PORT + 2)), CA pki/ca.pem, client certificate pki/client.pem + pki/client.key
+(Discover Versions only so far). In another shell:
   cd $(pwd) && RAFTKEEP_CLUSTER_CA=pki/ca.pem RAFTKEEP_CLUSTER_CERT=pki/admin.pem RAFTKEEP_CLUSTER_KEY=pki/admin.key \\
     $BIN cluster --node $node1 status
   kill -9 \$(cat node1.pid)     # then status again from node 2: a new leader

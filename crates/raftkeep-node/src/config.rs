@@ -24,6 +24,29 @@ pub struct NodeConfig {
     pub tls: TlsConfig,
     /// Where the root key comes from.
     pub root_key: RootKeyConfig,
+    /// The KMIP listener; absent: this node serves no KMIP clients (it still replicates).
+    #[serde(default)]
+    pub kmip: Option<KmipConfig>,
+}
+
+/// The KMIP listener (TTLV over TLS).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmipConfig {
+    /// Address to listen on; KMIP's port is 5696.
+    #[serde(default = "defaults::kmip_listen")]
+    pub listen: SocketAddr,
+    /// The server certificate chain (PEM, leaf first), RSA or ECDSA, naming every address
+    /// clients use.
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// Connections served at once.
+    #[serde(default = "defaults::kmip_max_connections")]
+    pub max_connections: usize,
+    /// Seconds a connection may stay idle between requests.
+    #[serde(default = "defaults::kmip_idle_timeout_secs")]
+    pub idle_timeout_secs: u64,
 }
 
 /// The node-to-node endpoint and Raft timing.
@@ -123,6 +146,15 @@ mod defaults {
     pub(super) fn root_key_version() -> u32 {
         1
     }
+    pub(super) fn kmip_listen() -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([0, 0, 0, 0], 5696))
+    }
+    pub(super) fn kmip_max_connections() -> usize {
+        1024
+    }
+    pub(super) fn kmip_idle_timeout_secs() -> u64 {
+        120
+    }
 }
 
 impl NodeConfig {
@@ -156,6 +188,10 @@ impl NodeConfig {
         }
         if let Some(f) = &mut self.root_key.file {
             *f = base.join(&*f);
+        }
+        if let Some(k) = &mut self.kmip {
+            k.cert = base.join(&k.cert);
+            k.key = base.join(&k.key);
         }
         for p in &mut self.root_key.held {
             if let Some(f) = &mut p.file {

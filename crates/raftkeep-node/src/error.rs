@@ -49,6 +49,9 @@ pub enum NodeStartError {
         /// Why.
         reason: String,
     },
+    /// The KMIP listener could not start.
+    #[error(transparent)]
+    Kmip(#[from] raftkeep_server::ServerError),
     /// Raft could not start or stopped with an error.
     #[error("raft: {0}")]
     Raft(String),

@@ -22,6 +22,41 @@ pub struct RunningNode {
     stop_server: oneshot::Sender<()>,
     server: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
     fatal: watch::Receiver<bool>,
+    kmip: Option<Kmip>,
+}
+
+/// The running KMIP listener.
+#[derive(Debug)]
+struct Kmip {
+    local_addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Starts the KMIP listener if the configuration has one.
+async fn start_kmip(config: &NodeConfig) -> Result<Option<Kmip>, NodeStartError> {
+    let Some(k) = &config.kmip else {
+        tracing::warn!("no [kmip] section: this node serves no KMIP clients");
+        return Ok(None);
+    };
+    let tls = raftkeep_server::tls::server_config_from_files(&k.cert, &k.key)?;
+    let settings = raftkeep_server::Settings {
+        max_connections: k.max_connections,
+        idle_timeout: std::time::Duration::from_secs(k.idle_timeout_secs),
+        ..raftkeep_server::Settings::default()
+    };
+    let listener = raftkeep_server::KmipListener::bind(k.listen, tls, settings).await?;
+    let local_addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(listener.serve(Arc::new(raftkeep_server::Engine), async {
+        let _ = stopped.await;
+    }));
+    tracing::info!(%local_addr, "KMIP listener started");
+    Ok(Some(Kmip {
+        local_addr,
+        stop,
+        task,
+    }))
 }
 
 fn load_key(
@@ -135,6 +170,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         },
     ));
     let fatal = watch_root_key(node.clone(), keyring);
+    let kmip = start_kmip(config).await?;
     tracing::info!(node_id = config.node_id, %local_addr, advertise = %config.advertise(), "node started");
     Ok(RunningNode {
         node,
@@ -143,6 +179,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         stop_server,
         server,
         fatal,
+        kmip,
     })
 }
 
@@ -179,6 +216,11 @@ impl RunningNode {
         self.local_addr
     }
 
+    /// The address the KMIP listener listens on, if the node has one.
+    pub fn kmip_addr(&self) -> Option<SocketAddr> {
+        self.kmip.as_ref().map(|k| k.local_addr)
+    }
+
     /// The node's Raft and store.
     pub fn node(&self) -> &RaftNode {
         &self.node
@@ -205,6 +247,11 @@ impl RunningNode {
             () = wait_fatal(self.fatal.clone()) => Err(NodeStartError::WrongRootKey),
         };
         tracing::info!("node stopping");
+        if let Some(kmip) = self.kmip.take() {
+            // The listener finishes the requests in flight (bounded) before Raft goes away.
+            let _ = kmip.stop.send(());
+            let _ = kmip.task.await;
+        }
         let _ = self.stop_server.send(());
         if let Err(e) = self.node.raft().shutdown().await {
             tracing::warn!(error = %e, "raft did not shut down cleanly");

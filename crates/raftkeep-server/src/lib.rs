@@ -4,8 +4,8 @@
 //! required but judged per request, connection limit, handshake / idle / read / write timeouts,
 //! clean shutdown), bounded framing, sessions that answer undecodable requests with Invalid
 //! Message instead of dropping the connection, and the operation engine with Discover Versions;
-//! every other operation is answered "Operation Not Supported". Not yet wired into
-//! `raftkeep server`.
+//! every other operation is answered "Operation Not Supported". `raftkeep server` runs it
+//! when the node configuration has a `[kmip]` section.
 //!
 //! # Layout
 //!

@@ -429,3 +429,107 @@ fn transfer_leader_moves_leadership_to_the_named_voter() {
     );
     c.wait_converged(&[0, 1, 2]);
 }
+
+/// Sends one KMIP request over TLS with the test client certificate; the response.
+async fn kmip_exchange(c: &Cluster, i: usize, request: &[u8]) -> kmip_messages::ResponseMessage {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    use tokio::io::AsyncWriteExt;
+
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(c.pki("ca.pem")).unwrap())
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_client_auth_cert(
+        vec![CertificateDer::from_pem_file(c.pki("client.pem")).unwrap()],
+        PrivateKeyDer::from_pem_file(c.pki("client.key")).unwrap(),
+    )
+    .unwrap();
+    let tcp = tokio::net::TcpStream::connect(&c.nodes[i].kmip_addr)
+        .await
+        .unwrap();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .unwrap();
+    tls.write_all(request).await.unwrap();
+    let limits = kmip_ttlv::Limits::default();
+    let bytes = raftkeep_server_read(&mut tls, &limits).await;
+    kmip_messages::Message::decode(&bytes, &limits).unwrap()
+}
+
+/// Reads one TTLV message: the 8-byte header gives the length.
+async fn raftkeep_server_read<R: tokio::io::AsyncRead + Unpin>(
+    r: &mut R,
+    limits: &kmip_ttlv::Limits,
+) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut message = vec![0_u8; 8];
+    r.read_exact(&mut message).await.unwrap();
+    let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
+    assert!(8 + len <= limits.max_message_len);
+    message.resize(8 + len, 0);
+    r.read_exact(&mut message[8..]).await.unwrap();
+    message
+}
+
+#[test]
+fn every_node_answers_kmip_discover_versions_over_tls() {
+    use kmip_messages::{Message, RequestPayload, ResponsePayload};
+    // vCenter's first request on every connection: Discover Versions, empty, KMIP 1.1.
+    let hex: String = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/vcenter/vcenter-7.0.3-session.hex"
+    ))
+    .unwrap();
+    let request = first_request(&hex);
+    let decoded =
+        kmip_messages::RequestMessage::decode(&request, &kmip_ttlv::Limits::default()).unwrap();
+    assert!(matches!(
+        decoded.batch_items[0].payload,
+        RequestPayload::DiscoverVersions(_)
+    ));
+
+    let (c, _leader) = Cluster::running(3);
+    for i in 0..3 {
+        let response = c.block_on(kmip_exchange(&c, i, &request));
+        assert_eq!(
+            response.header.protocol_version,
+            decoded.header.protocol_version
+        );
+        let item = &response.batch_items[0];
+        assert_eq!(item.result_status, kmip_ttlv::enums::ResultStatus::SUCCESS);
+        let Some(ResponsePayload::DiscoverVersions(v)) = &item.payload else {
+            panic!("node {i}: {item:?}")
+        };
+        assert!(
+            v.versions.contains(&kmip_messages::ProtocolVersion::V1_1),
+            "{v:?}"
+        );
+        let _ = response.encode().unwrap();
+    }
+}
+
+/// The first request message of the vCenter capture, as bytes.
+fn first_request(capture: &str) -> Vec<u8> {
+    capture
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && l.contains("42007801"))
+        .map(|l| {
+            let hex: String = l
+                .split_whitespace()
+                .filter(|w| w.chars().all(|c| c.is_ascii_hexdigit()))
+                .collect();
+            let start = hex.find("42007801").unwrap();
+            hex::decode(&hex[start..]).unwrap()
+        })
+        .unwrap()
+}

@@ -28,6 +28,7 @@ pub const PATIENCE: Duration = Duration::from_secs(60);
 pub struct Node {
     pub id: u64,
     pub addr: String,
+    pub kmip_addr: String,
     pub config: PathBuf,
     pub data_dir: PathBuf,
     pub log: PathBuf,
@@ -95,6 +96,17 @@ impl Cluster {
             "--san",
             "admin.invalid",
         ]);
+        // A KMIP client; any certificate completes the handshake.
+        cli(&[
+            "certs",
+            "issue",
+            "--dir",
+            pki_s,
+            "--name",
+            "client",
+            "--san",
+            "client.invalid",
+        ]);
         let mut root_key = [0u8; 32];
         for (i, b) in root_key.iter_mut().enumerate() {
             *b = (i as u8).wrapping_mul(37).wrapping_add(11);
@@ -114,6 +126,7 @@ impl Cluster {
                     "127.0.0.1",
                 ]);
                 let addr = format!("127.0.0.1:{}", free_port());
+                let kmip_addr = format!("127.0.0.1:{}", free_port());
                 let config = dir.path().join(format!("{name}.toml"));
                 std::fs::write(
                     &config,
@@ -132,6 +145,10 @@ keep_logs_after_snapshot = 10
 ca = "pki/ca.pem"
 cert = "pki/{name}.pem"
 key = "pki/{name}.key"
+[kmip]
+listen = "{kmip_addr}"
+cert = "pki/{name}.pem"
+key = "pki/{name}.key"
 [root_key]
 file = "root.key"
 "#,
@@ -142,6 +159,7 @@ file = "root.key"
                 Node {
                     id,
                     addr,
+                    kmip_addr,
                     config,
                     data_dir: dir.path().join(&name),
                     log: dir.path().join(format!("{name}.log")),
