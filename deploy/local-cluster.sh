@@ -74,7 +74,11 @@ if [ ! -f initialized ]; then
   members=()
   for i in 1 2 3; do members+=(--member "$i=127.0.0.1:$((BASE_PORT + i - 1))"); done
   for _ in $(seq 1 50); do
-    if "$BIN" cluster --node "$node1" init "${members[@]}" 2>/dev/null; then touch initialized; break; fi
+    if "$BIN" cluster --node "$node1" init "${members[@]}" 2>/dev/null; then
+      "$BIN" clients --node "$node1" allow pki/client.pem
+      touch initialized
+      break
+    fi
     sleep 0.2
   done
   [ -f initialized ] || { echo "could not initialize the cluster; see $DIR/node1.log" >&2; stop; }
@@ -84,7 +88,7 @@ sleep 1
 cat <<TEXT
 
 Cluster running in $(pwd); logs in nodeN.log, pids in nodeN.pid.
-KMIP: 127.0.0.1:$KMIP_PORT-$((KMIP_PORT + 2)), CA pki/ca.pem, client certificate pki/client.pem + pki/client.key
+KMIP: 127.0.0.1:$KMIP_PORT-$((KMIP_PORT + 2)), CA pki/ca.pem, allowed client certificate pki/client.pem + pki/client.key
 (Discover Versions only so far). In another shell:
   cd $(pwd) && RAFTKEEP_CLUSTER_CA=pki/ca.pem RAFTKEEP_CLUSTER_CERT=pki/admin.pem RAFTKEEP_CLUSTER_KEY=pki/admin.key \\
     $BIN cluster --node $node1 status

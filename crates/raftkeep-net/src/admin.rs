@@ -355,6 +355,19 @@ impl Cluster for ClusterService {
             .map(Response::new)
     }
 
+    async fn list_clients(
+        &self,
+        _request: Request<StatusRequest>,
+    ) -> Result<Response<JsonMessage>, Status> {
+        let clients = self
+            .forwarder
+            .node()
+            .state_machine()
+            .clients()
+            .map_err(|e| Status::internal(e.to_string()))?;
+        reply(&clients)
+    }
+
     async fn write(&self, request: Request<JsonMessage>) -> Result<Response<JsonMessage>, Status> {
         let (cmd, forwarded): (Command, bool) = decode(request)?;
         let result = if forwarded {

@@ -19,9 +19,17 @@ fn host_of(addr: &str) -> &str {
 /// given, plaintext otherwise (only tests on loopback run without).
 pub fn channel(addr: &str, tls: Option<&ClusterTls>) -> Result<Channel, NetError> {
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let bad = |e: tonic::transport::Error| NetError::Address {
-        addr: addr.to_owned(),
-        reason: e.to_string(),
+    let bad = |e: tonic::transport::Error| {
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            reason = format!("{reason}: {s}");
+            source = s.source();
+        }
+        NetError::Address {
+            addr: addr.to_owned(),
+            reason,
+        }
     };
     let mut endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
         .map_err(bad)?

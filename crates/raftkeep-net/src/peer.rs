@@ -149,6 +149,26 @@ impl Peer {
             .into_inner())
     }
 
+    /// The client allow-list, as this node holds it.
+    pub async fn list_clients(
+        &self,
+        timeout: Duration,
+    ) -> Result<Vec<raftkeep_store::ClientIdentity>, NetError> {
+        let request = Self::request(StatusRequest {}, timeout, false);
+        let json = self
+            .client
+            .clone()
+            .list_clients(request)
+            .await
+            .map_err(|s| NetError::rpc(&self.addr, s))?
+            .into_inner()
+            .json;
+        serde_json::from_slice(&json).map_err(|e| NetError::BadReply {
+            addr: self.addr.clone(),
+            reason: e.to_string(),
+        })
+    }
+
     /// Sends a store command. `forwarded`: this node is forwarding it, the receiver must not.
     pub async fn write(
         &self,

@@ -33,8 +33,21 @@ struct Kmip {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// The replicated allow-list, read from this node's copy: an allow or revoke reaches every
+/// node within a replication round trip.
+struct ReplicatedAllowList(StateMachine);
+
+impl raftkeep_server::AllowList for ReplicatedAllowList {
+    fn allowed(&self, fingerprint: &str) -> Result<bool, String> {
+        self.0
+            .client(fingerprint)
+            .map(|c| c.is_some())
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// Starts the KMIP listener if the configuration has one.
-async fn start_kmip(config: &NodeConfig) -> Result<Option<Kmip>, NodeStartError> {
+async fn start_kmip(config: &NodeConfig, sm: StateMachine) -> Result<Option<Kmip>, NodeStartError> {
     let Some(k) = &config.kmip else {
         tracing::warn!("no [kmip] section: this node serves no KMIP clients");
         return Ok(None);
@@ -48,7 +61,8 @@ async fn start_kmip(config: &NodeConfig) -> Result<Option<Kmip>, NodeStartError>
     let listener = raftkeep_server::KmipListener::bind(k.listen, tls, settings).await?;
     let local_addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(listener.serve(Arc::new(raftkeep_server::Engine), async {
+    let engine = raftkeep_server::Engine::new(Arc::new(ReplicatedAllowList(sm)));
+    let task = tokio::spawn(listener.serve(Arc::new(engine), async {
         let _ = stopped.await;
     }));
     tracing::info!(%local_addr, "KMIP listener started");
@@ -170,7 +184,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         },
     ));
     let fatal = watch_root_key(node.clone(), keyring);
-    let kmip = start_kmip(config).await?;
+    let kmip = start_kmip(config, node.state_machine().clone()).await?;
     tracing::info!(node_id = config.node_id, %local_addr, advertise = %config.advertise(), "node started");
     Ok(RunningNode {
         node,

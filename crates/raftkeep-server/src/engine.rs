@@ -1,10 +1,12 @@
-//! The operation engine: answers each batch item of a request in the request's protocol
-//! version. Built so far: Discover Versions. Every other operation — known or not — is
+//! The operation engine: checks the client against the replicated allow-list, then answers
+//! each batch item of a request in the request's protocol version. Built so far: Discover
+//! Versions. Every other operation — known or not — is
 //! answered "Operation Not Supported" with its name, never by dropping the connection; the
 //! store-backed operations join as the server issue (#4) continues.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use kmip_messages::{RequestMessage, RequestPayload, ResponseMessage};
 use kmip_ttlv::enums::ResultReason;
@@ -30,12 +32,67 @@ pub trait Handler: Send + Sync + 'static {
     ) -> impl Future<Output = ResponseMessage> + Send;
 }
 
+/// Which client certificates may use the server (the replicated allow-list on a node).
+pub trait AllowList: Send + Sync + 'static {
+    /// Whether the certificate with this fingerprint is allowed; `Err` with a reason when the
+    /// list cannot be read.
+    fn allowed(&self, fingerprint: &str) -> Result<bool, String>;
+}
+
 /// The operation engine.
-#[derive(Debug, Clone, Default)]
-pub struct Engine;
+#[derive(Clone)]
+pub struct Engine {
+    allow: Arc<dyn AllowList>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine serving the clients `allow` admits.
+    pub fn new(allow: Arc<dyn AllowList>) -> Self {
+        Engine { allow }
+    }
+
+    /// Every item refused, with the reason; `None` when the client may go on.
+    fn refuse(&self, client: &Client, request: &RequestMessage) -> Option<ResponseMessage> {
+        let (reason, text) = match self.allow.allowed(&client.fingerprint) {
+            Ok(true) => return None,
+            Ok(false) => {
+                tracing::warn!(client = %client.fingerprint, peer = %client.peer, "request from a client certificate that is not allowed");
+                (
+                    ResultReason::PERMISSION_DENIED,
+                    format!(
+                        "client certificate sha256:{} is not allowed on this cluster (an operator allows it with `raftkeep clients allow CERT.pem`)",
+                        client.fingerprint
+                    ),
+                )
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the allow-list");
+                (
+                    ResultReason::GENERAL_FAILURE,
+                    "the server cannot read its allow-list".to_owned(),
+                )
+            }
+        };
+        let items = request
+            .batch_items
+            .iter()
+            .map(|item| response::failure(Some(item), reason, text.clone()))
+            .collect();
+        Some(response::message(request.header.protocol_version, items))
+    }
+}
 
 impl Handler for Engine {
     async fn handle(&self, client: &Client, request: RequestMessage) -> ResponseMessage {
+        if let Some(refused) = self.refuse(client, &request) {
+            return refused;
+        }
         let version = request.header.protocol_version;
         let items = request
             .batch_items

@@ -1,7 +1,7 @@
 //! Raftkeep's KMIP front end: TTLV over TLS on every node.
 //!
 //! Built so far (issue #4 continues): the TLS listener (TLS 1.2/1.3, client certificate
-//! required but judged per request, connection limit, handshake / idle / read / write timeouts,
+//! required but judged per request against the allow-list, connection limit, handshake / idle / read / write timeouts,
 //! clean shutdown), bounded framing, sessions that answer undecodable requests with Invalid
 //! Message instead of dropping the connection, and the operation engine with Discover Versions;
 //! every other operation is answered "Operation Not Supported". `raftkeep server` runs it
@@ -13,7 +13,7 @@
 //! - [`framing`] — reading one message off a stream, within the limits.
 //! - [`listener`] — [`KmipListener`] and its [`Settings`].
 //! - `session` — one connection.
-//! - [`engine`] — [`Handler`], [`Engine`], [`Client`].
+//! - [`engine`] — [`Handler`], [`Engine`], [`Client`], [`AllowList`].
 //! - [`ops`] — one KMIP operation per file.
 //! - [`response`] — response headers and failed items.
 //! - [`error`] — [`ServerError`], [`FrameError`].
@@ -27,6 +27,6 @@ pub mod response;
 mod session;
 pub mod tls;
 
-pub use engine::{Client, Engine, Handler};
+pub use engine::{AllowList, Client, Engine, Handler};
 pub use error::{FrameError, ServerError};
 pub use listener::{KmipListener, Settings};

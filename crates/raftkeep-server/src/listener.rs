@@ -117,6 +117,11 @@ impl KmipListener {
                 // Reap finished sessions so the set does not grow without bound.
                 Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
             };
+            // vCenter opens a connection per operation: a Nagle / delayed-ACK stall on the first
+            // response would be the latency its users feel.
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
+            }
             let Ok(permit) = permits.clone().try_acquire_owned() else {
                 tracing::warn!(%peer, limit = self.settings.max_connections, "connection limit reached; closing");
                 drop(tcp);

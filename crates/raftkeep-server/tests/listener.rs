@@ -77,7 +77,30 @@ fn pki() -> Pki {
     }
 }
 
+/// An allow-list of fixed fingerprints (the node's is the replicated one, tested with real
+/// processes in `crates/raftkeep/tests/cluster_processes.rs`).
+struct Fixed(Vec<String>);
+
+impl raftkeep_server::AllowList for Fixed {
+    fn allowed(&self, fingerprint: &str) -> Result<bool, String> {
+        Ok(self.0.iter().any(|f| f == fingerprint))
+    }
+}
+
 async fn start(pki: &Pki, settings: Settings) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    start_allowing(
+        pki,
+        settings,
+        vec![raftkeep_server::tls::fingerprint(&pki.client.0)],
+    )
+    .await
+}
+
+async fn start_allowing(
+    pki: &Pki,
+    settings: Settings,
+    allowed: Vec<String>,
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     let tls = raftkeep_server::tls::server_config(
         pki.server_pem.0.as_bytes(),
         pki.server_pem.1.as_bytes(),
@@ -88,7 +111,8 @@ async fn start(pki: &Pki, settings: Settings) -> (SocketAddr, tokio::sync::onesh
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(listener.serve(Arc::new(Engine), async {
+    let engine = Engine::new(Arc::new(Fixed(allowed)));
+    tokio::spawn(listener.serve(Arc::new(engine), async {
         let _ = stopped.await;
     }));
     (addr, stop)
@@ -185,7 +209,23 @@ fn assert_discovers_all(response: &ResponseMessage) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_connection_serves_many_requests_from_an_unknown_certificate() {
+async fn a_certificate_not_allowed_completes_the_handshake_and_gets_permission_denied() {
+    let pki = pki();
+    let (addr, _stop) = start_allowing(&pki, Settings::default(), Vec::new()).await;
+    let mut s = connect(&pki, addr).await;
+    let response = exchange(&mut s, &discover_versions()).await.unwrap();
+    let item = &response.batch_items[0];
+    assert_eq!(item.result_reason, Some(ResultReason::PERMISSION_DENIED));
+    let text = item.result_message.as_deref().unwrap();
+    assert!(
+        text.contains(&raftkeep_server::tls::fingerprint(&pki.client.0)),
+        "{text}"
+    );
+    assert_eq!(item.unique_batch_item_id, Some(ByteString::new(vec![0; 8])));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_connection_serves_many_requests_from_a_certificate_of_any_ca() {
     let pki = pki();
     let (addr, _stop) = start(&pki, Settings::default()).await;
     let mut s = connect(&pki, addr).await;

@@ -150,6 +150,24 @@ impl StateMachine {
         get_json(&self.db, CF_CLIENTS, fingerprint.as_bytes(), "client")
     }
 
+    /// Every allowed client, by fingerprint.
+    pub fn clients(&self) -> Result<Vec<ClientIdentity>, StoreError> {
+        let mut out = Vec::new();
+        for item in self
+            .db
+            .iterator_cf(cf(&self.db, CF_CLIENTS)?, IteratorMode::Start)
+        {
+            let (_, value) = item?;
+            out.push(
+                serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
+                    what: "client",
+                    source,
+                })?,
+            );
+        }
+        Ok(out)
+    }
+
     fn applied(&self) -> Result<AppliedState, StoreError> {
         let last = get_json(
             &self.db,

@@ -89,14 +89,14 @@ pub enum ClusterCommand {
     RotateRootKey,
 }
 
-struct Target {
-    addr: String,
+pub(crate) struct Target {
+    pub(crate) addr: String,
     tls: ClusterTls,
-    timeout: Duration,
+    pub(crate) timeout: Duration,
 }
 
 impl Target {
-    fn from(c: &Connection) -> anyhow::Result<Self> {
+    pub(crate) fn from(c: &Connection) -> anyhow::Result<Self> {
         let node_config = c.config.as_deref().map(NodeConfig::load).transpose()?;
         let pick = |flag: &Option<PathBuf>, from_node: Option<PathBuf>, what: &str| {
             flag.clone()
@@ -121,7 +121,7 @@ impl Target {
         })
     }
 
-    fn peer(&self, addr: &str) -> anyhow::Result<Peer> {
+    pub(crate) fn peer(&self, addr: &str) -> anyhow::Result<Peer> {
         Ok(Peer::connect(addr, Some(&self.tls))?)
     }
 }

@@ -1,5 +1,6 @@
 //! The `raftkeep` command line: one binary for operators, with a subcommand per job.
 //! Today: `raftkeep server` (run a node), `raftkeep cluster` (initialize, status, membership),
+//! `raftkeep clients` (the KMIP client allow-list),
 //! `raftkeep certs` (cluster CA and node certificates) and `raftkeep kmip decode|encode`
 //! (KMIP messages between TTLV, hex, XML, JSON and a readable tree). Later issues add `dev`,
 //! `keys`, ...
@@ -9,9 +10,11 @@
 //! - [`server`] — `raftkeep server`: one node until a signal.
 //! - [`cluster`] — `raftkeep cluster`: the admin API's command line.
 //! - [`certs`] — `raftkeep certs`: the cluster CA and the certificates it issues.
+//! - [`clients`] — `raftkeep clients`: the allow-list of KMIP client certificates.
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
 
 pub mod certs;
+pub mod clients;
 pub mod cluster;
 pub mod kmip;
 pub mod server;
@@ -35,6 +38,8 @@ pub enum Command {
     /// Manage the cluster: init, status, add-learner, promote, remove-node, transfer-leader,
     /// rotate-root-key.
     Cluster(cluster::ClusterArgs),
+    /// The allow-list of KMIP client certificates: allow, revoke, list.
+    Clients(clients::ClientsArgs),
     /// The cluster CA and certificates for nodes and operators.
     #[command(subcommand)]
     Certs(certs::CertsCommand),
@@ -48,6 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Server(args) => server::run(&args),
         Command::Cluster(args) => cluster::run(args),
+        Command::Clients(args) => clients::run(args),
         Command::Certs(cmd) => certs::run(cmd),
         Command::Kmip(cmd) => kmip::run(cmd),
     }

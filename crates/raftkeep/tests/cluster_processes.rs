@@ -480,9 +480,15 @@ async fn raftkeep_server_read<R: tokio::io::AsyncRead + Unpin>(
     message
 }
 
+fn discover_result(c: &Cluster, i: usize, request: &[u8]) -> kmip_messages::ResponseBatchItem {
+    let mut response = c.block_on(kmip_exchange(c, i, request));
+    response.batch_items.remove(0)
+}
+
 #[test]
-fn every_node_answers_kmip_discover_versions_over_tls() {
+fn kmip_clients_are_refused_until_allowed_then_served_by_every_node() {
     use kmip_messages::{Message, RequestPayload, ResponsePayload};
+    use kmip_ttlv::enums::{ResultReason, ResultStatus};
     // vCenter's first request on every connection: Discover Versions, empty, KMIP 1.1.
     let hex: String = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -490,22 +496,41 @@ fn every_node_answers_kmip_discover_versions_over_tls() {
     ))
     .unwrap();
     let request = first_request(&hex);
-    let decoded =
-        kmip_messages::RequestMessage::decode(&request, &kmip_ttlv::Limits::default()).unwrap();
+    let limits = kmip_ttlv::Limits::default();
+    let decoded = kmip_messages::RequestMessage::decode(&request, &limits).unwrap();
     assert!(matches!(
         decoded.batch_items[0].payload,
         RequestPayload::DiscoverVersions(_)
     ));
 
     let (c, _leader) = Cluster::running(3);
+    // Unknown certificate: the handshake completes, the request is refused with the reason.
+    let refused = discover_result(&c, 0, &request);
+    assert_eq!(
+        refused.result_reason,
+        Some(ResultReason::PERMISSION_DENIED),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .result_message
+            .unwrap()
+            .contains("raftkeep clients allow")
+    );
+
+    // Allowed through node 2's cluster endpoint; every node serves it.
+    let client = c.pki("client.pem");
+    let out = c.admin_cmd("clients", 1, &["allow", &client]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for i in 0..3 {
-        let response = c.block_on(kmip_exchange(&c, i, &request));
-        assert_eq!(
-            response.header.protocol_version,
-            decoded.header.protocol_version
-        );
-        let item = &response.batch_items[0];
-        assert_eq!(item.result_status, kmip_ttlv::enums::ResultStatus::SUCCESS);
+        let item = wait_for("the allow to reach the node", || {
+            let item = discover_result(&c, i, &request);
+            (item.result_status == ResultStatus::SUCCESS).then_some(item)
+        });
         let Some(ResponsePayload::DiscoverVersions(v)) = &item.payload else {
             panic!("node {i}: {item:?}")
         };
@@ -513,8 +538,21 @@ fn every_node_answers_kmip_discover_versions_over_tls() {
             v.versions.contains(&kmip_messages::ProtocolVersion::V1_1),
             "{v:?}"
         );
-        let _ = response.encode().unwrap();
     }
+    let list = c.admin_cmd("clients", 2, &["list"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("CN=client"));
+
+    // Revoked: refused again everywhere.
+    let out = c.admin_cmd("clients", 0, &["revoke", &client]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_for("the revoke to reach node 3", || {
+        let item = discover_result(&c, 2, &request);
+        (item.result_reason == Some(ResultReason::PERMISSION_DENIED)).then_some(())
+    });
 }
 
 /// The first request message of the vCenter capture, as bytes.

@@ -200,13 +200,18 @@ file = "root.key"
 
     /// Runs `raftkeep cluster --node <node i> ...` with the admin certificate.
     pub fn cluster_cmd(&self, i: usize, args: &[&str]) -> std::process::Output {
+        self.admin_cmd("cluster", i, args)
+    }
+
+    /// Runs `raftkeep <command> --node <node i> ...` with the admin certificate.
+    pub fn admin_cmd(&self, command: &str, i: usize, args: &[&str]) -> std::process::Output {
         let (ca, cert, key) = (
             self.pki("ca.pem"),
             self.pki("admin.pem"),
             self.pki("admin.key"),
         );
         Command::new(BIN)
-            .args(["cluster", "--node", &self.nodes[i].addr, "--ca", &ca])
+            .args([command, "--node", &self.nodes[i].addr, "--ca", &ca])
             .args(["--cert", &cert, "--key", &key])
             .args(args)
             .output()

@@ -1,0 +1,121 @@
+//! `raftkeep clients`: the replicated allow-list of KMIP client certificates. A certificate is
+//! named by its SHA-256 fingerprint; allowing or revoking it on one node reaches every node.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use raftkeep_store::{ClientIdentity, Command, CommandResult};
+use sha2::{Digest, Sha256};
+
+use crate::cluster::{Connection, Target};
+
+/// `raftkeep clients`.
+#[derive(Debug, Args)]
+pub struct ClientsArgs {
+    /// Connection settings (as for `raftkeep cluster`).
+    #[command(flatten)]
+    pub connection: Connection,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ClientsCommand,
+}
+
+/// The clients subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// Allow the client presenting this certificate (PEM).
+    Allow {
+        /// The client's certificate (positional: `--cert` is the operator's own).
+        #[arg(value_name = "CERT")]
+        certificate: PathBuf,
+    },
+    /// Revoke a client, by certificate or fingerprint.
+    Revoke {
+        /// The client's certificate.
+        #[arg(
+            value_name = "CERT",
+            conflicts_with = "fingerprint",
+            required_unless_present = "fingerprint"
+        )]
+        certificate: Option<PathBuf>,
+        /// The certificate's SHA-256 fingerprint (hex).
+        #[arg(long)]
+        fingerprint: Option<String>,
+    },
+    /// List the allowed clients.
+    List,
+}
+
+/// A client certificate's fingerprint and subject.
+fn identity(path: &Path) -> anyhow::Result<ClientIdentity> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: not a PEM certificate: {e}", path.display()))?;
+    let cert = pem
+        .parse_x509()
+        .map_err(|e| anyhow::anyhow!("{}: not an X.509 certificate: {e}", path.display()))?;
+    Ok(ClientIdentity {
+        fingerprint: hex::encode(Sha256::digest(&pem.contents)),
+        subject: cert.subject().to_string(),
+        allowed_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+    })
+}
+
+/// Runs a `raftkeep clients` command.
+pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
+    let target = Target::from(&args.connection)?;
+    let json = args.connection.json;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let peer = target.peer(&target.addr)?;
+        let mut out = std::io::stdout();
+        let (cmd, done) = match args.command {
+            ClientsCommand::List => {
+                let clients = peer.list_clients(target.timeout).await?;
+                if json {
+                    writeln!(out, "{}", serde_json::to_string_pretty(&clients)?)?;
+                    return Ok(());
+                }
+                if clients.is_empty() {
+                    writeln!(out, "no client is allowed yet")?;
+                }
+                for c in &clients {
+                    let when = time::OffsetDateTime::from_unix_timestamp(c.allowed_at)
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|_| c.allowed_at.to_string());
+                    writeln!(
+                        out,
+                        "sha256:{}  {}  (allowed {when})",
+                        c.fingerprint, c.subject
+                    )?;
+                }
+                return Ok(());
+            }
+            ClientsCommand::Allow { certificate } => {
+                let id = identity(&certificate)?;
+                let done = format!("allowed sha256:{} ({})", id.fingerprint, id.subject);
+                (Command::AllowClient(id), done)
+            }
+            ClientsCommand::Revoke {
+                certificate,
+                fingerprint,
+            } => {
+                let fingerprint = match (certificate, fingerprint) {
+                    (Some(cert), _) => identity(&cert)?.fingerprint,
+                    (None, Some(f)) => f.trim_start_matches("sha256:").to_ascii_lowercase(),
+                    (None, None) => bail!("give --cert or --fingerprint"),
+                };
+                let done = format!("revoked sha256:{fingerprint}");
+                (Command::RevokeClient { fingerprint }, done)
+            }
+        };
+        match peer.write(&cmd, target.timeout, false).await? {
+            Ok(CommandResult::Ok) => writeln!(out, "{done}")?,
+            Ok(other) => bail!("the cluster refused: {other:?}"),
+            Err(e) => bail!("{e}"),
+        }
+        Ok(())
+    })
+}
