@@ -5,7 +5,7 @@
 # prints its status, and runs until Ctrl-C, which stops every node cleanly. A second run
 # reuses the data. Kill a node (its pid is in nodeN.pid) and watch `status` to see failover.
 #
-# KMIP (TTLV over TLS) listens on 127.0.0.1:5696-5698; so far it answers Discover Versions and
+# KMIP (TTLV over TLS) listens on 127.0.0.1:5696-5698; so far it answers Discover Versions, Query and
 # "Operation Not Supported" to everything else (issue #4 continues).
 # Environment: RAFTKEEP_BIN (default target/release/raftkeep), BASE_PORT (default 7101),
 # KMIP_PORT (default 5696).
@@ -89,7 +89,7 @@ cat <<TEXT
 
 Cluster running in $(pwd); logs in nodeN.log, pids in nodeN.pid.
 KMIP: 127.0.0.1:$KMIP_PORT-$((KMIP_PORT + 2)), CA pki/ca.pem, allowed client certificate pki/client.pem + pki/client.key
-(Discover Versions only so far). In another shell:
+(Discover Versions and Query only so far). In another shell:
   cd $(pwd) && RAFTKEEP_CLUSTER_CA=pki/ca.pem RAFTKEEP_CLUSTER_CERT=pki/admin.pem RAFTKEEP_CLUSTER_KEY=pki/admin.key \\
     $BIN cluster --node $node1 status
   kill -9 \$(cat node1.pid)     # then status again from node 2: a new leader

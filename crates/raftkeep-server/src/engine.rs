@@ -1,6 +1,6 @@
 //! The operation engine: checks the client against the replicated allow-list, then answers
 //! each batch item of a request in the request's protocol version. Built so far: Discover
-//! Versions. Every other operation — known or not — is
+//! Versions and Query. Every other operation — known or not — is
 //! answered "Operation Not Supported" with its name, never by dropping the connection; the
 //! store-backed operations join as the server issue (#4) continues.
 
@@ -98,7 +98,9 @@ impl Handler for Engine {
             .batch_items
             .iter()
             .map(|item| match &item.payload {
+                // Keep `ops::query::OPERATIONS` in step with this list.
                 RequestPayload::DiscoverVersions(req) => ops::discover_versions::run(item, req),
+                RequestPayload::Query(req) => ops::query::run(item, req),
                 _ => {
                     tracing::info!(client = %client.fingerprint, operation = %item.operation, "operation not supported");
                     response::failure(
@@ -110,5 +112,77 @@ impl Handler for Engine {
             })
             .collect();
         response::message(version, items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic, reason = "test")]
+
+    use kmip_messages::{ProtocolVersion, RequestBatchItem, RequestHeader};
+    use kmip_ttlv::enums::Operation;
+
+    use super::*;
+
+    struct Everyone;
+
+    impl AllowList for Everyone {
+        fn allowed(&self, _: &str) -> Result<bool, String> {
+            Ok(true)
+        }
+    }
+
+    fn payload(op: Operation) -> RequestPayload {
+        match op {
+            Operation::DISCOVER_VERSIONS => RequestPayload::DiscoverVersions(Default::default()),
+            Operation::QUERY => RequestPayload::Query(Default::default()),
+            other => panic!("give {other} a minimal payload here"),
+        }
+    }
+
+    #[tokio::test]
+    async fn every_operation_query_announces_is_answered() {
+        let batch_items: Vec<RequestBatchItem> = ops::query::OPERATIONS
+            .iter()
+            .map(|&operation| RequestBatchItem {
+                operation,
+                ephemeral: None,
+                unique_batch_item_id: None,
+                payload: payload(operation),
+                message_extension: None,
+            })
+            .collect();
+        let request = RequestMessage {
+            header: RequestHeader {
+                protocol_version: ProtocolVersion::V1_4,
+                maximum_response_size: None,
+                client_correlation_value: None,
+                server_correlation_value: None,
+                asynchronous_indicator: None,
+                attestation_capable_indicator: None,
+                attestation_types: Vec::new(),
+                authentication: None,
+                batch_error_continuation_option: None,
+                batch_order_option: None,
+                time_stamp: None,
+                batch_count: i32::try_from(batch_items.len()).unwrap(),
+            },
+            batch_items,
+        };
+        let client = Client {
+            fingerprint: "00".into(),
+            peer: "127.0.0.1:1".parse().unwrap(),
+        };
+        let response = Engine::new(Arc::new(Everyone))
+            .handle(&client, request)
+            .await;
+        for item in &response.batch_items {
+            assert_ne!(
+                item.result_reason,
+                Some(ResultReason::OPERATION_NOT_SUPPORTED),
+                "{:?} is announced by Query but not answered",
+                item.operation
+            );
+        }
     }
 }

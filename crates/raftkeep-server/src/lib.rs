@@ -3,7 +3,8 @@
 //! Built so far (issue #4 continues): the TLS listener (TLS 1.2/1.3, client certificate
 //! required but judged per request against the allow-list, connection limit, handshake / idle / read / write timeouts,
 //! clean shutdown), bounded framing, sessions that answer undecodable requests with Invalid
-//! Message instead of dropping the connection, and the operation engine with Discover Versions;
+//! Message instead of dropping the connection, and the operation engine with Discover Versions
+//! and Query;
 //! every other operation is answered "Operation Not Supported". `raftkeep server` runs it
 //! when the node configuration has a `[kmip]` section.
 //!

@@ -248,6 +248,64 @@ async fn one_connection_serves_many_requests_from_a_certificate_of_any_ca() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn vcenters_query_gets_server_information_and_operations_are_truthful() {
+    use kmip_messages::payload::query::QueryRequest;
+    use kmip_ttlv::enums::QueryFunction;
+    let pki = pki();
+    let (addr, _stop) = start(&pki, Settings::default()).await;
+    let mut s = connect(&pki, addr).await;
+    // vCenter 7.0.3's Query(Server Information), byte for byte from the capture.
+    let vcenter = "42007801000000804200770100000038420069010000002042006a02000000040000000100000000\
+42006b0200000004000000010000000042000d0200000004000000010000000042000f0100000038\
+42005c050000000400000018000000004200930800000008514c4b43010000004200790100000010\
+42007405000000040000000300000000";
+    let response = exchange(&mut s, &hex::decode(vcenter).unwrap())
+        .await
+        .unwrap();
+    let item = &response.batch_items[0];
+    assert_eq!(item.result_status, ResultStatus::SUCCESS, "{item:?}");
+    assert_eq!(
+        item.unique_batch_item_id,
+        Some(ByteString::new(b"QLKC\x01\0\0\0".to_vec()))
+    );
+    let Some(ResponsePayload::Query(q)) = &item.payload else {
+        panic!("{item:?}")
+    };
+    assert!(
+        q.vendor_identification
+            .as_deref()
+            .unwrap()
+            .starts_with("Raftkeep ")
+    );
+    assert!(q.operations.is_empty(), "only what was asked");
+
+    let ask = request(
+        ProtocolVersion::V1_4,
+        vec![(
+            Operation::QUERY,
+            RequestPayload::Query(QueryRequest {
+                functions: vec![
+                    QueryFunction::QUERY_OPERATIONS,
+                    QueryFunction::QUERY_OBJECTS,
+                ],
+            }),
+        )],
+    );
+    let response = exchange(&mut s, &ask).await.unwrap();
+    let Some(ResponsePayload::Query(q)) = &response.batch_items[0].payload else {
+        panic!("{response:?}")
+    };
+    assert_eq!(
+        q.operations,
+        vec![Operation::DISCOVER_VERSIONS, Operation::QUERY]
+    );
+    assert!(
+        q.object_types.is_empty(),
+        "no object type can be stored yet"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undecodable_requests_get_invalid_message_and_the_connection_goes_on() {
     let pki = pki();
     let (addr, _stop) = start(&pki, Settings::default()).await;
