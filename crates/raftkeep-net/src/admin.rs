@@ -8,9 +8,9 @@ use openraft::error::{ClientWriteError, InitializeError, RaftError};
 use openraft::{BasicNode, ChangeMembers, RaftMetrics, ServerState};
 use raftkeep_proto::cluster::cluster_server::{Cluster, ClusterServer};
 use raftkeep_proto::cluster::{
-    AddLearnerRequest, InitReply, InitRequest, JsonMessage, Member, MembershipReply, NodeIdRequest,
-    PauseElectionsReply, PauseElectionsRequest, Replication, RotateRootKeyReply,
-    RotateRootKeyRequest, StatusReply, StatusRequest,
+    AddLearnerRequest, InitReply, InitRequest, JsonMessage, ListClientsRequest, Member,
+    MembershipReply, NodeIdRequest, PauseElectionsReply, PauseElectionsRequest, Replication,
+    RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
 };
 use raftkeep_seal::Keyring;
 use raftkeep_store::{Command, NodeError, NodeId};
@@ -200,14 +200,19 @@ impl Cluster for ClusterService {
 
     async fn status(
         &self,
-        _request: Request<StatusRequest>,
+        request: Request<StatusRequest>,
     ) -> Result<Response<StatusReply>, Status> {
         let m = self.metrics();
         let node = self.forwarder.node();
-        let digest = node
-            .state_machine()
-            .digest()
-            .map_err(|e| Status::internal(e.to_string()))?;
+        let digest = if request.into_inner().with_digest {
+            hex::encode(
+                node.state_machine()
+                    .digest()
+                    .map_err(|e| Status::internal(e.to_string()))?,
+            )
+        } else {
+            String::new()
+        };
         let replication = m
             .replication
             .iter()
@@ -234,7 +239,7 @@ impl Cluster for ClusterService {
             millis_since_leader_contact: node
                 .since_leader_contact()
                 .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-            digest: hex::encode(digest),
+            digest,
             committed_index: raftkeep_store::log_store::committed_index(node.state_machine().db())
                 .map_err(|e| Status::internal(e.to_string()))?,
             root_key_version: self.keyring.current().0,
@@ -357,7 +362,7 @@ impl Cluster for ClusterService {
 
     async fn list_clients(
         &self,
-        _request: Request<StatusRequest>,
+        _request: Request<ListClientsRequest>,
     ) -> Result<Response<JsonMessage>, Status> {
         let clients = self
             .forwarder

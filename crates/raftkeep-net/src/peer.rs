@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use raftkeep_proto::cluster::cluster_client::ClusterClient;
 use raftkeep_proto::cluster::{
-    AddLearnerRequest, InitRequest, JsonMessage, Member, NodeIdRequest, PauseElectionsRequest,
-    RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
+    AddLearnerRequest, InitRequest, JsonMessage, ListClientsRequest, Member, NodeIdRequest,
+    PauseElectionsRequest, RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
 };
 use raftkeep_store::{Command, CommandResult, NodeError};
 use serde::Serialize;
@@ -62,9 +62,14 @@ impl Peer {
         Ok(())
     }
 
-    /// The node's view of itself and the cluster.
-    pub async fn status(&self, timeout: Duration) -> Result<StatusReply, NetError> {
-        let request = Self::request(StatusRequest {}, timeout, false);
+    /// The node's view of itself and the cluster; `with_digest` also hashes its state
+    /// machine (a full scan).
+    pub async fn status(
+        &self,
+        timeout: Duration,
+        with_digest: bool,
+    ) -> Result<StatusReply, NetError> {
+        let request = Self::request(StatusRequest { with_digest }, timeout, false);
         let reply = self.client.clone().status(request).await;
         Ok(reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
@@ -154,7 +159,7 @@ impl Peer {
         &self,
         timeout: Duration,
     ) -> Result<Vec<raftkeep_store::ClientIdentity>, NetError> {
-        let request = Self::request(StatusRequest {}, timeout, false);
+        let request = Self::request(ListClientsRequest {}, timeout, false);
         let json = self
             .client
             .clone()

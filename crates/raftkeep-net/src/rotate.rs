@@ -101,7 +101,7 @@ async fn check_members(
         let peer = forwarder
             .peer(&m.addr)
             .map_err(|e| Status::unavailable(e.to_string()))?;
-        let status = peer.status(STATUS_TIMEOUT).await.map_err(|e| {
+        let status = peer.status(STATUS_TIMEOUT, false).await.map_err(|e| {
             Status::unavailable(format!(
                 "every member must answer before a rotation; node {}: {e}",
                 m.id

@@ -142,7 +142,7 @@ pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
             }
             ClusterCommand::Status => status(&target, &peer, json).await,
             ClusterCommand::AddLearner { addr } => {
-                let new = target.peer(&addr)?.status(target.timeout).await?;
+                let new = target.peer(&addr)?.status(target.timeout, false).await?;
                 let members = peer.add_learner(new.id, &addr, target.timeout).await?;
                 writeln!(
                     std::io::stdout(),
@@ -220,7 +220,7 @@ struct NodeView {
 }
 
 async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> {
-    let first = peer.status(target.timeout).await?;
+    let first = peer.status(target.timeout, false).await?;
     if first.members.is_empty() {
         bail!(
             "node {} at {} is not part of a cluster yet: run `raftkeep cluster init` on one node",
@@ -231,7 +231,10 @@ async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> 
     let mut replies: BTreeMap<u64, Result<StatusReply, String>> = BTreeMap::new();
     let asks = first.members.iter().map(|m| async move {
         let reply = match target.peer(&m.addr) {
-            Ok(p) => p.status(target.timeout).await.map_err(|e| e.to_string()),
+            Ok(p) => p
+                .status(target.timeout, true)
+                .await
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         (m.id, reply)
@@ -344,7 +347,7 @@ fn view(
             v.committed_index = r.committed_index;
             v.applied_index = r.applied_index;
             v.millis_since_leader_contact = r.millis_since_leader_contact;
-            v.digest = Some(r.digest.clone());
+            v.digest = (!r.digest.is_empty()).then(|| r.digest.clone());
         }
         Some(Err(e)) => v.error = Some(e.clone()),
         None => v.error = Some("not asked".to_owned()),

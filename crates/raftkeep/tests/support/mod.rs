@@ -298,7 +298,8 @@ file = "root.key"
 
     pub fn status(&self, i: usize) -> Option<StatusReply> {
         let peer = self.peer(i);
-        self.block_on(peer.status(Duration::from_secs(2))).ok()
+        self.block_on(peer.status(Duration::from_secs(2), true))
+            .ok()
     }
 
     /// Waits until the running nodes among `among` agree on one leader; returns its index.
