@@ -37,6 +37,26 @@ pub struct RequestHeader {
     pub batch_count: i32,
 }
 
+impl RequestHeader {
+    /// A header with only the required fields: the version and the batch count.
+    pub fn new(protocol_version: ProtocolVersion, batch_count: i32) -> Self {
+        RequestHeader {
+            protocol_version,
+            maximum_response_size: None,
+            client_correlation_value: None,
+            server_correlation_value: None,
+            asynchronous_indicator: None,
+            attestation_capable_indicator: None,
+            attestation_types: Vec::new(),
+            authentication: None,
+            batch_error_continuation_option: None,
+            batch_order_option: None,
+            time_stamp: None,
+            batch_count,
+        }
+    }
+}
+
 impl Body for RequestHeader {
     fn read(r: &mut Reader<'_>, ctx: Ctx) -> Result<Self, MessageError> {
         Ok(RequestHeader {

@@ -183,18 +183,8 @@ fn request() -> impl Strategy<Value = RequestMessage> {
                     .collect();
                 RequestMessage {
                     header: RequestHeader {
-                        protocol_version: version,
                         maximum_response_size: max,
-                        client_correlation_value: None,
-                        server_correlation_value: None,
-                        asynchronous_indicator: None,
-                        attestation_capable_indicator: None,
-                        attestation_types: Vec::new(),
-                        authentication: None,
-                        batch_error_continuation_option: None,
-                        batch_order_option: None,
-                        time_stamp: None,
-                        batch_count: i32::try_from(batch_items.len()).unwrap(),
+                        ..RequestHeader::new(version, i32::try_from(batch_items.len()).unwrap())
                     },
                     batch_items,
                 }

@@ -65,6 +65,20 @@ impl ClusterService {
         }
     }
 
+    /// On a follower, the membership change `call` made on the leader; `None` on the leader,
+    /// which makes the change itself.
+    async fn on_leader<F, Fut>(&self, call: F) -> Result<Option<Response<MembershipReply>>, Status>
+    where
+        F: FnOnce(crate::Peer) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<Member>, NetError>>,
+    {
+        let Some(leader) = self.leader().await? else {
+            return Ok(None);
+        };
+        let members = call(leader).await.map_err(net_status)?;
+        Ok(Some(Response::new(MembershipReply { members })))
+    }
+
     async fn change(
         &self,
         change: ChangeMembers<NodeId, BasicNode>,
@@ -252,12 +266,14 @@ impl Cluster for ClusterService {
         request: Request<AddLearnerRequest>,
     ) -> Result<Response<MembershipReply>, Status> {
         let AddLearnerRequest { id, addr } = request.into_inner();
-        if let Some(leader) = self.leader().await? {
-            let members = leader
-                .add_learner(id, &addr, MEMBERSHIP_TIMEOUT)
-                .await
-                .map_err(net_status)?;
-            return Ok(Response::new(MembershipReply { members }));
+        let to = addr.clone();
+        let forwarded = self
+            .on_leader(
+                |leader| async move { leader.add_learner(id, &to, MEMBERSHIP_TIMEOUT).await },
+            )
+            .await?;
+        if let Some(reply) = forwarded {
+            return Ok(reply);
         }
         let raft = self.forwarder.node().raft();
         let added = tokio::time::timeout(
@@ -281,12 +297,11 @@ impl Cluster for ClusterService {
         request: Request<NodeIdRequest>,
     ) -> Result<Response<MembershipReply>, Status> {
         let id = request.into_inner().id;
-        if let Some(leader) = self.leader().await? {
-            let members = leader
-                .promote(id, MEMBERSHIP_TIMEOUT)
-                .await
-                .map_err(net_status)?;
-            return Ok(Response::new(MembershipReply { members }));
+        let forwarded = self
+            .on_leader(|leader| async move { leader.promote(id, MEMBERSHIP_TIMEOUT).await })
+            .await?;
+        if let Some(reply) = forwarded {
+            return Ok(reply);
         }
         self.change(ChangeMembers::AddVoterIds(BTreeSet::from([id])))
             .await
@@ -297,12 +312,11 @@ impl Cluster for ClusterService {
         request: Request<NodeIdRequest>,
     ) -> Result<Response<MembershipReply>, Status> {
         let id = request.into_inner().id;
-        if let Some(leader) = self.leader().await? {
-            let members = leader
-                .remove_node(id, MEMBERSHIP_TIMEOUT)
-                .await
-                .map_err(net_status)?;
-            return Ok(Response::new(MembershipReply { members }));
+        let forwarded = self
+            .on_leader(|leader| async move { leader.remove_node(id, MEMBERSHIP_TIMEOUT).await })
+            .await?;
+        if let Some(reply) = forwarded {
+            return Ok(reply);
         }
         let m = self.metrics();
         let membership = m.membership_config.membership();
@@ -323,12 +337,11 @@ impl Cluster for ClusterService {
         request: Request<NodeIdRequest>,
     ) -> Result<Response<MembershipReply>, Status> {
         let id = request.into_inner().id;
-        if let Some(leader) = self.leader().await? {
-            let members = leader
-                .transfer_leader(id, MEMBERSHIP_TIMEOUT)
-                .await
-                .map_err(net_status)?;
-            return Ok(Response::new(MembershipReply { members }));
+        let forwarded = self
+            .on_leader(|leader| async move { leader.transfer_leader(id, MEMBERSHIP_TIMEOUT).await })
+            .await?;
+        if let Some(reply) = forwarded {
+            return Ok(reply);
         }
         crate::transfer::transfer(&self.forwarder, id).await?;
         Ok(Response::new(MembershipReply {

@@ -153,20 +153,10 @@ mod tests {
             })
             .collect();
         let request = RequestMessage {
-            header: RequestHeader {
-                protocol_version: ProtocolVersion::V1_4,
-                maximum_response_size: None,
-                client_correlation_value: None,
-                server_correlation_value: None,
-                asynchronous_indicator: None,
-                attestation_capable_indicator: None,
-                attestation_types: Vec::new(),
-                authentication: None,
-                batch_error_continuation_option: None,
-                batch_order_option: None,
-                time_stamp: None,
-                batch_count: i32::try_from(batch_items.len()).unwrap(),
-            },
+            header: RequestHeader::new(
+                ProtocolVersion::V1_4,
+                i32::try_from(batch_items.len()).unwrap(),
+            ),
             batch_items,
         };
         let client = Client {

@@ -168,20 +168,7 @@ fn request(version: ProtocolVersion, items: Vec<(Operation, RequestPayload)>) ->
         })
         .collect();
     RequestMessage {
-        header: RequestHeader {
-            protocol_version: version,
-            maximum_response_size: None,
-            client_correlation_value: None,
-            server_correlation_value: None,
-            asynchronous_indicator: None,
-            attestation_capable_indicator: None,
-            attestation_types: Vec::new(),
-            authentication: None,
-            batch_error_continuation_option: None,
-            batch_order_option: None,
-            time_stamp: None,
-            batch_count: batch_items.len() as i32,
-        },
+        header: RequestHeader::new(version, batch_items.len() as i32),
         batch_items,
     }
     .encode()
