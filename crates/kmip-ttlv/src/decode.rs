@@ -21,6 +21,14 @@ pub fn frame_len(buf: &[u8], limits: &Limits) -> Result<Option<usize>, DecodeErr
     let Some(header) = buf.get(..HEADER_LEN) else {
         return Ok(None);
     };
+    let total = message_len(header, limits)?;
+    Ok((buf.len() >= total).then_some(total))
+}
+
+/// The length of the whole message (header included) that starts with this 8-byte header,
+/// checked like [`frame_len`] checks it: a reader that has only the header knows how much to
+/// read, or that it must not read at all.
+pub fn message_len(header: &[u8], limits: &Limits) -> Result<usize, DecodeError> {
     let (tag, item_type, len) = split_header(header);
     let at = |kind| DecodeError {
         kind,
@@ -38,7 +46,7 @@ pub fn frame_len(buf: &[u8], limits: &Limits) -> Result<Option<usize>, DecodeErr
             max: limits.max_message_len,
         }));
     }
-    Ok((buf.len() >= total).then_some(total))
+    Ok(total)
 }
 
 /// Decodes exactly one message: a Structure that spans the whole input.

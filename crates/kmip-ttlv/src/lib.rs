@@ -58,7 +58,7 @@ pub mod registry;
 pub mod tag;
 pub mod value;
 
-pub use decode::{HEADER_LEN, decode, decode_message, frame_len};
+pub use decode::{HEADER_LEN, decode, decode_message, frame_len, message_len};
 pub use encode::{encode, encode_into, encoded_len};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, TagPath};
 pub use item_type::ItemType;

@@ -1,10 +1,10 @@
 //! Reading one KMIP message off a stream: the 8-byte header tells the length (checked against
-//! the limits before the body is read, so an oversized message costs no memory), then exactly
+//! the limits by the codec's `message_len` before the body is read, so an oversized message costs no memory), then exactly
 //! that many bytes, within a read timeout once the message has started.
 
 use std::time::Duration;
 
-use kmip_ttlv::{Limits, frame_len};
+use kmip_ttlv::{Limits, message_len};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use crate::FrameError;
@@ -25,9 +25,7 @@ pub async fn read_message<R: AsyncRead + Unpin>(
     }
     let rest = async {
         r.read_exact(&mut header[1..]).await.map_err(eof)?;
-        let len = frame_len(&header, limits)?
-            .or_else(|| frame_len_of_header(&header, limits))
-            .ok_or(FrameError::Truncated)?;
+        let len = message_len(&header, limits)?;
         let mut message = Vec::with_capacity(len);
         message.extend_from_slice(&header);
         message.resize(len, 0);
@@ -39,14 +37,6 @@ pub async fn read_message<R: AsyncRead + Unpin>(
         .await
         .map_err(|_| FrameError::ReadTimeout(read_timeout))?
         .map(Some)
-}
-
-/// `frame_len` answers `None` until the whole message is buffered; from the header alone the
-/// length is the header plus the declared body length (already checked against the limits).
-fn frame_len_of_header(header: &[u8; HEADER_LEN], limits: &Limits) -> Option<usize> {
-    let declared = u32::from_be_bytes([header[4], header[5], header[6], header[7]]);
-    let total = HEADER_LEN.checked_add(usize::try_from(declared).ok()?)?;
-    (total <= limits.max_message_len).then_some(total)
 }
 
 fn eof(e: std::io::Error) -> FrameError {

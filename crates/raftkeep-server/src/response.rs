@@ -1,7 +1,8 @@
-//! Building responses: the header every response carries, and failed batch items.
+//! Building responses: the header every response carries, successful and failed batch items.
 
 use kmip_messages::{
-    DateTime, ProtocolVersion, RequestBatchItem, ResponseBatchItem, ResponseHeader, ResponseMessage,
+    DateTime, ProtocolVersion, RequestBatchItem, ResponseBatchItem, ResponseHeader,
+    ResponseMessage, ResponsePayload,
 };
 use kmip_ttlv::enums::{ResultReason, ResultStatus};
 
@@ -24,6 +25,20 @@ pub fn message(version: ProtocolVersion, items: Vec<ResponseBatchItem>) -> Respo
             batch_count: i32::try_from(items.len()).unwrap_or(i32::MAX),
         },
         batch_items: items,
+    }
+}
+
+/// A successful batch item answering `request` (operation and batch item ID echoed).
+pub fn success(request: &RequestBatchItem, payload: ResponsePayload) -> ResponseBatchItem {
+    ResponseBatchItem {
+        operation: Some(request.operation),
+        unique_batch_item_id: request.unique_batch_item_id.clone(),
+        result_status: ResultStatus::SUCCESS,
+        result_reason: None,
+        result_message: None,
+        asynchronous_correlation_value: None,
+        payload: Some(payload),
+        message_extension: None,
     }
 }
 

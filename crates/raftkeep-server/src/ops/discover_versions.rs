@@ -6,7 +6,6 @@ use kmip_messages::payload::discover_versions::{
     DiscoverVersionsRequest, DiscoverVersionsResponse,
 };
 use kmip_messages::{ProtocolVersion, RequestBatchItem, ResponseBatchItem, ResponsePayload};
-use kmip_ttlv::enums::ResultStatus;
 
 /// The versions this server speaks, preferred first.
 pub const SUPPORTED: [ProtocolVersion; 7] = [
@@ -30,16 +29,8 @@ pub fn run(item: &RequestBatchItem, req: &DiscoverVersionsRequest) -> ResponseBa
             .copied()
             .collect()
     };
-    ResponseBatchItem {
-        operation: Some(item.operation),
-        unique_batch_item_id: item.unique_batch_item_id.clone(),
-        result_status: ResultStatus::SUCCESS,
-        result_reason: None,
-        result_message: None,
-        asynchronous_correlation_value: None,
-        payload: Some(ResponsePayload::DiscoverVersions(
-            DiscoverVersionsResponse { versions },
-        )),
-        message_extension: None,
-    }
+    crate::response::success(
+        item,
+        ResponsePayload::DiscoverVersions(DiscoverVersionsResponse { versions }),
+    )
 }

@@ -6,7 +6,7 @@
 
 use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_messages::{RequestBatchItem, ResponseBatchItem, ResponsePayload};
-use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction, ResultStatus};
+use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
 pub const OPERATIONS: [Operation; 2] = [Operation::DISCOVER_VERSIONS, Operation::QUERY];
@@ -32,14 +32,5 @@ pub fn run(item: &RequestBatchItem, req: &QueryRequest) -> ResponseBatchItem {
     if asks(QueryFunction::QUERY_SERVER_INFORMATION) {
         response.vendor_identification = Some(vendor_identification());
     }
-    ResponseBatchItem {
-        operation: Some(item.operation),
-        unique_batch_item_id: item.unique_batch_item_id.clone(),
-        result_status: ResultStatus::SUCCESS,
-        result_reason: None,
-        result_message: None,
-        asynchronous_correlation_value: None,
-        payload: Some(ResponsePayload::Query(response)),
-        message_extension: None,
-    }
+    crate::response::success(item, ResponsePayload::Query(response))
 }
