@@ -389,9 +389,9 @@ impl Cluster for ClusterService {
     async fn write(&self, request: Request<JsonMessage>) -> Result<Response<JsonMessage>, Status> {
         let (cmd, forwarded): (Command, bool) = decode(request)?;
         let result = if forwarded {
-            self.forwarder.node().write(cmd).await
+            self.forwarder.node().write_indexed(cmd).await
         } else {
-            self.forwarder.write(cmd).await
+            self.forwarder.write_indexed(cmd).await
         };
         reply(&result)
     }

@@ -100,7 +100,22 @@ impl Forwarder {
     /// Commits `cmd`, here or through the leader, within the node's bound. While no leader
     /// is known or the known one refuses connections (an election after a crash), it tries
     /// again until the bound: the request never reached a leader, so retrying is safe.
+    ///
+    /// When it returns, this node's own copy has applied the write too, so a client that
+    /// writes and then reads through this node sees its write (vCenter creates a key and
+    /// fetches it on a new connection right after).
     pub async fn write(&self, cmd: Command) -> Result<CommandResult, NodeError> {
+        let (result, index) = self.write_indexed(cmd).await?;
+        if let Err(e) = self.node.wait_applied(index).await {
+            // Committed, so not an error to the client; its next read here may lag.
+            tracing::warn!(index, error = %e, "a committed write is not applied on this node yet");
+        }
+        Ok(result)
+    }
+
+    /// Commits `cmd` like [`Forwarder::write`], returning the log index it was committed at
+    /// without waiting for this node to apply it.
+    pub async fn write_indexed(&self, cmd: Command) -> Result<(CommandResult, u64), NodeError> {
         self.until_bound(|| self.write_once(&cmd)).await
     }
 
@@ -135,8 +150,8 @@ impl Forwarder {
             .unwrap_or(Err(NodeError::Unavailable { waited }))
     }
 
-    async fn write_once(&self, cmd: &Command) -> Attempt<CommandResult> {
-        let addr = match self.node.write(cmd.clone()).await {
+    async fn write_once(&self, cmd: &Command) -> Attempt<(CommandResult, u64)> {
+        let addr = match self.node.write_indexed(cmd.clone()).await {
             Err(e) => match leader_of(e) {
                 Ok(addr) => addr,
                 Err(attempt) => return attempt,

@@ -174,13 +174,13 @@ impl Peer {
         })
     }
 
-    /// Sends a store command. `forwarded`: this node is forwarding it, the receiver must not.
+    /// Sends a store command; the reply carries the log index it was committed at. `forwarded`: this node is forwarding it, the receiver must not.
     pub async fn write(
         &self,
         cmd: &Command,
         timeout: Duration,
         forwarded: bool,
-    ) -> Result<Result<CommandResult, NodeError>, NetError> {
+    ) -> Result<Result<(CommandResult, u64), NodeError>, NetError> {
         let message = self.encode(cmd)?;
         let reply = self
             .client

@@ -8,7 +8,11 @@ use std::sync::Arc;
 use openraft::{Config, Raft, SnapshotPolicy};
 use raftkeep_net::{ClusterService, ClusterTls, Forwarder, GrpcNetwork, RaftService, TlsFiles};
 use raftkeep_seal::{KeyVersion, Keyring, RootKey};
-use raftkeep_store::{LogStore, RaftNode, StateMachine, StoreError, db};
+use raftkeep_server::{KeyStore, StoreFailure, StoreFuture};
+use raftkeep_store::{
+    Command, CommandResult, LogStore, NodeError, RaftNode, StateMachine, StoreError, StoredObject,
+    db,
+};
 use tokio::sync::{oneshot, watch};
 
 use crate::{NodeConfig, NodeStartError};
@@ -46,8 +50,53 @@ impl raftkeep_server::AllowList for ReplicatedAllowList {
     }
 }
 
+/// The key store as the KMIP engine sees it on this node: reads from the local copy, writes
+/// through the leader (forwarded if this node follows), visible here when they return.
+struct NodeStore(Forwarder);
+
+impl NodeStore {
+    fn sm(&self) -> &StateMachine {
+        self.0.node().state_machine()
+    }
+}
+
+fn internal(e: StoreError) -> StoreFailure {
+    StoreFailure::Internal(e.to_string())
+}
+
+impl KeyStore for NodeStore {
+    fn object(&self, uid: &str) -> Result<Option<StoredObject>, StoreFailure> {
+        self.sm().object(uid).map_err(internal)
+    }
+
+    fn lookup(&self, kind: &str, value: &[u8]) -> Result<Vec<String>, StoreFailure> {
+        self.sm().lookup(kind, value).map_err(internal)
+    }
+
+    fn objects_after(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredObject>, StoreFailure> {
+        self.sm().objects_after(after, limit).map_err(internal)
+    }
+
+    fn write(&self, cmd: Command) -> StoreFuture<'_, CommandResult> {
+        Box::pin(async move {
+            self.0.write(cmd).await.map_err(|e| match e {
+                NodeError::Fatal(reason) => StoreFailure::Internal(reason),
+                other => StoreFailure::Unavailable(other.to_string()),
+            })
+        })
+    }
+}
+
 /// Starts the KMIP listener if the configuration has one.
-async fn start_kmip(config: &NodeConfig, sm: StateMachine) -> Result<Option<Kmip>, NodeStartError> {
+async fn start_kmip(
+    config: &NodeConfig,
+    forwarder: Forwarder,
+    keyring: Keyring,
+) -> Result<Option<Kmip>, NodeStartError> {
     let Some(k) = &config.kmip else {
         tracing::warn!("no [kmip] section: this node serves no KMIP clients");
         return Ok(None);
@@ -61,7 +110,12 @@ async fn start_kmip(config: &NodeConfig, sm: StateMachine) -> Result<Option<Kmip
     let listener = raftkeep_server::KmipListener::bind(k.listen, tls, settings).await?;
     let local_addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let engine = raftkeep_server::Engine::new(Arc::new(ReplicatedAllowList(sm)));
+    let sm = forwarder.node().state_machine().clone();
+    let engine = raftkeep_server::Engine::new(
+        Arc::new(ReplicatedAllowList(sm)),
+        Arc::new(NodeStore(forwarder)),
+        keyring,
+    );
     let task = tokio::spawn(listener.serve(Arc::new(engine), async {
         let _ = stopped.await;
     }));
@@ -183,8 +237,8 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
             let _ = stopped.await;
         },
     ));
-    let fatal = watch_root_key(node.clone(), keyring);
-    let kmip = start_kmip(config, node.state_machine().clone()).await?;
+    let fatal = watch_root_key(node.clone(), keyring.clone());
+    let kmip = start_kmip(config, forwarder.clone(), keyring).await?;
     tracing::info!(node_id = config.node_id, %local_addr, advertise = %config.advertise(), "node started");
     Ok(RunningNode {
         node,

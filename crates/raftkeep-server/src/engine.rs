@@ -1,16 +1,23 @@
 //! The operation engine: checks the client against the replicated allow-list, then answers
-//! each batch item of a request in the request's protocol version. Built so far: Discover
-//! Versions and Query. Every other operation — known or not — is
-//! answered "Operation Not Supported" with its name, never by dropping the connection; the
-//! store-backed operations join as the server issue (#4) continues.
+//! the batch items of a request in order, in the request's protocol version: each item's
+//! operation runs in its own file under [`crate::ops`], the ID Placeholder passes from item to
+//! item, and the Batch Error Continuation Option decides what follows a failure. Operations
+//! this server does not implement are answered "Operation Not Supported", never by dropping
+//! the connection.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use kmip_messages::{RequestMessage, RequestPayload, ResponseMessage};
-use kmip_ttlv::enums::ResultReason;
+use kmip_messages::{
+    RequestBatchItem, RequestMessage, RequestPayload, ResponseMessage, ResponsePayload,
+};
+use kmip_ttlv::enums::{BatchErrorContinuationOption, Operation, ResultReason};
+use raftkeep_seal::Keyring;
 
+use crate::error::OpError;
+use crate::ops::context::OpCtx;
+use crate::store::KeyStore;
 use crate::{ops, response};
 
 /// Who sent a request.
@@ -43,6 +50,8 @@ pub trait AllowList: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Engine {
     allow: Arc<dyn AllowList>,
+    store: Arc<dyn KeyStore>,
+    keyring: Keyring,
 }
 
 impl std::fmt::Debug for Engine {
@@ -52,9 +61,14 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// An engine serving the clients `allow` admits.
-    pub fn new(allow: Arc<dyn AllowList>) -> Self {
-        Engine { allow }
+    /// An engine serving the clients `allow` admits from `store`, sealing key material with
+    /// `keyring`.
+    pub fn new(allow: Arc<dyn AllowList>, store: Arc<dyn KeyStore>, keyring: Keyring) -> Self {
+        Engine {
+            allow,
+            store,
+            keyring,
+        }
     }
 
     /// Every item refused, with the reason; `None` when the client may go on.
@@ -94,24 +108,81 @@ impl Handler for Engine {
             return refused;
         }
         let version = request.header.protocol_version;
-        let items = request
-            .batch_items
-            .iter()
-            .map(|item| match &item.payload {
-                // Keep `ops::query::OPERATIONS` in step with this list.
-                RequestPayload::DiscoverVersions(req) => ops::discover_versions::run(item, req),
-                RequestPayload::Query(req) => ops::query::run(item, req),
-                _ => {
-                    tracing::info!(client = %client.fingerprint, operation = %item.operation, "operation not supported");
+        let option = request
+            .header
+            .batch_error_continuation_option
+            .unwrap_or(BatchErrorContinuationOption::STOP);
+        if option == BatchErrorContinuationOption::UNDO && request.batch_items.len() > 1 {
+            let items = request
+                .batch_items
+                .iter()
+                .map(|item| {
                     response::failure(
                         Some(item),
-                        ResultReason::OPERATION_NOT_SUPPORTED,
-                        format!("{} is not supported by this server", item.operation),
+                        ResultReason::FEATURE_NOT_SUPPORTED,
+                        "this server cannot undo batch items; send Stop or Continue",
                     )
+                })
+                .collect();
+            return response::message(version, items);
+        }
+        let mut ctx = OpCtx {
+            store: self.store.as_ref(),
+            keyring: &self.keyring,
+            client,
+            version,
+            placeholder: None,
+            now: response::now().0,
+        };
+        let mut items = Vec::with_capacity(request.batch_items.len());
+        for item in &request.batch_items {
+            let answer = match dispatch(&mut ctx, item).await {
+                Ok(payload) => response::success(item, payload),
+                Err(e) => {
+                    let reason = e.reason(version);
+                    tracing::info!(client = %client.fingerprint, operation = %item.operation, %reason, error = %e, "operation failed");
+                    response::failure(Some(item), reason, e.to_string())
                 }
-            })
-            .collect();
+            };
+            let failed = answer.result_reason.is_some();
+            items.push(answer);
+            if failed && option != BatchErrorContinuationOption::CONTINUE {
+                break;
+            }
+        }
         response::message(version, items)
+    }
+}
+
+/// Runs one batch item. Keep `ops::query::OPERATIONS` in step with this list.
+async fn dispatch(
+    ctx: &mut OpCtx<'_>,
+    item: &RequestBatchItem,
+) -> Result<ResponsePayload, OpError> {
+    match &item.payload {
+        RequestPayload::DiscoverVersions(req) => Ok(ops::discover_versions::run(req)),
+        RequestPayload::Query(req) => Ok(ops::query::run(req)),
+        RequestPayload::Create(req) => ops::create::run(ctx, req).await,
+        RequestPayload::Register(req) => ops::register::run(ctx, req).await,
+        RequestPayload::ReKey(req) => ops::rekey::run(ctx, req).await,
+        RequestPayload::Locate(req) => ops::locate::run(ctx, req).await,
+        RequestPayload::Get(req) => ops::get::run(ctx, req).await,
+        RequestPayload::GetAttributes(req) => ops::get_attributes::run(ctx, req).await,
+        RequestPayload::GetAttributeList(req) => ops::get_attribute_list::run(ctx, req).await,
+        RequestPayload::AddAttribute(req) => ops::add_attribute::run(ctx, req).await,
+        RequestPayload::ModifyAttribute(req) => ops::modify_attribute::run(ctx, req).await,
+        RequestPayload::DeleteAttribute(req) => ops::delete_attribute::run(ctx, req).await,
+        RequestPayload::SetAttribute(req) => ops::set_attribute::run(ctx, req).await,
+        RequestPayload::Activate(req) => ops::activate::run(ctx, req).await,
+        RequestPayload::Revoke(req) => ops::revoke::run(ctx, req).await,
+        RequestPayload::Destroy(req) => ops::destroy::run(ctx, req).await,
+        RequestPayload::Other(payload) if item.operation == Operation::RNG_RETRIEVE => {
+            ops::rng_retrieve::run(payload)
+        }
+        RequestPayload::Other(_) => Err(OpError::NotSupported(format!(
+            "{} is not supported by this server",
+            item.operation
+        ))),
     }
 }
 
@@ -119,10 +190,16 @@ impl Handler for Engine {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic, reason = "test")]
 
-    use kmip_messages::{ProtocolVersion, RequestBatchItem, RequestHeader};
-    use kmip_ttlv::enums::Operation;
+    use kmip_messages::payload::create::CreateRequest;
+    use kmip_messages::payload::register::RegisterRequest;
+    use kmip_messages::{ManagedObject, ProtocolVersion, RequestBatchItem, RequestHeader};
+    use kmip_ttlv::enums::{ObjectType, OpaqueDataType};
+    use kmip_ttlv::{Tag, Ttlv};
+    use raftkeep_seal::{KeyVersion, RootKey};
+    use raftkeep_store::{Command, CommandResult, StoredObject};
 
     use super::*;
+    use crate::store::{StoreFailure, StoreFuture};
 
     struct Everyone;
 
@@ -132,40 +209,108 @@ mod tests {
         }
     }
 
-    fn payload(op: Operation) -> RequestPayload {
-        match op {
-            Operation::DISCOVER_VERSIONS => RequestPayload::DiscoverVersions(Default::default()),
-            Operation::QUERY => RequestPayload::Query(Default::default()),
-            other => panic!("give {other} a minimal payload here"),
+    /// Dispatch is what this test is about: a store that holds nothing is enough.
+    struct Empty;
+
+    impl KeyStore for Empty {
+        fn object(&self, _: &str) -> Result<Option<StoredObject>, StoreFailure> {
+            Ok(None)
         }
+        fn lookup(&self, _: &str, _: &[u8]) -> Result<Vec<String>, StoreFailure> {
+            Ok(Vec::new())
+        }
+        fn objects_after(
+            &self,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<StoredObject>, StoreFailure> {
+            Ok(Vec::new())
+        }
+        fn write(&self, _: Command) -> StoreFuture<'_, CommandResult> {
+            Box::pin(async { Err(StoreFailure::Unavailable("empty".to_owned())) })
+        }
+    }
+
+    /// The smallest payload each operation decodes, from its TTLV form.
+    fn payload(op: Operation, version: ProtocolVersion) -> RequestPayload {
+        let ctx = kmip_messages::Ctx::new(version);
+        let items = match op {
+            Operation::CREATE => {
+                return RequestPayload::Create(CreateRequest {
+                    object_type: ObjectType::SYMMETRIC_KEY,
+                    template: Default::default(),
+                    protection_storage_masks: None,
+                });
+            }
+            Operation::REGISTER => {
+                return RequestPayload::Register(RegisterRequest {
+                    object_type: ObjectType::OPAQUE_OBJECT,
+                    template: Default::default(),
+                    object: ManagedObject::OpaqueObject {
+                        opaque_data_type: OpaqueDataType(0x8000_0000),
+                        value: vec![1, 2, 3].into(),
+                    },
+                    protection_storage_masks: None,
+                });
+            }
+            Operation::DISCOVER_VERSIONS | Operation::QUERY | Operation::LOCATE => vec![],
+            Operation::RNG_RETRIEVE => vec![Ttlv::integer(Tag::DATA_LENGTH, 16)],
+            Operation::REVOKE => vec![Ttlv::structure(
+                Tag::REVOCATION_REASON,
+                vec![Ttlv::enumeration(Tag::REVOCATION_REASON_CODE, 1u32)],
+            )],
+            Operation::ADD_ATTRIBUTE | Operation::MODIFY_ATTRIBUTE | Operation::SET_ATTRIBUTE => {
+                vec![
+                    Ttlv::text(Tag::UNIQUE_IDENTIFIER, "1"),
+                    Ttlv::structure(
+                        Tag::ATTRIBUTE,
+                        vec![
+                            Ttlv::text(Tag::ATTRIBUTE_NAME, "x-a"),
+                            Ttlv::text(Tag::ATTRIBUTE_VALUE, "b"),
+                        ],
+                    ),
+                ]
+            }
+            Operation::DELETE_ATTRIBUTE => vec![
+                Ttlv::text(Tag::UNIQUE_IDENTIFIER, "1"),
+                Ttlv::text(Tag::ATTRIBUTE_NAME, "x-a"),
+            ],
+            _ => vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, "1")],
+        };
+        let item = Ttlv::structure(Tag::REQUEST_PAYLOAD, items);
+        RequestPayload::read(op, &item, &[], ctx).unwrap()
     }
 
     #[tokio::test]
     async fn every_operation_query_announces_is_answered() {
+        let version = ProtocolVersion::V1_4;
         let batch_items: Vec<RequestBatchItem> = ops::query::OPERATIONS
             .iter()
             .map(|&operation| RequestBatchItem {
                 operation,
                 ephemeral: None,
                 unique_batch_item_id: None,
-                payload: payload(operation),
+                payload: payload(operation, version),
                 message_extension: None,
             })
             .collect();
+        let mut header = RequestHeader::new(version, i32::try_from(batch_items.len()).unwrap());
+        header.batch_error_continuation_option = Some(BatchErrorContinuationOption::CONTINUE);
         let request = RequestMessage {
-            header: RequestHeader::new(
-                ProtocolVersion::V1_4,
-                i32::try_from(batch_items.len()).unwrap(),
-            ),
+            header,
             batch_items,
         };
         let client = Client {
             fingerprint: "00".into(),
             peer: "127.0.0.1:1".parse().unwrap(),
         };
-        let response = Engine::new(Arc::new(Everyone))
-            .handle(&client, request)
-            .await;
+        let engine = Engine::new(
+            Arc::new(Everyone),
+            Arc::new(Empty),
+            Keyring::single(RootKey::new(KeyVersion(1), [1; 32])),
+        );
+        let response = engine.handle(&client, request).await;
+        assert_eq!(response.batch_items.len(), ops::query::OPERATIONS.len());
         for item in &response.batch_items {
             assert_ne!(
                 item.result_reason,

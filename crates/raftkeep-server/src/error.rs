@@ -1,5 +1,7 @@
 //! Errors of the KMIP front end.
 
+use kmip_ttlv::enums::ResultReason;
+
 /// Why the listener could not start or a connection ended abnormally.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -32,4 +34,77 @@ pub enum FrameError {
     /// Socket or TLS failure.
     #[error("reading: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Why one batch item failed. Every failure of an operation is one of these, and
+/// [`OpError::reason`] is the one place they become KMIP result reasons.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpError {
+    /// No object with this identifier (or no identifier and no ID Placeholder).
+    #[error("{0}")]
+    NotFound(String),
+    /// The client may not do this.
+    #[error("{0}")]
+    Denied(String),
+    /// A field or attribute value the server cannot accept.
+    #[error("{0}")]
+    InvalidField(String),
+    /// Something the operation needs is missing.
+    #[error("{0}")]
+    MissingData(String),
+    /// The object is not in a state that allows the operation.
+    #[error("{0}")]
+    WrongState(String),
+    /// The object's material is destroyed.
+    #[error("object {0} is destroyed: its key material no longer exists")]
+    Destroyed(String),
+    /// The attribute may only be set by the server.
+    #[error("attribute {0} is read-only for clients")]
+    ReadOnly(String),
+    /// The attribute has no instance with this index.
+    #[error("{0}")]
+    NoSuchAttribute(String),
+    /// Another object already has this Name.
+    #[error("the name {0:?} is already used by another object")]
+    NameTaken(String),
+    /// The operation or the option is not implemented.
+    #[error("{0}")]
+    NotSupported(String),
+    /// A key format this server does not produce.
+    #[error("{0}")]
+    FormatNotSupported(String),
+    /// The store could not serve the request.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreFailure),
+    /// Sealing or unsealing key material failed.
+    #[error("key material: {0}")]
+    Seal(String),
+}
+
+impl OpError {
+    /// The KMIP result reason, in the vocabulary of `version` (KMIP 2.0 added the reasons
+    /// Object Destroyed, Wrong Key Lifecycle State for Destroy, Attribute Read Only, Non
+    /// Unique Name Attribute; KMIP 1.x test cases use the older ones).
+    pub fn reason(&self, version: kmip_messages::ProtocolVersion) -> ResultReason {
+        let v2 = version.major >= 2;
+        match self {
+            OpError::NotFound(_) => ResultReason::ITEM_NOT_FOUND,
+            OpError::Denied(_) => ResultReason::PERMISSION_DENIED,
+            OpError::InvalidField(_) => ResultReason::INVALID_FIELD,
+            OpError::MissingData(_) => ResultReason::MISSING_DATA,
+            OpError::WrongState(_) if v2 => ResultReason::WRONG_KEY_LIFECYCLE_STATE,
+            OpError::WrongState(_) => ResultReason::PERMISSION_DENIED,
+            OpError::Destroyed(_) if v2 => ResultReason::OBJECT_DESTROYED,
+            OpError::Destroyed(_) => ResultReason::ITEM_NOT_FOUND,
+            OpError::ReadOnly(_) if v2 => ResultReason::ATTRIBUTE_READ_ONLY,
+            OpError::ReadOnly(_) => ResultReason::PERMISSION_DENIED,
+            OpError::NoSuchAttribute(_) if v2 => ResultReason::ATTRIBUTE_NOT_FOUND,
+            OpError::NoSuchAttribute(_) => ResultReason::ITEM_NOT_FOUND,
+            OpError::NameTaken(_) if v2 => ResultReason::NON_UNIQUE_NAME_ATTRIBUTE,
+            OpError::NameTaken(_) => ResultReason::INVALID_FIELD,
+            OpError::NotSupported(_) => ResultReason::OPERATION_NOT_SUPPORTED,
+            OpError::FormatNotSupported(_) => ResultReason::KEY_FORMAT_TYPE_NOT_SUPPORTED,
+            OpError::Store(_) | OpError::Seal(_) => ResultReason::GENERAL_FAILURE,
+        }
+    }
 }

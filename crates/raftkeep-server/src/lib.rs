@@ -19,15 +19,19 @@
 //! - [`response`] — response headers and failed items.
 //! - [`error`] — [`ServerError`], [`FrameError`].
 
+pub mod attrs;
 pub mod engine;
 pub mod error;
 pub mod framing;
 pub mod listener;
+pub mod material;
 pub mod ops;
 pub mod response;
 mod session;
+pub mod store;
 pub mod tls;
 
 pub use engine::{AllowList, Client, Engine, Handler};
-pub use error::{FrameError, ServerError};
+pub use error::{FrameError, OpError, ServerError};
 pub use listener::{KmipListener, Settings};
+pub use store::{KeyStore, StoreFailure, StoreFuture};

@@ -15,15 +15,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kmip_messages::payload::discover_versions::DiscoverVersionsRequest;
-use kmip_messages::payload::get::GetRequest;
 use kmip_messages::{
     Message, ProtocolVersion, RequestBatchItem, RequestHeader, RequestMessage, RequestPayload,
     ResponseMessage, ResponsePayload,
 };
 use kmip_ttlv::enums::{Operation, ResultReason, ResultStatus};
 use kmip_ttlv::{ByteString, Limits};
+use raftkeep_seal::{KeyVersion, Keyring, RootKey};
 use raftkeep_server::ops::discover_versions::SUPPORTED;
-use raftkeep_server::{Engine, KmipListener, Settings};
+use raftkeep_server::{Engine, KeyStore, KmipListener, Settings, StoreFailure, StoreFuture};
+use raftkeep_store::{Command, CommandResult, StoredObject};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -87,6 +88,29 @@ impl raftkeep_server::AllowList for Fixed {
     }
 }
 
+/// A store without objects that cannot commit: these tests are about the listener, the
+/// operations are tested against a real cluster (`crates/raftkeep/tests/kmip_*.rs`).
+struct NoObjects;
+
+impl KeyStore for NoObjects {
+    fn object(&self, _: &str) -> Result<Option<StoredObject>, StoreFailure> {
+        Ok(None)
+    }
+    fn lookup(&self, _: &str, _: &[u8]) -> Result<Vec<String>, StoreFailure> {
+        Ok(Vec::new())
+    }
+    fn objects_after(&self, _: Option<&str>, _: usize) -> Result<Vec<StoredObject>, StoreFailure> {
+        Ok(Vec::new())
+    }
+    fn write(&self, _: Command) -> StoreFuture<'_, CommandResult> {
+        Box::pin(async {
+            Err(StoreFailure::Unavailable(
+                "no store in this test".to_owned(),
+            ))
+        })
+    }
+}
+
 async fn start(pki: &Pki, settings: Settings) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
     start_allowing(
         pki,
@@ -111,7 +135,11 @@ async fn start_allowing(
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let engine = Engine::new(Arc::new(Fixed(allowed)));
+    let engine = Engine::new(
+        Arc::new(Fixed(allowed)),
+        Arc::new(NoObjects),
+        Keyring::single(RootKey::new(KeyVersion(1), [7; 32])),
+    );
     tokio::spawn(listener.serve(Arc::new(engine), async {
         let _ = stopped.await;
     }));
@@ -219,12 +247,19 @@ async fn one_connection_serves_many_requests_from_a_certificate_of_any_ca() {
     for _ in 0..3 {
         assert_discovers_all(&exchange(&mut s, &discover_versions()).await.unwrap());
     }
-    // An operation not built yet: a clear failure with the batch item ID echoed.
-    let get = request(
+    // A vendor operation this server does not know: a clear failure with the batch item ID
+    // echoed, and the connection stays usable.
+    let vendor = request(
         ProtocolVersion::V1_4,
-        vec![(Operation::GET, RequestPayload::Get(GetRequest::default()))],
+        vec![(
+            Operation(0x8000_0001),
+            RequestPayload::Other(kmip_ttlv::Ttlv::structure(
+                kmip_ttlv::Tag::REQUEST_PAYLOAD,
+                vec![],
+            )),
+        )],
     );
-    let response = exchange(&mut s, &get).await.unwrap();
+    let response = exchange(&mut s, &vendor).await.unwrap();
     let item = &response.batch_items[0];
     assert_eq!(
         item.result_reason,
@@ -284,11 +319,14 @@ async fn vcenters_query_gets_server_information_and_operations_are_truthful() {
     };
     assert_eq!(
         q.operations,
-        vec![Operation::DISCOVER_VERSIONS, Operation::QUERY]
+        raftkeep_server::ops::query::OPERATIONS.to_vec()
     );
+    for vcenter_needs in [Operation::CREATE, Operation::GET, Operation::ADD_ATTRIBUTE] {
+        assert!(q.operations.contains(&vcenter_needs), "{vcenter_needs}");
+    }
     assert!(
-        q.object_types.is_empty(),
-        "no object type can be stored yet"
+        q.object_types
+            .contains(&kmip_ttlv::enums::ObjectType::SYMMETRIC_KEY)
     );
 }
 

@@ -32,8 +32,8 @@ pub enum Command {
     ChangeState {
         /// The object.
         uid: String,
-        /// The state the object must be in; `None` accepts any.
-        from: Option<u32>,
+        /// The states the object may be in; empty accepts any.
+        from: Vec<u32>,
         /// The new state.
         to: u32,
         /// Attributes set with the transition (Activation Date, Deactivation Date, ...).
@@ -43,6 +43,8 @@ pub enum Command {
     DestroyMaterial {
         /// The object.
         uid: String,
+        /// The states the object may be in; empty accepts any.
+        from: Vec<u32>,
         /// The state to record (Destroyed or Destroyed Compromised).
         state: u32,
         /// Attributes set with it (Destroy Date).
@@ -188,7 +190,7 @@ pub(crate) fn apply_command(
             let Some(old) = load(uid)? else {
                 return not_found(uid);
             };
-            if from.is_some_and(|f| f != old.state) {
+            if !from.is_empty() && !from.contains(&old.state) {
                 return Ok(CommandResult::WrongState {
                     uid: uid.clone(),
                     state: old.state,
@@ -200,12 +202,23 @@ pub(crate) fn apply_command(
             write_object(db, batch, Some(&old), &new)?;
             Ok(CommandResult::Object(Box::new(new)))
         }
-        Command::DestroyMaterial { uid, state, set } => {
+        Command::DestroyMaterial {
+            uid,
+            from,
+            state,
+            set,
+        } => {
             let Some(old) = load(uid)? else {
                 return not_found(uid);
             };
             if old.material == Material::Destroyed {
                 return Ok(CommandResult::MaterialDestroyed(uid.clone()));
+            }
+            if !from.is_empty() && !from.contains(&old.state) {
+                return Ok(CommandResult::WrongState {
+                    uid: uid.clone(),
+                    state: old.state,
+                });
             }
             let mut new = old.clone();
             new.material = Material::Destroyed;

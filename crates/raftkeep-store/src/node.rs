@@ -137,11 +137,17 @@ impl RaftNode {
     /// Proposes a command and waits, at most the timeout, until a majority has it and it is
     /// applied here. Never waits longer: a client must be able to fail over at once.
     pub async fn write(&self, cmd: Command) -> Result<CommandResult, NodeError> {
+        self.write_indexed(cmd).await.map(|(result, _)| result)
+    }
+
+    /// [`RaftNode::write`], also returning the log index the command was committed at, which
+    /// another node waits for before it reads its own copy ([`RaftNode::wait_applied`]).
+    pub async fn write_indexed(&self, cmd: Command) -> Result<(CommandResult, u64), NodeError> {
         match tokio::time::timeout(self.timeout, self.raft.client_write(cmd)).await {
             Err(_) => Err(NodeError::Unavailable {
                 waited: self.timeout,
             }),
-            Ok(Ok(response)) => Ok(response.data),
+            Ok(Ok(response)) => Ok((response.data, response.log_id.index)),
             Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => Err(f.into()),
             Ok(Err(e)) => Err(NodeError::Fatal(e.to_string())),
         }
@@ -164,6 +170,19 @@ impl RaftNode {
             }
             Ok(Err(e)) => Err(NodeError::Fatal(e.to_string())),
         }
+    }
+
+    /// Waits, at most the timeout, until this node has applied the log up to `index`: a write
+    /// committed through the leader is then visible in the local copy reads are served from.
+    pub async fn wait_applied(&self, index: u64) -> Result<(), NodeError> {
+        self.raft
+            .wait(Some(self.timeout))
+            .applied_index_at_least(Some(index), "the write is applied here")
+            .await
+            .map(|_| ())
+            .map_err(|_| NodeError::Unavailable {
+                waited: self.timeout,
+            })
     }
 
     /// The local state machine without any check, with how far it may lag: the log index it

@@ -111,7 +111,7 @@ async fn commands_check_preconditions_in_log_order() {
     );
     let activate = || Command::ChangeState {
         uid: "k1".into(),
-        from: Some(PRE_ACTIVE),
+        from: vec![PRE_ACTIVE],
         to: ACTIVE,
         set: vec![],
     };
@@ -125,6 +125,7 @@ async fn commands_check_preconditions_in_log_order() {
     );
     let destroy = || Command::DestroyMaterial {
         uid: "k1".into(),
+        from: vec![],
         state: DESTROYED,
         set: vec![],
     };
@@ -138,7 +139,7 @@ async fn commands_check_preconditions_in_log_order() {
     assert_eq!(
         n.apply(Command::ChangeState {
             uid: "nope".into(),
-            from: None,
+            from: vec![],
             to: ACTIVE,
             set: vec![]
         })
@@ -223,7 +224,7 @@ async fn secondary_indexes_follow_every_change() {
 
     n.apply(Command::ChangeState {
         uid: "b".into(),
-        from: None,
+        from: vec![],
         to: ACTIVE,
         set: vec![],
     })
@@ -441,12 +442,13 @@ async fn nodes_that_apply_the_same_entries_have_the_same_digest() {
             },
             Command::ChangeState {
                 uid: "a".into(),
-                from: Some(PRE_ACTIVE),
+                from: vec![PRE_ACTIVE],
                 to: ACTIVE,
                 set: vec![],
             },
             Command::DestroyMaterial {
                 uid: "a".into(),
+                from: vec![],
                 state: DESTROYED,
                 set: vec![],
             },

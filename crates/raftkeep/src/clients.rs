@@ -112,8 +112,8 @@ pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
             }
         };
         match peer.write(&cmd, target.timeout, false).await? {
-            Ok(CommandResult::Ok) => writeln!(out, "{done}")?,
-            Ok(other) => bail!("the cluster refused: {other:?}"),
+            Ok((CommandResult::Ok, _)) => writeln!(out, "{done}")?,
+            Ok((other, _)) => bail!("the cluster refused: {other:?}"),
             Err(e) => bail!("{e}"),
         }
         Ok(())

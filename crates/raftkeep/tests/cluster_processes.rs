@@ -42,6 +42,7 @@ fn put(c: &Cluster, via: usize, object: StoredObject) -> Result<CommandResult, N
     let cmd = Command::PutObject { object };
     c.block_on(peer.write(&cmd, Duration::from_secs(10), false))
         .unwrap()
+        .map(|(result, _)| result)
 }
 
 fn read(
@@ -430,58 +431,8 @@ fn transfer_leader_moves_leadership_to_the_named_voter() {
     c.wait_converged(&[0, 1, 2]);
 }
 
-/// Sends one KMIP request over TLS with the test client certificate; the response.
-async fn kmip_exchange(c: &Cluster, i: usize, request: &[u8]) -> kmip_messages::ResponseMessage {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-    use tokio::io::AsyncWriteExt;
-
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_file(c.pki("ca.pem")).unwrap())
-        .unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_client_auth_cert(
-        vec![CertificateDer::from_pem_file(c.pki("client.pem")).unwrap()],
-        PrivateKeyDer::from_pem_file(c.pki("client.key")).unwrap(),
-    )
-    .unwrap();
-    let tcp = tokio::net::TcpStream::connect(&c.nodes[i].kmip_addr)
-        .await
-        .unwrap();
-    let name = ServerName::try_from("127.0.0.1").unwrap();
-    let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-        .connect(name, tcp)
-        .await
-        .unwrap();
-    tls.write_all(request).await.unwrap();
-    let limits = kmip_ttlv::Limits::default();
-    let bytes = raftkeep_server_read(&mut tls, &limits).await;
-    kmip_messages::Message::decode(&bytes, &limits).unwrap()
-}
-
-/// Reads one TTLV message: the 8-byte header gives the length.
-async fn raftkeep_server_read<R: tokio::io::AsyncRead + Unpin>(
-    r: &mut R,
-    limits: &kmip_ttlv::Limits,
-) -> Vec<u8> {
-    use tokio::io::AsyncReadExt;
-    let mut message = vec![0_u8; 8];
-    r.read_exact(&mut message).await.unwrap();
-    let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
-    assert!(8 + len <= limits.max_message_len);
-    message.resize(8 + len, 0);
-    r.read_exact(&mut message[8..]).await.unwrap();
-    message
-}
-
 fn discover_result(c: &Cluster, i: usize, request: &[u8]) -> kmip_messages::ResponseBatchItem {
-    let mut response = c.block_on(kmip_exchange(c, i, request));
+    let mut response = c.block_on(c.kmip(i, "client", request));
     response.batch_items.remove(0)
 }
 

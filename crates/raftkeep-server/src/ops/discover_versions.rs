@@ -5,7 +5,7 @@
 use kmip_messages::payload::discover_versions::{
     DiscoverVersionsRequest, DiscoverVersionsResponse,
 };
-use kmip_messages::{ProtocolVersion, RequestBatchItem, ResponseBatchItem, ResponsePayload};
+use kmip_messages::{ProtocolVersion, ResponsePayload};
 
 /// The versions this server speaks, preferred first.
 pub const SUPPORTED: [ProtocolVersion; 7] = [
@@ -19,7 +19,7 @@ pub const SUPPORTED: [ProtocolVersion; 7] = [
 ];
 
 /// Answers one Discover Versions batch item.
-pub fn run(item: &RequestBatchItem, req: &DiscoverVersionsRequest) -> ResponseBatchItem {
+pub fn run(req: &DiscoverVersionsRequest) -> ResponsePayload {
     let versions = if req.versions.is_empty() {
         SUPPORTED.to_vec()
     } else {
@@ -29,8 +29,5 @@ pub fn run(item: &RequestBatchItem, req: &DiscoverVersionsRequest) -> ResponseBa
             .copied()
             .collect()
     };
-    crate::response::success(
-        item,
-        ResponsePayload::DiscoverVersions(DiscoverVersionsResponse { versions }),
-    )
+    ResponsePayload::DiscoverVersions(DiscoverVersionsResponse { versions })
 }

@@ -1,4 +1,22 @@
-//! One KMIP operation per file.
+//! One KMIP operation per file, plus what they share: [`context`] (the per-item context and
+//! access check) and [`changes`] (the attribute-change rules).
 
+pub mod activate;
+pub mod add_attribute;
+pub mod changes;
+pub mod context;
+pub mod create;
+pub mod delete_attribute;
+pub mod destroy;
 pub mod discover_versions;
+pub mod get;
+pub mod get_attribute_list;
+pub mod get_attributes;
+pub mod locate;
+pub mod modify_attribute;
 pub mod query;
+pub mod register;
+pub mod rekey;
+pub mod revoke;
+pub mod rng_retrieve;
+pub mod set_attribute;

@@ -1,18 +1,44 @@
 //! Query (KMIP 1.4 §4.25, 2.1 §6.1.37): what this server supports, answered truthfully —
-//! the operations the engine implements, the object types it can store (none until the key
-//! operations land), and who it is. Information the server does not have (extensions,
-//! attestation, profiles, capabilities, ...) is omitted, as the specification allows.
+//! the operations the engine implements, the object types it can store, and who it is.
+//! Information the server does not have (extensions, attestation, profiles, capabilities, ...)
+//! is omitted, as the specification allows.
 //! vCenter asks for Server Information when trust is set up.
 
+use kmip_messages::ResponsePayload;
 use kmip_messages::payload::query::{QueryRequest, QueryResponse};
-use kmip_messages::{RequestBatchItem, ResponseBatchItem, ResponsePayload};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 2] = [Operation::DISCOVER_VERSIONS, Operation::QUERY];
+pub const OPERATIONS: [Operation; 17] = [
+    Operation::DISCOVER_VERSIONS,
+    Operation::QUERY,
+    Operation::CREATE,
+    Operation::REGISTER,
+    Operation::RE_KEY,
+    Operation::LOCATE,
+    Operation::GET,
+    Operation::GET_ATTRIBUTES,
+    Operation::GET_ATTRIBUTE_LIST,
+    Operation::ADD_ATTRIBUTE,
+    Operation::MODIFY_ATTRIBUTE,
+    Operation::DELETE_ATTRIBUTE,
+    Operation::SET_ATTRIBUTE,
+    Operation::ACTIVATE,
+    Operation::REVOKE,
+    Operation::DESTROY,
+    Operation::RNG_RETRIEVE,
+];
 
-/// The object types the server can store.
-pub const OBJECT_TYPES: [ObjectType; 0] = [];
+/// The object types the server can store: symmetric keys are generated, the others
+/// registered.
+pub const OBJECT_TYPES: [ObjectType; 6] = [
+    ObjectType::SYMMETRIC_KEY,
+    ObjectType::SECRET_DATA,
+    ObjectType::OPAQUE_OBJECT,
+    ObjectType::CERTIFICATE,
+    ObjectType::PUBLIC_KEY,
+    ObjectType::PRIVATE_KEY,
+];
 
 /// How the server names itself in Vendor Identification.
 pub fn vendor_identification() -> String {
@@ -20,7 +46,7 @@ pub fn vendor_identification() -> String {
 }
 
 /// Answers one Query batch item.
-pub fn run(item: &RequestBatchItem, req: &QueryRequest) -> ResponseBatchItem {
+pub fn run(req: &QueryRequest) -> ResponsePayload {
     let asks = |f: QueryFunction| req.functions.contains(&f);
     let mut response = QueryResponse::default();
     if asks(QueryFunction::QUERY_OPERATIONS) {
@@ -32,5 +58,5 @@ pub fn run(item: &RequestBatchItem, req: &QueryRequest) -> ResponseBatchItem {
     if asks(QueryFunction::QUERY_SERVER_INFORMATION) {
         response.vendor_identification = Some(vendor_identification());
     }
-    crate::response::success(item, ResponsePayload::Query(response))
+    ResponsePayload::Query(response)
 }

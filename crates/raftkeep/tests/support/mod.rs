@@ -292,6 +292,73 @@ file = "root.key"
         Peer::connect(&self.nodes[i].addr, Some(&self.tls)).unwrap()
     }
 
+    /// Issues a client certificate `NAME.pem` / `NAME.key` from the cluster CA.
+    pub fn issue_client(&self, name: &str) {
+        let pki = self.pki("");
+        cli(&[
+            "certs",
+            "issue",
+            "--dir",
+            &pki,
+            "--name",
+            name,
+            "--san",
+            &format!("{name}.invalid"),
+        ]);
+    }
+
+    /// Sends one KMIP request to node `i` on a new TLS connection (as vCenter does) with the
+    /// client certificate `cert` (`cert.pem` / `cert.key` in the PKI directory); the response.
+    pub async fn kmip(
+        &self,
+        i: usize,
+        cert: &str,
+        request: &[u8],
+    ) -> kmip_messages::ResponseMessage {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+        use tokio::io::AsyncWriteExt;
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_file(self.pki("ca.pem")).unwrap())
+            .unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(
+            vec![CertificateDer::from_pem_file(self.pki(&format!("{cert}.pem"))).unwrap()],
+            PrivateKeyDer::from_pem_file(self.pki(&format!("{cert}.key"))).unwrap(),
+        )
+        .unwrap();
+        let tcp = tokio::net::TcpStream::connect(&self.nodes[i].kmip_addr)
+            .await
+            .unwrap();
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .unwrap();
+        tls.write_all(request).await.unwrap();
+        let limits = kmip_ttlv::Limits::default();
+        let bytes = read_message(&mut tls, &limits).await;
+        kmip_messages::Message::decode(&bytes, &limits).unwrap()
+    }
+
+    /// Encodes and sends a typed request; see [`Cluster::kmip`].
+    pub fn kmip_request(
+        &self,
+        i: usize,
+        cert: &str,
+        request: &kmip_messages::RequestMessage,
+    ) -> kmip_messages::ResponseMessage {
+        use kmip_messages::Message;
+        self.block_on(self.kmip(i, cert, &request.encode().unwrap()))
+    }
+
     pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
     }
@@ -356,6 +423,21 @@ impl Drop for Cluster {
 }
 
 /// Polls `f` every 100 ms until it gives a value; fails the test after [`PATIENCE`].
+/// Reads one TTLV message: the 8-byte header gives the length.
+async fn read_message<R: tokio::io::AsyncRead + Unpin>(
+    r: &mut R,
+    limits: &kmip_ttlv::Limits,
+) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut message = vec![0_u8; 8];
+    r.read_exact(&mut message).await.unwrap();
+    let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
+    assert!(8 + len <= limits.max_message_len);
+    message.resize(8 + len, 0);
+    r.read_exact(&mut message[8..]).await.unwrap();
+    message
+}
+
 pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {

@@ -1,0 +1,44 @@
+//! Add Attribute (KMIP 1.4 §4.14, 2.1 §6.1.3): a new instance of an attribute. vCenter tags
+//! each key with x-Vendor, x-Product, ... in a batch of three.
+
+use kmip_messages::payload::add_attribute::{AddAttributeRequest, AddAttributeResponse};
+use kmip_messages::{ResponsePayload, UniqueIdentifier};
+use kmip_ttlv::enums::Operation;
+use raftkeep_store::AttributeChange;
+
+use super::changes;
+use super::context::OpCtx;
+use crate::attrs;
+use crate::error::OpError;
+
+/// Answers one Add Attribute.
+pub async fn run(
+    ctx: &mut OpCtx<'_>,
+    req: &AddAttributeRequest,
+) -> Result<ResponsePayload, OpError> {
+    let uid = ctx.uid(req.unique_identifier.as_ref())?;
+    let object = ctx.load(&uid, Operation::ADD_ATTRIBUTE)?;
+    ctx.placeholder = Some(uid.clone());
+    let a = &req.attribute;
+    changes::check_writable(&object, &a.name)?;
+    if !attrs::is_multi_valued(&a.name) && !attrs::named(&object, &a.name)?.is_empty() {
+        return Err(OpError::InvalidField(format!(
+            "{} is single-valued and already set; use Modify Attribute",
+            a.name
+        )));
+    }
+    changes::check_name(ctx, &uid, a)?;
+    let object = changes::commit(
+        ctx,
+        &uid,
+        AttributeChange::Add {
+            name: a.name.to_string(),
+            value: attrs::encode(&a.value)?,
+        },
+    )
+    .await?;
+    Ok(ResponsePayload::AddAttribute(AddAttributeResponse {
+        unique_identifier: UniqueIdentifier::Text(uid),
+        attribute: changes::last_instance(&object, &a.name)?,
+    }))
+}

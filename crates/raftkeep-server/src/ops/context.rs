@@ -1,0 +1,131 @@
+//! What every operation works with: the store, the root keyring, the client, the protocol
+//! version, the batch's ID Placeholder, and one clock reading per request.
+
+use kmip_messages::{ProtocolVersion, UniqueIdentifier};
+use kmip_ttlv::enums::Operation;
+use raftkeep_seal::Keyring;
+use raftkeep_store::{Command, CommandResult, StoredObject};
+
+use crate::attrs;
+use crate::engine::Client;
+use crate::error::OpError;
+use crate::store::KeyStore;
+
+/// The context of one batch item.
+pub struct OpCtx<'a> {
+    /// The replicated store.
+    pub store: &'a dyn KeyStore,
+    /// The cluster root key(s).
+    pub keyring: &'a Keyring,
+    /// Who asks.
+    pub client: &'a Client,
+    /// The request's protocol version.
+    pub version: ProtocolVersion,
+    /// The ID Placeholder: the UID the previous item of the batch created or used.
+    pub placeholder: Option<String>,
+    /// Now, in seconds since the epoch, fixed once per request.
+    pub now: i64,
+}
+
+impl std::fmt::Debug for OpCtx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpCtx")
+            .field("client", &self.client)
+            .field("version", &self.version)
+            .field("placeholder", &self.placeholder)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpCtx<'_> {
+    /// True for KMIP 2.x requests.
+    pub fn v2(&self) -> bool {
+        self.version.major >= 2
+    }
+
+    /// The UID a request names, or the ID Placeholder when it names none.
+    pub fn uid(&self, given: Option<&UniqueIdentifier>) -> Result<String, OpError> {
+        match given {
+            Some(UniqueIdentifier::Text(uid)) => Ok(uid.clone()),
+            Some(UniqueIdentifier::Enum(e))
+                if *e == kmip_ttlv::enums::UniqueIdentifier::ID_PLACEHOLDER =>
+            {
+                self.placeholder()
+            }
+            Some(other) => Err(OpError::NotSupported(format!(
+                "unique identifier reference {other} is not supported"
+            ))),
+            None => self.placeholder(),
+        }
+    }
+
+    fn placeholder(&self) -> Result<String, OpError> {
+        self.placeholder.clone().ok_or_else(|| {
+            OpError::NotFound(
+                "no Unique Identifier given and no ID Placeholder from an earlier batch item"
+                    .to_owned(),
+            )
+        })
+    }
+
+    /// The object `uid`, if this client may perform `op` on it: the owner may do anything,
+    /// other clients what they were granted.
+    pub fn load(&self, uid: &str, op: Operation) -> Result<StoredObject, OpError> {
+        let object = self
+            .store
+            .object(uid)?
+            .ok_or_else(|| OpError::NotFound(format!("no object with Unique Identifier {uid}")))?;
+        if self.may(&object, op) {
+            return Ok(object);
+        }
+        tracing::warn!(client = %self.client.fingerprint, %uid, operation = %op, "access denied");
+        Err(OpError::Denied(format!(
+            "{op} on {uid} is not allowed for this client (the object belongs to another client)"
+        )))
+    }
+
+    /// Whether this client may perform `op` on `object`.
+    pub fn may(&self, object: &StoredObject, op: Operation) -> bool {
+        object.owner == self.client.fingerprint
+            || object
+                .grants
+                .get(&self.client.fingerprint)
+                .is_some_and(|ops| ops.contains(&op.0))
+    }
+
+    /// Commits a command; failed preconditions become the operation's error.
+    pub async fn commit(&self, cmd: Command) -> Result<Option<StoredObject>, OpError> {
+        match self.store.write(cmd).await? {
+            CommandResult::Ok => Ok(None),
+            CommandResult::Object(o) => Ok(Some(*o)),
+            CommandResult::NotFound(uid) => Err(OpError::NotFound(format!(
+                "no object with Unique Identifier {uid}"
+            ))),
+            CommandResult::AlreadyExists(uid) => Err(OpError::Store(
+                crate::store::StoreFailure::Internal(format!("UID {uid} is taken")),
+            )),
+            CommandResult::WrongState { uid, state } => Err(OpError::WrongState(format!(
+                "object {uid} is {} (changed by another request)",
+                attrs::state_name(state)
+            ))),
+            CommandResult::NoSuchAttribute { name, index } => {
+                Err(OpError::NoSuchAttribute(match index {
+                    Some(i) => format!("the object has no {name} with index {i}"),
+                    None => format!("the object has no {name}"),
+                }))
+            }
+            CommandResult::MaterialDestroyed(uid) => Err(OpError::Destroyed(uid)),
+        }
+    }
+
+    /// Fails if another object than `except` already has one of these names.
+    pub fn check_names_free(&self, names: &[String], except: Option<&str>) -> Result<(), OpError> {
+        for name in names {
+            let holders = self.store.lookup("name", name.as_bytes())?;
+            if holders.iter().any(|uid| Some(uid.as_str()) != except) {
+                return Err(OpError::NameTaken(name.clone()));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,40 @@
+//! Get (KMIP 1.4 §4.11, 2.1 §6.1.25): the object with its material, unsealed for this answer
+//! only, in the stored format or the one asked for. Destroyed objects are never served.
+
+use kmip_messages::payload::get::{GetRequest, GetResponse};
+use kmip_messages::{ResponsePayload, UniqueIdentifier};
+use kmip_ttlv::enums::{ObjectType, Operation};
+use raftkeep_store::Material;
+
+use super::context::OpCtx;
+use crate::error::OpError;
+use crate::material;
+
+/// Answers one Get.
+pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayload, OpError> {
+    let uid = ctx.uid(req.unique_identifier.as_ref())?;
+    let stored = ctx.load(&uid, Operation::GET)?;
+    ctx.placeholder = Some(uid.clone());
+    if req.key_wrapping_specification.is_some() {
+        return Err(OpError::NotSupported(
+            "key wrapping on Get is not supported yet".to_owned(),
+        ));
+    }
+    let sealed = match &stored.material {
+        Material::Sealed(s) => s,
+        Material::Destroyed => return Err(OpError::Destroyed(uid)),
+        Material::None => {
+            return Err(OpError::MissingData(format!(
+                "object {uid} has no material"
+            )));
+        }
+    };
+    let object = material::unseal(ctx.keyring, &uid, sealed)?;
+    let object = material::in_format(object, req.key_format_type)?;
+    tracing::info!(client = %ctx.client.fingerprint, %uid, "object served");
+    Ok(ResponsePayload::Get(GetResponse {
+        object_type: ObjectType(stored.object_type),
+        unique_identifier: UniqueIdentifier::Text(uid),
+        object,
+    }))
+}

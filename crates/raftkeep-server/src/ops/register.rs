@@ -1,0 +1,63 @@
+//! Register (KMIP 1.4 §4.3, 2.1 §6.1.43): store an object the client brings — a key, secret
+//! data, an opaque object, a certificate — sealed like a generated key. The key block's
+//! algorithm and length become attributes when the client does not give them.
+
+use kmip_messages::payload::register::{RegisterRequest, RegisterResponse};
+use kmip_messages::{Attribute, Attributes, ManagedObject, ResponsePayload, UniqueIdentifier};
+use kmip_ttlv::Value;
+use raftkeep_store::{Command, Material};
+
+use super::context::OpCtx;
+use super::create::new_object;
+use crate::attrs::names;
+use crate::error::OpError;
+use crate::material;
+
+/// Answers one Register.
+pub async fn run(ctx: &mut OpCtx<'_>, req: &RegisterRequest) -> Result<ResponsePayload, OpError> {
+    if req.object.object_type() != req.object_type {
+        return Err(OpError::InvalidField(format!(
+            "Object Type is {} but the object sent is a {}",
+            req.object_type,
+            req.object.object_type()
+        )));
+    }
+    let attributes = with_key_block_attributes(&req.template.attributes, &req.object);
+    let uid = uuid::Uuid::new_v4().to_string();
+    let sealed = material::seal(ctx.keyring, &uid, &req.object)?;
+    let stored = new_object(
+        ctx,
+        &uid,
+        req.object_type,
+        &attributes,
+        Material::Sealed(sealed),
+    )?;
+    ctx.commit(Command::PutObject { object: stored }).await?;
+    tracing::info!(client = %ctx.client.fingerprint, %uid, object_type = %req.object_type, "object registered");
+    ctx.placeholder = Some(uid.clone());
+    Ok(ResponsePayload::Register(RegisterResponse {
+        unique_identifier: UniqueIdentifier::Text(uid),
+        template: None,
+    }))
+}
+
+/// The client's attributes plus Cryptographic Algorithm and Length from the key block when
+/// the client did not give them.
+fn with_key_block_attributes(given: &Attributes, object: &ManagedObject) -> Attributes {
+    let mut out = given.clone();
+    let kb = match object {
+        ManagedObject::SymmetricKey(kb)
+        | ManagedObject::PublicKey(kb)
+        | ManagedObject::PrivateKey(kb) => kb,
+        _ => return out,
+    };
+    if let (None, Some(alg)) = (given.get(names::ALGORITHM), kb.cryptographic_algorithm) {
+        out.0
+            .push(Attribute::new(names::ALGORITHM, Value::Enumeration(alg.0)));
+    }
+    if let (None, Some(len)) = (given.get(names::LENGTH), kb.cryptographic_length) {
+        out.0
+            .push(Attribute::new(names::LENGTH, Value::Integer(len)));
+    }
+    out
+}
