@@ -28,10 +28,15 @@ pub mod names {
     pub const REVOCATION_REASON: &str = "Revocation Reason";
     pub const LINK: &str = "Link";
     pub const ORIGINAL_CREATION_DATE: &str = "Original Creation Date";
+    pub const DIGEST: &str = "Digest";
+    pub const RANDOM_NUMBER_GENERATOR: &str = "Random Number Generator";
+    pub const QUANTUM_SAFE: &str = "Quantum Safe";
 }
 
 /// Attributes only the server sets (KMIP 1.4 §3, "Modifiable by client: No").
-const READ_ONLY: [&str; 17] = [
+const READ_ONLY: [&str; 18] = [
+    names::DIGEST,
+    names::RANDOM_NUMBER_GENERATOR,
     names::UNIQUE_IDENTIFIER,
     names::OBJECT_TYPE,
     names::STATE,
@@ -44,7 +49,6 @@ const READ_ONLY: [&str; 17] = [
     names::COMPROMISE_OCCURRENCE_DATE,
     names::REVOCATION_REASON,
     names::ORIGINAL_CREATION_DATE,
-    "Digest",
     "Lease Time",
     "Archive Date",
     "Fresh",

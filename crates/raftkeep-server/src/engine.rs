@@ -179,6 +179,9 @@ async fn dispatch(
         RequestPayload::Other(payload) if item.operation == Operation::RNG_RETRIEVE => {
             ops::rng_retrieve::run(payload)
         }
+        RequestPayload::Other(payload) if item.operation == Operation::INTEROP => {
+            Ok(ops::interop::run(ctx.client, payload))
+        }
         RequestPayload::Other(_) => Err(OpError::NotSupported(format!(
             "{} is not supported by this server",
             item.operation
@@ -254,6 +257,7 @@ mod tests {
                 });
             }
             Operation::DISCOVER_VERSIONS | Operation::QUERY | Operation::LOCATE => vec![],
+            Operation::INTEROP => vec![Ttlv::enumeration(Tag::INTEROP_FUNCTION, 1u32)],
             Operation::RNG_RETRIEVE => vec![Ttlv::integer(Tag::DATA_LENGTH, 16)],
             Operation::REVOKE => vec![Ttlv::structure(
                 Tag::REVOCATION_REASON,

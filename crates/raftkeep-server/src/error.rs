@@ -73,6 +73,9 @@ pub enum OpError {
     /// A key format this server does not produce.
     #[error("{0}")]
     FormatNotSupported(String),
+    /// The server will not do what was asked (a key weaker than the client requires).
+    #[error("{0}")]
+    Refused(String),
     /// The store could not serve the request.
     #[error(transparent)]
     Store(#[from] crate::store::StoreFailure),
@@ -104,7 +107,9 @@ impl OpError {
             OpError::NameTaken(_) => ResultReason::INVALID_FIELD,
             OpError::NotSupported(_) => ResultReason::OPERATION_NOT_SUPPORTED,
             OpError::FormatNotSupported(_) => ResultReason::KEY_FORMAT_TYPE_NOT_SUPPORTED,
-            OpError::Store(_) | OpError::Seal(_) => ResultReason::GENERAL_FAILURE,
+            OpError::Refused(_) | OpError::Store(_) | OpError::Seal(_) => {
+                ResultReason::GENERAL_FAILURE
+            }
         }
     }
 }

@@ -37,6 +37,59 @@ pub fn unseal(keyring: &Keyring, uid: &str, sealed: &[u8]) -> Result<ManagedObje
         .map_err(|e| OpError::Seal(format!("unsealed material is not an object: {e}")))
 }
 
+/// The Digest attribute of an object (KMIP 1.4 §3.17): SHA-256 over its key material (or the
+/// certificate / opaque value) as stored, with the key format for keys.
+pub fn digest(object: &ManagedObject) -> Option<Value> {
+    use sha2::{Digest as _, Sha256};
+    let (bytes, format): (Zeroizing<Vec<u8>>, Option<KeyFormatType>) = match object {
+        ManagedObject::SymmetricKey(kb)
+        | ManagedObject::PublicKey(kb)
+        | ManagedObject::PrivateKey(kb)
+        | ManagedObject::SecretData { key_block: kb, .. } => {
+            let bytes = match &kb.key_value {
+                Some(KeyValue::Plain {
+                    key_material: KeyMaterial::Bytes(b),
+                    ..
+                }) => b.as_slice().to_vec(),
+                Some(KeyValue::Plain {
+                    key_material: KeyMaterial::Structure(items),
+                    ..
+                }) => kmip_ttlv::encode(&Ttlv::structure(Tag::KEY_MATERIAL, items.clone())).ok()?,
+                // Wrapped material: its digest would be over what the server cannot see.
+                _ => return None,
+            };
+            (Zeroizing::new(bytes), Some(kb.key_format_type))
+        }
+        ManagedObject::Certificate { value, .. } | ManagedObject::OpaqueObject { value, .. } => {
+            (Zeroizing::new(value.as_slice().to_vec()), None)
+        }
+        ManagedObject::Other(_) => return None,
+    };
+    let mut items = vec![
+        Ttlv::enumeration(
+            Tag::HASHING_ALGORITHM,
+            kmip_ttlv::enums::HashingAlgorithm::SHA_256.0,
+        ),
+        Ttlv::new(
+            Tag::DIGEST_VALUE,
+            Value::ByteString(ByteString::new(Sha256::digest(&*bytes).to_vec())),
+        ),
+    ];
+    if let Some(f) = format {
+        items.push(Ttlv::enumeration(Tag::KEY_FORMAT_TYPE, f.0));
+    }
+    Some(Value::Structure(items))
+}
+
+/// The Random Number Generator attribute of generated keys: the operating system's
+/// generator (getrandom), which KMIP has no name for.
+pub fn rng_attribute() -> Value {
+    Value::Structure(vec![Ttlv::enumeration(
+        Tag::RNG_ALGORITHM,
+        kmip_ttlv::enums::RngAlgorithm::UNSPECIFIED.0,
+    )])
+}
+
 /// `bytes` fresh random bytes from the operating system.
 pub fn random(bytes: usize) -> Result<Zeroizing<Vec<u8>>, OpError> {
     let mut buf = Zeroizing::new(vec![0u8; bytes]);

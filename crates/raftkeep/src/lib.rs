@@ -1,8 +1,9 @@
 //! The `raftkeep` command line: one binary for operators, with a subcommand per job.
 //! Today: `raftkeep server` (run a node), `raftkeep cluster` (initialize, status, membership),
 //! `raftkeep clients` (the KMIP client allow-list),
-//! `raftkeep certs` (cluster CA and node certificates) and `raftkeep kmip decode|encode`
-//! (KMIP messages between TTLV, hex, XML, JSON and a readable tree). Later issues add `dev`,
+//! `raftkeep certs` (cluster CA and node certificates), `raftkeep kmip decode|encode`
+//! (KMIP messages between TTLV, hex, XML, JSON and a readable tree) and `raftkeep
+//! conformance` (OASIS profile test cases against a live server). Later issues add `dev`,
 //! `keys`, ...
 //!
 //! # Layout
@@ -12,11 +13,15 @@
 //! - [`certs`] — `raftkeep certs`: the cluster CA and the certificates it issues.
 //! - [`clients`] — `raftkeep clients`: the allow-list of KMIP client certificates.
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
+//! - [`conformance`] — `raftkeep conformance`: OASIS test cases against a live server.
+//! - [`kmip_conn`] — a KMIP connection over TLS for the commands that talk KMIP.
 
 pub mod certs;
 pub mod clients;
 pub mod cluster;
+pub mod conformance;
 pub mod kmip;
+pub mod kmip_conn;
 pub mod server;
 
 use clap::{Parser, Subcommand};
@@ -46,6 +51,8 @@ pub enum Command {
     /// Inspect and convert KMIP messages (TTLV, hex, XML, JSON, readable text).
     #[command(subcommand)]
     Kmip(kmip::KmipCommand),
+    /// Run OASIS KMIP profile test cases against a server.
+    Conformance(conformance::ConformanceArgs),
 }
 
 /// Runs a parsed command line.
@@ -56,5 +63,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clients(args) => clients::run(args),
         Command::Certs(cmd) => certs::run(cmd),
         Command::Kmip(cmd) => kmip::run(cmd),
+        Command::Conformance(args) => conformance::run(&args),
     }
 }

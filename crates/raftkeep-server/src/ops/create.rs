@@ -5,7 +5,7 @@
 use kmip_messages::payload::create::{CreateRequest, CreateResponse};
 use kmip_messages::{Attributes, ManagedObject, ResponsePayload, UniqueIdentifier};
 use kmip_ttlv::enums::{CryptographicAlgorithm, ObjectType, State};
-use raftkeep_store::{Command, Material, StoredObject};
+use raftkeep_store::{Command, Material, StoredAttribute, StoredObject};
 
 use super::context::OpCtx;
 use crate::attrs::{self, names};
@@ -27,6 +27,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &CreateRequest) -> Result<ResponsePay
     let length = given.cryptographic_length().ok_or_else(|| {
         OpError::MissingData("Create needs a Cryptographic Length attribute".to_owned())
     })?;
+    check_quantum_safe(given, algorithm, length)?;
     let (uid, stored) = new_key(ctx, algorithm, length, given)?;
     ctx.commit(Command::PutObject { object: stored }).await?;
     tracing::info!(client = %ctx.client.fingerprint, %uid, %algorithm, length, "key created");
@@ -49,14 +50,41 @@ pub(crate) fn new_key(
     let key = material::random(key_bytes(algorithm, length)?)?;
     let object = ManagedObject::SymmetricKey(material::raw_key_block(&key, algorithm, length));
     let sealed = material::seal(ctx.keyring, &uid, &object)?;
+    let mut server_set = vec![attrs::stored(
+        names::RANDOM_NUMBER_GENERATOR,
+        &material::rng_attribute(),
+    )?];
+    if let Some(digest) = material::digest(&object) {
+        server_set.push(attrs::stored(names::DIGEST, &digest)?);
+    }
     let stored = new_object(
         ctx,
         &uid,
         ObjectType::SYMMETRIC_KEY,
         given,
         Material::Sealed(sealed),
+        server_set,
     )?;
     Ok((uid, stored))
+}
+
+/// A client asking for a Quantum Safe key (KMIP 2.1 §4.46) gets one or an error: symmetric
+/// keys of 256 bits and more keep 128-bit security against Grover's algorithm.
+fn check_quantum_safe(
+    given: &Attributes,
+    algorithm: CryptographicAlgorithm,
+    length: i32,
+) -> Result<(), OpError> {
+    let asked = matches!(
+        given.get(names::QUANTUM_SAFE).map(|a| &a.value),
+        Some(kmip_ttlv::Value::Boolean(true))
+    );
+    if asked && length < 256 {
+        return Err(OpError::Refused(format!(
+            "a {length}-bit {algorithm} key is not quantum safe; ask for 256 bits"
+        )));
+    }
+    Ok(())
 }
 
 /// The key size in bytes for an algorithm and a length in bits.
@@ -88,6 +116,7 @@ pub fn new_object(
     object_type: ObjectType,
     given: &Attributes,
     material: Material,
+    server_set: Vec<StoredAttribute>,
 ) -> Result<StoredObject, OpError> {
     let mut attributes = Vec::new();
     let mut names_given = Vec::new();
@@ -103,7 +132,7 @@ pub fn new_object(
         }
         let index = attributes
             .iter()
-            .filter(|s: &&raftkeep_store::StoredAttribute| s.name == a.name.as_str())
+            .filter(|s: &&StoredAttribute| s.name == a.name.as_str())
             .count();
         if index > 0 && !attrs::is_multi_valued(&a.name) {
             return Err(OpError::InvalidField(format!(
@@ -112,7 +141,7 @@ pub fn new_object(
                 index + 1
             )));
         }
-        attributes.push(raftkeep_store::StoredAttribute {
+        attributes.push(StoredAttribute {
             name: a.name.to_string(),
             index: u32::try_from(index).unwrap_or(u32::MAX),
             value: attrs::encode(&a.value)?,
@@ -120,6 +149,7 @@ pub fn new_object(
         names_given.push(a);
     }
     ctx.check_names_free(&attrs::name_texts(names_given), None)?;
+    attributes.extend(server_set);
     attributes.push(attrs::date(names::INITIAL_DATE, ctx.now)?);
     attributes.push(attrs::date(names::LAST_CHANGE_DATE, ctx.now)?);
     let active = matches!(

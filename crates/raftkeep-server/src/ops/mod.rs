@@ -12,6 +12,7 @@ pub mod discover_versions;
 pub mod get;
 pub mod get_attribute_list;
 pub mod get_attributes;
+pub mod interop;
 pub mod locate;
 pub mod modify_attribute;
 pub mod query;

@@ -9,7 +9,7 @@ use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 17] = [
+pub const OPERATIONS: [Operation; 18] = [
     Operation::DISCOVER_VERSIONS,
     Operation::QUERY,
     Operation::CREATE,
@@ -27,6 +27,7 @@ pub const OPERATIONS: [Operation; 17] = [
     Operation::REVOKE,
     Operation::DESTROY,
     Operation::RNG_RETRIEVE,
+    Operation::INTEROP,
 ];
 
 /// The object types the server can store: symmetric keys are generated, the others

@@ -9,7 +9,7 @@ use raftkeep_store::{Command, Material};
 
 use super::context::OpCtx;
 use super::create::new_object;
-use crate::attrs::names;
+use crate::attrs::{self, names};
 use crate::error::OpError;
 use crate::material;
 
@@ -25,12 +25,17 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &RegisterRequest) -> Result<ResponseP
     let attributes = with_key_block_attributes(&req.template.attributes, &req.object);
     let uid = uuid::Uuid::new_v4().to_string();
     let sealed = material::seal(ctx.keyring, &uid, &req.object)?;
+    let server_set = match material::digest(&req.object) {
+        Some(d) => vec![attrs::stored(names::DIGEST, &d)?],
+        None => Vec::new(),
+    };
     let stored = new_object(
         ctx,
         &uid,
         req.object_type,
         &attributes,
         Material::Sealed(sealed),
+        server_set,
     )?;
     ctx.commit(Command::PutObject { object: stored }).await?;
     tracing::info!(client = %ctx.client.fingerprint, %uid, object_type = %req.object_type, "object registered");

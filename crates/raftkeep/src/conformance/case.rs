@@ -1,0 +1,103 @@
+//! Running one OASIS test-case file: its request and response messages alternate; each
+//! request, its placeholders bound, goes to the server, and the response must match the
+//! expected one.
+
+use kmip_ttlv::{Limits, Tag, Ttlv};
+
+use super::compare::{self, Bindings};
+use crate::kmip_conn::{KmipConnection, KmipTarget};
+
+/// How one file went.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Every response matched.
+    Pass {
+        /// Request/response pairs run.
+        exchanges: usize,
+    },
+    /// The first failure.
+    Fail(String),
+}
+
+/// The messages of a test-case file, paired request → expected response.
+pub fn pairs(text: &str) -> Result<Vec<(Ttlv, Ttlv)>, String> {
+    let messages = kmip_text::xml::from_xml_test_case(text).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let mut it = messages.into_iter();
+    while let Some(request) = it.next() {
+        if request.tag != Tag::REQUEST_MESSAGE {
+            return Err(format!("expected a RequestMessage, found {}", request.tag));
+        }
+        let response = it
+            .next()
+            .ok_or_else(|| "a request without its response".to_owned())?;
+        if response.tag != Tag::RESPONSE_MESSAGE {
+            return Err(format!(
+                "expected a ResponseMessage, found {}",
+                response.tag
+            ));
+        }
+        out.push((request, response));
+    }
+    Ok(out)
+}
+
+fn operations(message: &Ttlv) -> String {
+    let ops: Vec<String> = message
+        .items()
+        .unwrap_or_default()
+        .iter()
+        .filter(|i| i.tag == Tag::BATCH_ITEM)
+        .filter_map(|i| match i.child(Tag::OPERATION).map(|o| &o.value) {
+            Some(kmip_ttlv::Value::Enumeration(op)) => {
+                Some(kmip_ttlv::enums::Operation(*op).to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    ops.join(",")
+}
+
+/// Runs one file's conversation on one connection.
+pub async fn run(text: &str, target: &KmipTarget) -> Outcome {
+    let pairs = match pairs(text) {
+        Ok(p) => p,
+        Err(e) => return Outcome::Fail(format!("the file does not parse: {e}")),
+    };
+    let mut conn = match KmipConnection::connect(target).await {
+        Ok(c) => c,
+        Err(e) => return Outcome::Fail(format!("{e:#}")),
+    };
+    let mut bindings = Bindings::new();
+    let mut sent = std::collections::HashSet::new();
+    let exchanges = pairs.len();
+    for (n, (mut request, mut expected)) in pairs.into_iter().enumerate() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let ops = operations(&request);
+        let unbound = compare::bind_request(&mut request, &mut bindings, now);
+        if !unbound.is_empty() {
+            return Outcome::Fail(format!(
+                "request {n} ({ops}): no value for {} (an earlier response did not provide it)",
+                unbound.join(", ")
+            ));
+        }
+        compare::byte_strings(&request, &mut sent);
+        let bytes = match kmip_ttlv::encode(&request) {
+            Ok(b) => b,
+            Err(e) => return Outcome::Fail(format!("request {n} ({ops}) does not encode: {e}")),
+        };
+        let answer = match conn.exchange(&bytes).await {
+            Ok(a) => a,
+            Err(e) => return Outcome::Fail(format!("request {n} ({ops}): {e:#}")),
+        };
+        let mut actual = match kmip_ttlv::decode_message(&answer, &Limits::default()) {
+            Ok(a) => a,
+            Err(e) => return Outcome::Fail(format!("response {n} ({ops}) does not decode: {e}")),
+        };
+        compare::normalize(&mut expected, &mut actual);
+        if let Err(d) = compare::compare(&expected, &actual, &mut bindings, &sent, now) {
+            return Outcome::Fail(format!("response {n} ({ops}) differs {d}"));
+        }
+    }
+    Outcome::Pass { exchanges }
+}

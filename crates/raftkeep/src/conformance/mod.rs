@@ -1,0 +1,106 @@
+//! `raftkeep conformance`: runs OASIS KMIP profile test cases (the XML conversations of
+//! `tests/fixtures/kmip-testcases/`) against a live server and reports, per file, PASS, FAIL
+//! with the first difference, or SKIP with the reason the skip list gives. The last line
+//! counts them; any failure makes the command fail.
+//!
+//! # Layout
+//!
+//! - [`case`] — one file: requests sent, responses compared.
+//! - [`compare`] — placeholders, bindings and the comparison rules.
+//! - [`skips`] — the skip list.
+
+pub mod case;
+pub mod compare;
+pub mod skips;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::Args;
+
+use crate::kmip_conn::KmipTarget;
+
+/// `raftkeep conformance`.
+#[derive(Debug, Args)]
+pub struct ConformanceArgs {
+    /// Directory of test-case XML files (searched recursively).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// The skip list (TOML); none by default.
+    #[arg(long)]
+    pub skips: Option<PathBuf>,
+    /// Run only files whose path contains this text (may repeat).
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// The server and the client's credentials.
+    #[command(flatten)]
+    pub target: KmipTarget,
+}
+
+fn xml_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            xml_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "xml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Runs the command.
+pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
+    let mut files = Vec::new();
+    xml_files(&args.dir, &mut files)?;
+    files.sort();
+    files.retain(|f| {
+        args.only.is_empty()
+            || args
+                .only
+                .iter()
+                .any(|o| f.to_string_lossy().contains(o.as_str()))
+    });
+    if files.is_empty() {
+        bail!("no test-case files (*.xml) under {}", args.dir.display());
+    }
+    let skips = match &args.skips {
+        Some(path) => skips::SkipList::load(path)?,
+        None => skips::SkipList::default(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut out = std::io::stdout().lock();
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    for file in &files {
+        let name = file
+            .strip_prefix(&args.dir)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        if let Some(reason) = skips.reason(file) {
+            writeln!(out, "SKIP {name}: {reason}")?;
+            skipped += 1;
+            continue;
+        }
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
+        match runtime.block_on(case::run(&text, &args.target)) {
+            case::Outcome::Pass { exchanges } => {
+                writeln!(out, "PASS {name} ({exchanges} exchanges)")?;
+                passed += 1;
+            }
+            case::Outcome::Fail(why) => {
+                writeln!(out, "FAIL {name}: {why}")?;
+                failed += 1;
+            }
+        }
+    }
+    writeln!(out, "{passed} passed, {failed} failed, {skipped} skipped")?;
+    if failed > 0 {
+        bail!("{failed} test case(s) failed");
+    }
+    Ok(())
+}
