@@ -31,10 +31,17 @@ pub mod names {
     pub const DIGEST: &str = "Digest";
     pub const RANDOM_NUMBER_GENERATOR: &str = "Random Number Generator";
     pub const QUANTUM_SAFE: &str = "Quantum Safe";
+    pub const SENSITIVE: &str = "Sensitive";
+    pub const ALWAYS_SENSITIVE: &str = "Always Sensitive";
+    pub const EXTRACTABLE: &str = "Extractable";
+    pub const NEVER_EXTRACTABLE: &str = "Never Extractable";
+    pub const FRESH: &str = "Fresh";
 }
 
 /// Attributes only the server sets (KMIP 1.4 §3, "Modifiable by client: No").
-const READ_ONLY: [&str; 18] = [
+const READ_ONLY: [&str; 19] = [
+    names::ALWAYS_SENSITIVE,
+    names::NEVER_EXTRACTABLE,
     names::DIGEST,
     names::RANDOM_NUMBER_GENERATOR,
     names::UNIQUE_IDENTIFIER,
@@ -51,8 +58,7 @@ const READ_ONLY: [&str; 18] = [
     names::ORIGINAL_CREATION_DATE,
     "Lease Time",
     "Archive Date",
-    "Fresh",
-    "Key Value Present",
+    names::FRESH,
 ];
 
 /// Attributes an object may have several instances of (KMIP 1.4 §3, "Multiple instances

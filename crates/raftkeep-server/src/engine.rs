@@ -10,10 +10,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use kmip_messages::{
-    RequestBatchItem, RequestMessage, RequestPayload, ResponseMessage, ResponsePayload,
+    RequestBatchItem, RequestMessage, RequestPayload, ResponseBatchItem, ResponseMessage,
+    ResponsePayload,
 };
-use kmip_ttlv::enums::{BatchErrorContinuationOption, Operation, ResultReason};
+use kmip_ttlv::enums::{BatchErrorContinuationOption, Operation, ResultReason, ResultStatus};
 use raftkeep_seal::Keyring;
+use raftkeep_store::Command;
 
 use crate::error::OpError;
 use crate::ops::context::OpCtx;
@@ -112,20 +114,6 @@ impl Handler for Engine {
             .header
             .batch_error_continuation_option
             .unwrap_or(BatchErrorContinuationOption::STOP);
-        if option == BatchErrorContinuationOption::UNDO && request.batch_items.len() > 1 {
-            let items = request
-                .batch_items
-                .iter()
-                .map(|item| {
-                    response::failure(
-                        Some(item),
-                        ResultReason::FEATURE_NOT_SUPPORTED,
-                        "this server cannot undo batch items; send Stop or Continue",
-                    )
-                })
-                .collect();
-            return response::message(version, items);
-        }
         let mut ctx = OpCtx {
             store: self.store.as_ref(),
             keyring: &self.keyring,
@@ -133,6 +121,7 @@ impl Handler for Engine {
             version,
             placeholder: None,
             now: response::now().0,
+            journal: (option == BatchErrorContinuationOption::UNDO).then(Vec::new),
         };
         let mut items = Vec::with_capacity(request.batch_items.len());
         for item in &request.batch_items {
@@ -147,10 +136,29 @@ impl Handler for Engine {
             let failed = answer.result_reason.is_some();
             items.push(answer);
             if failed && option != BatchErrorContinuationOption::CONTINUE {
+                if let Some(journal) = ctx.journal.take() {
+                    undo(&ctx, journal, &mut items).await;
+                }
                 break;
             }
         }
         response::message(version, items)
+    }
+}
+
+/// Undoes the writes of a failed batch, newest first, and marks the items before the failed
+/// one Operation Undone. If the way back fails, the items keep their status — they did
+/// happen — and the failure is logged.
+async fn undo(ctx: &OpCtx<'_>, journal: Vec<Command>, items: &mut [ResponseBatchItem]) {
+    for cmd in journal.into_iter().rev() {
+        if let Err(e) = ctx.store.write(cmd).await {
+            tracing::error!(client = %ctx.client.fingerprint, error = %e, "a failed batch could not be undone");
+            return;
+        }
+    }
+    let done = items.len().saturating_sub(1);
+    for item in items.iter_mut().take(done) {
+        item.result_status = ResultStatus::OPERATION_UNDONE;
     }
 }
 
@@ -181,6 +189,12 @@ async fn dispatch(
         }
         RequestPayload::Other(payload) if item.operation == Operation::INTEROP => {
             Ok(ops::interop::run(ctx.client, payload))
+        }
+        RequestPayload::Other(payload) if item.operation == Operation::LOG => {
+            ops::log::run(ctx.client, payload)
+        }
+        RequestPayload::Other(payload) if item.operation == Operation::CHECK => {
+            ops::check::run(ctx, payload)
         }
         RequestPayload::Other(_) => Err(OpError::NotSupported(format!(
             "{} is not supported by this server",
@@ -258,6 +272,7 @@ mod tests {
             }
             Operation::DISCOVER_VERSIONS | Operation::QUERY | Operation::LOCATE => vec![],
             Operation::INTEROP => vec![Ttlv::enumeration(Tag::INTEROP_FUNCTION, 1u32)],
+            Operation::LOG => vec![Ttlv::text(Tag::LOG_MESSAGE, "hello")],
             Operation::RNG_RETRIEVE => vec![Ttlv::integer(Tag::DATA_LENGTH, 16)],
             Operation::REVOKE => vec![Ttlv::structure(
                 Tag::REVOCATION_REASON,

@@ -58,6 +58,12 @@ pub enum OpError {
     /// The object's material is destroyed.
     #[error("object {0} is destroyed: its key material no longer exists")]
     Destroyed(String),
+    /// The object is Sensitive: its material does not leave the server in clear.
+    #[error("object {0} is sensitive: its key material cannot be returned")]
+    Sensitive(String),
+    /// The object's usage mask does not allow what the client checks for.
+    #[error("{0}")]
+    IncompatibleMask(String),
     /// The attribute may only be set by the server.
     #[error("attribute {0} is read-only for clients")]
     ReadOnly(String),
@@ -91,7 +97,14 @@ impl OpError {
     pub fn reason(&self, version: kmip_messages::ProtocolVersion) -> ResultReason {
         let v2 = version.major >= 2;
         match self {
+            OpError::NotFound(_) if v2 => ResultReason::OBJECT_NOT_FOUND,
             OpError::NotFound(_) => ResultReason::ITEM_NOT_FOUND,
+            OpError::Sensitive(_) if v2 => ResultReason::SENSITIVE,
+            OpError::Sensitive(_) => ResultReason::PERMISSION_DENIED,
+            OpError::IncompatibleMask(_) if v2 => {
+                ResultReason::INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
+            }
+            OpError::IncompatibleMask(_) => ResultReason::PERMISSION_DENIED,
             OpError::Denied(_) => ResultReason::PERMISSION_DENIED,
             OpError::InvalidField(_) => ResultReason::INVALID_FIELD,
             OpError::MissingData(_) => ResultReason::MISSING_DATA,

@@ -66,6 +66,16 @@ pub enum Command {
         /// The client's fingerprint.
         client: String,
     },
+    /// Put an object back as it was (undoing a batch): overwrites it whatever its state.
+    RestoreObject {
+        /// The object as it was, material included.
+        object: StoredObject,
+    },
+    /// Remove an object entirely (undoing its creation in a batch).
+    RemoveObject {
+        /// The object.
+        uid: String,
+    },
     /// Add a client to the allow-list.
     AllowClient(ClientIdentity),
     /// Remove a client from the allow-list.
@@ -254,6 +264,22 @@ pub(crate) fn apply_command(
             let mut new = old.clone();
             new.grants.remove(client);
             write_object(db, batch, Some(&old), &new)?;
+            Ok(CommandResult::Ok)
+        }
+        Command::RestoreObject { object } => {
+            let old = load(&object.uid)?;
+            write_object(db, batch, old.as_ref(), object)?;
+            Ok(CommandResult::Ok)
+        }
+        Command::RemoveObject { uid } => {
+            let Some(old) = load(uid)? else {
+                return not_found(uid);
+            };
+            let index = cf(db, CF_INDEX)?;
+            for key in index_keys(&old) {
+                batch.delete_cf(index, key);
+            }
+            batch.delete_cf(cf(db, CF_OBJECTS)?, uid.as_bytes());
             Ok(CommandResult::Ok)
         }
         Command::AllowClient(identity) => {

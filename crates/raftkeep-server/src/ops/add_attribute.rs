@@ -27,7 +27,7 @@ pub async fn run(
             a.name
         )));
     }
-    changes::check_name(ctx, &uid, a)?;
+    changes::check_name(ctx, &uid, a, false)?;
     let object = changes::commit(
         ctx,
         &uid,

@@ -2,6 +2,7 @@
 //! and committing a change together with the Last Change Date.
 
 use kmip_messages::{Attribute, AttributeName};
+use kmip_ttlv::Value;
 use kmip_ttlv::enums::State;
 use raftkeep_store::{AttributeChange, Command, StoredObject};
 
@@ -26,24 +27,49 @@ pub fn check_writable(object: &StoredObject, name: &AttributeName) -> Result<(),
     Ok(())
 }
 
-/// Fails if the attribute is a Name another object already has.
-pub fn check_name(ctx: &OpCtx<'_>, uid: &str, a: &Attribute) -> Result<(), OpError> {
-    ctx.check_names_free(&attrs::name_texts([a]), Some(uid))
+/// Fails if the attribute is a Name an object already has — another one, or, unless
+/// `replacing` (a Modify of this object's own instance), this one.
+pub fn check_name(
+    ctx: &OpCtx<'_>,
+    uid: &str,
+    a: &Attribute,
+    replacing: bool,
+) -> Result<(), OpError> {
+    ctx.check_names_free(&attrs::name_texts([a]), replacing.then_some(uid))
 }
 
-/// Commits `change` and the Last Change Date; returns the object as it now is.
+/// Commits `change` and the Last Change Date; returns the object as it now is. Making an
+/// object not Sensitive, or Extractable, ends its Always Sensitive / Never Extractable.
 pub async fn commit(
-    ctx: &OpCtx<'_>,
+    ctx: &mut OpCtx<'_>,
     uid: &str,
     change: AttributeChange,
 ) -> Result<StoredObject, OpError> {
-    let stamp = AttributeChange::Set {
-        name: names::LAST_CHANGE_DATE.to_owned(),
-        value: attrs::encode(&kmip_ttlv::Value::DateTime(ctx.now))?,
+    let set = |name: &str, value: &Value| -> Result<AttributeChange, OpError> {
+        Ok(AttributeChange::Set {
+            name: name.to_owned(),
+            value: attrs::encode(value)?,
+        })
     };
+    let mut changes = vec![set(names::LAST_CHANGE_DATE, &Value::DateTime(ctx.now))?];
+    if let AttributeChange::Add { name, value }
+    | AttributeChange::Set { name, value }
+    | AttributeChange::Modify { name, value, .. } = &change
+    {
+        match (name.as_str(), attrs::decode(value)?) {
+            (names::SENSITIVE, Value::Boolean(false)) => {
+                changes.push(set(names::ALWAYS_SENSITIVE, &Value::Boolean(false))?);
+            }
+            (names::EXTRACTABLE, Value::Boolean(true)) => {
+                changes.push(set(names::NEVER_EXTRACTABLE, &Value::Boolean(false))?);
+            }
+            _ => {}
+        }
+    }
+    changes.insert(0, change);
     ctx.commit(Command::ChangeAttributes {
         uid: uid.to_owned(),
-        changes: vec![change, stamp],
+        changes,
     })
     .await?
     .ok_or_else(|| {

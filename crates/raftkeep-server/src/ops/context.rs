@@ -25,6 +25,8 @@ pub struct OpCtx<'a> {
     pub placeholder: Option<String>,
     /// Now, in seconds since the epoch, fixed once per request.
     pub now: i64,
+    /// For a batch that must be undone on failure: how to undo each write so far.
+    pub journal: Option<Vec<Command>>,
 }
 
 impl std::fmt::Debug for OpCtx<'_> {
@@ -93,8 +95,40 @@ impl OpCtx<'_> {
                 .is_some_and(|ops| ops.contains(&op.0))
     }
 
-    /// Commits a command; failed preconditions become the operation's error.
-    pub async fn commit(&self, cmd: Command) -> Result<Option<StoredObject>, OpError> {
+    /// The command that undoes `cmd`, from the object as it is now.
+    fn undo_of(&self, cmd: &Command) -> Result<Option<Command>, OpError> {
+        let uid = match cmd {
+            Command::PutObject { object } => {
+                return Ok(Some(Command::RemoveObject {
+                    uid: object.uid.clone(),
+                }));
+            }
+            Command::ChangeAttributes { uid, .. }
+            | Command::ChangeState { uid, .. }
+            | Command::DestroyMaterial { uid, .. } => uid,
+            _ => return Ok(None),
+        };
+        Ok(self
+            .store
+            .object(uid)?
+            .map(|object| Command::RestoreObject { object }))
+    }
+
+    /// Commits a command; failed preconditions become the operation's error. In a batch
+    /// that is undone on failure, the way back is journaled first.
+    pub async fn commit(&mut self, cmd: Command) -> Result<Option<StoredObject>, OpError> {
+        let undo = match self.journal {
+            Some(_) => self.undo_of(&cmd)?,
+            None => None,
+        };
+        let result = self.commit_once(cmd).await?;
+        if let (Some(journal), Some(undo)) = (self.journal.as_mut(), undo) {
+            journal.push(undo);
+        }
+        Ok(result)
+    }
+
+    async fn commit_once(&self, cmd: Command) -> Result<Option<StoredObject>, OpError> {
         match self.store.write(cmd).await? {
             CommandResult::Ok => Ok(None),
             CommandResult::Object(o) => Ok(Some(*o)),
@@ -118,12 +152,21 @@ impl OpCtx<'_> {
         }
     }
 
-    /// Fails if another object than `except` already has one of these names.
+    /// Fails if an object other than `except` already has one of these names. A destroyed
+    /// object keeps its name for the record but no longer holds it.
     pub fn check_names_free(&self, names: &[String], except: Option<&str>) -> Result<(), OpError> {
         for name in names {
-            let holders = self.store.lookup("name", name.as_bytes())?;
-            if holders.iter().any(|uid| Some(uid.as_str()) != except) {
-                return Err(OpError::NameTaken(name.clone()));
+            for uid in self.store.lookup("name", name.as_bytes())? {
+                if Some(uid.as_str()) == except {
+                    continue;
+                }
+                let live = self
+                    .store
+                    .object(&uid)?
+                    .is_some_and(|o| o.material != raftkeep_store::Material::Destroyed);
+                if live {
+                    return Err(OpError::NameTaken(name.clone()));
+                }
             }
         }
         Ok(())

@@ -4,6 +4,7 @@
 
 use kmip_messages::payload::create::{CreateRequest, CreateResponse};
 use kmip_messages::{Attributes, ManagedObject, ResponsePayload, UniqueIdentifier};
+use kmip_ttlv::Value;
 use kmip_ttlv::enums::{CryptographicAlgorithm, ObjectType, State};
 use raftkeep_store::{Command, Material, StoredAttribute, StoredObject};
 
@@ -68,6 +69,36 @@ pub(crate) fn new_key(
     Ok((uid, stored))
 }
 
+/// Sensitive and Extractable as given (default: not sensitive, extractable), and their
+/// history attributes Always Sensitive and Never Extractable (KMIP 1.4 §3.41–3.44).
+fn protection_defaults(given: &Attributes) -> Result<Vec<StoredAttribute>, OpError> {
+    let flag = |name: &str, default: bool| match given.get(name).map(|a| &a.value) {
+        Some(Value::Boolean(b)) => *b,
+        _ => default,
+    };
+    let sensitive = flag(names::SENSITIVE, false);
+    let extractable = flag(names::EXTRACTABLE, true);
+    let mut out = Vec::new();
+    if given.get(names::SENSITIVE).is_none() {
+        out.push(attrs::stored(names::SENSITIVE, &Value::Boolean(sensitive))?);
+    }
+    if given.get(names::EXTRACTABLE).is_none() {
+        out.push(attrs::stored(
+            names::EXTRACTABLE,
+            &Value::Boolean(extractable),
+        )?);
+    }
+    out.push(attrs::stored(
+        names::ALWAYS_SENSITIVE,
+        &Value::Boolean(sensitive),
+    )?);
+    out.push(attrs::stored(
+        names::NEVER_EXTRACTABLE,
+        &Value::Boolean(!extractable),
+    )?);
+    Ok(out)
+}
+
 /// A client asking for a Quantum Safe key (KMIP 2.1 §4.46) gets one or an error: symmetric
 /// keys of 256 bits and more keep 128-bit security against Grover's algorithm.
 fn check_quantum_safe(
@@ -77,7 +108,7 @@ fn check_quantum_safe(
 ) -> Result<(), OpError> {
     let asked = matches!(
         given.get(names::QUANTUM_SAFE).map(|a| &a.value),
-        Some(kmip_ttlv::Value::Boolean(true))
+        Some(Value::Boolean(true))
     );
     if asked && length < 256 {
         return Err(OpError::Refused(format!(
@@ -150,11 +181,14 @@ pub fn new_object(
     }
     ctx.check_names_free(&attrs::name_texts(names_given), None)?;
     attributes.extend(server_set);
+    attributes.extend(protection_defaults(given)?);
+    attributes.push(attrs::stored(names::FRESH, &Value::Boolean(true))?);
     attributes.push(attrs::date(names::INITIAL_DATE, ctx.now)?);
+    attributes.push(attrs::date(names::ORIGINAL_CREATION_DATE, ctx.now)?);
     attributes.push(attrs::date(names::LAST_CHANGE_DATE, ctx.now)?);
     let active = matches!(
         given.get(names::ACTIVATION_DATE).map(|a| &a.value),
-        Some(kmip_ttlv::Value::DateTime(t)) if *t <= ctx.now
+        Some(Value::DateTime(t)) if *t <= ctx.now
     );
     Ok(StoredObject {
         uid: uid.to_owned(),

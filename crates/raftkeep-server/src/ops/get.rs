@@ -3,10 +3,12 @@
 
 use kmip_messages::payload::get::{GetRequest, GetResponse};
 use kmip_messages::{ResponsePayload, UniqueIdentifier};
+use kmip_ttlv::Value;
 use kmip_ttlv::enums::{ObjectType, Operation};
-use raftkeep_store::Material;
+use raftkeep_store::{AttributeChange, Command, Material};
 
 use super::context::OpCtx;
+use crate::attrs::{self, names};
 use crate::error::OpError;
 use crate::material;
 
@@ -29,8 +31,27 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayloa
             )));
         }
     };
+    if attrs::value(&stored, names::SENSITIVE)? == Some(Value::Boolean(true)) {
+        return Err(OpError::Sensitive(uid));
+    }
     let object = material::unseal(ctx.keyring, &uid, sealed)?;
     let object = material::in_format(object, req.key_format_type)?;
+    if attrs::value(&stored, names::FRESH)? == Some(Value::Boolean(true)) {
+        // Served once: no longer Fresh (KMIP 1.4 §3.46) — one write per object, ever. Best
+        // effort: a node without quorum still serves keys from its own copy.
+        let served = ctx
+            .commit(Command::ChangeAttributes {
+                uid: uid.clone(),
+                changes: vec![AttributeChange::Set {
+                    name: names::FRESH.to_owned(),
+                    value: attrs::encode(&Value::Boolean(false))?,
+                }],
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::warn!(%uid, error = %e, "served while the cluster could not record it (Fresh stays true)");
+        }
+    }
     tracing::info!(client = %ctx.client.fingerprint, %uid, "object served");
     Ok(ResponsePayload::Get(GetResponse {
         object_type: ObjectType(stored.object_type),

@@ -2,7 +2,7 @@
 //! match every attribute given. Object type, state, names and custom attributes come from
 //! the store's indexes; everything else is checked on the candidates. Two instances of a
 //! date attribute give a range (KMIP 1.4 §4.9). Results in creation order; Offset Items and
-//! Maximum Items page through them.
+//! Maximum Items page through them. Destroyed objects are found only by a search on State.
 
 use kmip_messages::payload::locate::{LocateRequest, LocateResponse};
 use kmip_messages::{Attribute, ResponsePayload, UniqueIdentifier};
@@ -21,9 +21,12 @@ const SCAN_PAGE: usize = 1000;
 /// Answers one Locate.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &LocateRequest) -> Result<ResponsePayload, OpError> {
     let wanted = &req.attributes.0;
+    // Destroyed objects keep their metadata but are found only when asked for by State.
+    let by_state = wanted.iter().any(|a| a.name.as_str() == names::STATE);
     let mut found: Vec<StoredObject> = Vec::new();
     let mut consider = |o: StoredObject| -> Result<(), OpError> {
-        if ctx.may(&o, Operation::LOCATE) && matches_all(&o, wanted)? {
+        let visible = by_state || o.material != raftkeep_store::Material::Destroyed;
+        if visible && ctx.may(&o, Operation::LOCATE) && matches_all(&o, wanted)? {
             found.push(o);
         }
         Ok(())

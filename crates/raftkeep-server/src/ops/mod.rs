@@ -4,6 +4,7 @@
 pub mod activate;
 pub mod add_attribute;
 pub mod changes;
+pub mod check;
 pub mod context;
 pub mod create;
 pub mod delete_attribute;
@@ -14,6 +15,7 @@ pub mod get_attribute_list;
 pub mod get_attributes;
 pub mod interop;
 pub mod locate;
+pub mod log;
 pub mod modify_attribute;
 pub mod query;
 pub mod register;

@@ -22,7 +22,7 @@ pub async fn run(
     let a = &req.attribute;
     changes::check_writable(&object, &a.name)?;
     let index = instance(&object, req.current.as_ref(), a)?;
-    changes::check_name(ctx, &uid, a)?;
+    changes::check_name(ctx, &uid, a, true)?;
     let object = changes::commit(
         ctx,
         &uid,

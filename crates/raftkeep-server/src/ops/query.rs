@@ -9,7 +9,7 @@ use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 18] = [
+pub const OPERATIONS: [Operation; 20] = [
     Operation::DISCOVER_VERSIONS,
     Operation::QUERY,
     Operation::CREATE,
@@ -28,6 +28,8 @@ pub const OPERATIONS: [Operation; 18] = [
     Operation::DESTROY,
     Operation::RNG_RETRIEVE,
     Operation::INTEROP,
+    Operation::LOG,
+    Operation::CHECK,
 ];
 
 /// The object types the server can store: symmetric keys are generated, the others

@@ -58,6 +58,22 @@ fn operations(message: &Ttlv) -> String {
     ops.join(",")
 }
 
+/// The reason and message of the first failed item of a response, for the report.
+fn server_said(response: &Ttlv) -> String {
+    let failed = response.items().unwrap_or_default().iter().find_map(|i| {
+        let reason = match i.child(Tag::RESULT_REASON).map(|r| &r.value) {
+            Some(kmip_ttlv::Value::Enumeration(r)) => kmip_ttlv::enums::ResultReason(*r),
+            _ => return None,
+        };
+        let message = match i.child(Tag::RESULT_MESSAGE).map(|m| &m.value) {
+            Some(kmip_ttlv::Value::TextString(m)) => m.as_str(),
+            _ => "",
+        };
+        Some(format!(" (the server said {reason}: {message})"))
+    });
+    failed.unwrap_or_default()
+}
+
 /// Runs one file's conversation on one connection.
 pub async fn run(text: &str, target: &KmipTarget) -> Outcome {
     let pairs = match pairs(text) {
@@ -96,7 +112,10 @@ pub async fn run(text: &str, target: &KmipTarget) -> Outcome {
         };
         compare::normalize(&mut expected, &mut actual);
         if let Err(d) = compare::compare(&expected, &actual, &mut bindings, &sent, now) {
-            return Outcome::Fail(format!("response {n} ({ops}) differs {d}"));
+            return Outcome::Fail(format!(
+                "response {n} ({ops}) differs {d}{}",
+                server_said(&actual)
+            ));
         }
     }
     Outcome::Pass { exchanges }

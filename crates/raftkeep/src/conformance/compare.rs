@@ -3,7 +3,8 @@
 //! time is bound to what the server sent (its type must match), and must equal that value
 //! wherever it appears again. Result Message texts, response time stamps and dates the
 //! server sets are compared by type (dates: within [`CLOCK_SLACK`] of the request's `$NOW`).
-//! Attributes are compared as a set: the server may send them in any order.
+//! Attributes and attribute names are compared as sets: the server may send them in any
+//! order.
 //!
 //! What a server chooses for itself and the test cases still spell out as the reference
 //! server's values is compared by form, not value: byte strings the client never sent (key
@@ -271,7 +272,14 @@ impl Comparer<'_> {
         path: &mut Vec<Tag>,
     ) -> Result<(), Difference> {
         // Attributes, in any order; everything else in order.
-        let is_attr = |t: &Ttlv| t.tag == Tag::ATTRIBUTE || path.last() == Some(&Tag::ATTRIBUTES);
+        let in_attributes = path.last() == Some(&Tag::ATTRIBUTES);
+        let is_attr = |t: &Ttlv| {
+            in_attributes
+                || matches!(
+                    t.tag,
+                    Tag::ATTRIBUTE | Tag::ATTRIBUTE_NAME | Tag::ATTRIBUTE_REFERENCE
+                )
+        };
         let (exp_attrs, exp_rest): (Vec<&Ttlv>, Vec<&Ttlv>) = exp.iter().partition(|t| is_attr(t));
         let (act_attrs, act_rest): (Vec<&Ttlv>, Vec<&Ttlv>) = act.iter().partition(|t| is_attr(t));
         for (i, e) in exp_rest.iter().enumerate() {

@@ -1,0 +1,43 @@
+//! Check (KMIP 1.4 §4.10, 2.1 §6.1.6): may the object be used as the client intends? This
+//! server checks the Cryptographic Usage Mask; it grants no leases and counts no usage, so
+//! Lease Time and Usage Limits Count never fail a check.
+
+use kmip_messages::ResponsePayload;
+use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
+use kmip_ttlv::{Tag, Ttlv, Value};
+
+use super::context::OpCtx;
+use crate::attrs::{self, names};
+use crate::error::OpError;
+
+/// Answers one Check; its payload has no typed form, so it is read here.
+pub fn run(ctx: &mut OpCtx<'_>, payload: &Ttlv) -> Result<ResponsePayload, OpError> {
+    let given = match payload.child(Tag::UNIQUE_IDENTIFIER).map(|t| &t.value) {
+        Some(Value::TextString(uid)) => Some(kmip_messages::UniqueIdentifier::Text(uid.clone())),
+        Some(Value::Enumeration(e)) => Some(kmip_messages::UniqueIdentifier::Enum((*e).into())),
+        _ => None,
+    };
+    let uid = ctx.uid(given.as_ref())?;
+    let object = ctx.load(&uid, Operation::CHECK)?;
+    ctx.placeholder = Some(uid.clone());
+    if let Some(Value::Integer(wanted)) = payload
+        .child(Tag::CRYPTOGRAPHIC_USAGE_MASK)
+        .map(|t| &t.value)
+    {
+        let has = match attrs::value(&object, names::USAGE_MASK)? {
+            Some(Value::Integer(m)) => m,
+            _ => 0,
+        };
+        if has & wanted != *wanted {
+            return Err(OpError::IncompatibleMask(format!(
+                "object {uid} allows {} but the check asks for {}",
+                CryptographicUsageMask::from_i32(has),
+                CryptographicUsageMask::from_i32(*wanted)
+            )));
+        }
+    }
+    Ok(ResponsePayload::Other(Ttlv::structure(
+        Tag::RESPONSE_PAYLOAD,
+        vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)],
+    )))
+}
