@@ -49,7 +49,7 @@ pub enum ClientsCommand {
 }
 
 /// A client certificate's fingerprint and subject.
-fn identity(path: &Path) -> anyhow::Result<ClientIdentity> {
+pub(crate) fn identity(path: &Path) -> anyhow::Result<ClientIdentity> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let (_, pem) = x509_parser::pem::parse_x509_pem(&bytes)
         .map_err(|e| anyhow::anyhow!("{}: not a PEM certificate: {e}", path.display()))?;

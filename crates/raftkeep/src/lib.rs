@@ -1,6 +1,6 @@
 //! The `raftkeep` command line: one binary for operators, with a subcommand per job.
 //! Today: `raftkeep server` (run a node), `raftkeep cluster` (initialize, status, membership),
-//! `raftkeep clients` (the KMIP client allow-list),
+//! `raftkeep clients` (the KMIP client allow-list), `raftkeep access` (grants on objects),
 //! `raftkeep certs` (cluster CA and node certificates), `raftkeep kmip decode|encode`
 //! (KMIP messages between TTLV, hex, XML, JSON and a readable tree) and `raftkeep
 //! conformance` (OASIS profile test cases against a live server). Later issues add `dev`,
@@ -12,10 +12,12 @@
 //! - [`cluster`] — `raftkeep cluster`: the admin API's command line.
 //! - [`certs`] — `raftkeep certs`: the cluster CA and the certificates it issues.
 //! - [`clients`] — `raftkeep clients`: the allow-list of KMIP client certificates.
+//! - [`access`] — `raftkeep access`: grants on one object to clients other than its owner.
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
 //! - [`conformance`] — `raftkeep conformance`: OASIS test cases against a live server.
 //! - [`kmip_conn`] — a KMIP connection over TLS for the commands that talk KMIP.
 
+pub mod access;
 pub mod certs;
 pub mod clients;
 pub mod cluster;
@@ -45,6 +47,8 @@ pub enum Command {
     Cluster(cluster::ClusterArgs),
     /// The allow-list of KMIP client certificates: allow, revoke, list.
     Clients(clients::ClientsArgs),
+    /// Access to one object for clients other than its owner: grant, revoke.
+    Access(access::AccessArgs),
     /// The cluster CA and certificates for nodes and operators.
     #[command(subcommand)]
     Certs(certs::CertsCommand),
@@ -61,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Server(args) => server::run(&args),
         Command::Cluster(args) => cluster::run(args),
         Command::Clients(args) => clients::run(args),
+        Command::Access(args) => access::run(args),
         Command::Certs(cmd) => certs::run(cmd),
         Command::Kmip(cmd) => kmip::run(cmd),
         Command::Conformance(args) => conformance::run(&args),

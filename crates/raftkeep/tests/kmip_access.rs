@@ -1,0 +1,299 @@
+//! Owner-based access and the key lifecycle over real KMIP connections to a 3-node cluster:
+//! a key belongs to the client that created it; another allowed client can neither Get,
+//! Locate nor Destroy it until an operator grants it (`raftkeep access`); a certificate that
+//! is not allowed gets Permission Denied; Destroy shreds the material on every node.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test"
+)]
+
+mod support;
+
+use kmip_messages::payload::create::CreateRequest;
+use kmip_messages::payload::get::GetRequest;
+use kmip_messages::payload::id::IdRequest;
+use kmip_messages::payload::locate::LocateRequest;
+use kmip_messages::payload::revoke::RevokeRequest;
+use kmip_messages::{
+    Attribute, Attributes, Name, ProtocolVersion, RequestBatchItem, RequestHeader, RequestMessage,
+    RequestPayload, ResponseBatchItem, ResponsePayload, RevocationReason, TemplateAttribute,
+    UniqueIdentifier,
+};
+use kmip_ttlv::enums::{
+    CryptographicAlgorithm, NameType, ObjectType, Operation, ResultReason, ResultStatus,
+    RevocationReasonCode,
+};
+use kmip_ttlv::{Tag, Ttlv, Value};
+use support::Cluster;
+
+fn request(operation: Operation, payload: RequestPayload) -> RequestMessage {
+    RequestMessage {
+        header: RequestHeader::new(ProtocolVersion::V1_4, 1),
+        batch_items: vec![RequestBatchItem {
+            operation,
+            ephemeral: None,
+            unique_batch_item_id: None,
+            payload,
+            message_extension: None,
+        }],
+    }
+}
+
+fn one(
+    c: &Cluster,
+    node: usize,
+    cert: &str,
+    operation: Operation,
+    payload: RequestPayload,
+) -> ResponseBatchItem {
+    let mut response = c.kmip_request(node, cert, &request(operation, payload));
+    assert_eq!(response.batch_items.len(), 1);
+    response.batch_items.remove(0)
+}
+
+fn name_attribute(name: &str) -> Attribute {
+    Attribute::new(
+        "Name",
+        Value::Structure(vec![
+            Ttlv::text(Tag::NAME_VALUE, name),
+            Ttlv::enumeration(Tag::NAME_TYPE, NameType::UNINTERPRETED_TEXT_STRING.0),
+        ]),
+    )
+}
+
+fn create(c: &Cluster, node: usize, cert: &str, name: &str) -> String {
+    let payload = RequestPayload::Create(CreateRequest {
+        object_type: ObjectType::SYMMETRIC_KEY,
+        template: TemplateAttribute {
+            template_names: Vec::<Name>::new(),
+            attributes: Attributes(vec![
+                Attribute::new(
+                    "Cryptographic Algorithm",
+                    Value::Enumeration(CryptographicAlgorithm::AES.0),
+                ),
+                Attribute::new("Cryptographic Length", Value::Integer(256)),
+                Attribute::new("Cryptographic Usage Mask", Value::Integer(12)),
+                name_attribute(name),
+            ]),
+        },
+        protection_storage_masks: None,
+    });
+    let item = one(c, node, cert, Operation::CREATE, payload);
+    assert_eq!(item.result_status, ResultStatus::SUCCESS, "{item:?}");
+    let Some(ResponsePayload::Create(created)) = item.payload else {
+        panic!("{item:?}")
+    };
+    created.unique_identifier.to_string()
+}
+
+fn get(c: &Cluster, node: usize, cert: &str, uid: &str) -> ResponseBatchItem {
+    let payload = RequestPayload::Get(GetRequest {
+        unique_identifier: Some(UniqueIdentifier::from(uid)),
+        ..GetRequest::default()
+    });
+    one(c, node, cert, Operation::GET, payload)
+}
+
+fn locate(c: &Cluster, node: usize, cert: &str, name: &str) -> Vec<String> {
+    let payload = RequestPayload::Locate(LocateRequest {
+        attributes: Attributes(vec![name_attribute(name)]),
+        ..LocateRequest::default()
+    });
+    let item = one(c, node, cert, Operation::LOCATE, payload);
+    let Some(ResponsePayload::Locate(found)) = item.payload else {
+        panic!("{item:?}")
+    };
+    found
+        .unique_identifiers
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+fn by_id(operation: Operation, uid: &str) -> RequestPayload {
+    let id = IdRequest {
+        unique_identifier: Some(UniqueIdentifier::from(uid)),
+    };
+    match operation {
+        Operation::DESTROY => RequestPayload::Destroy(id),
+        Operation::ACTIVATE => RequestPayload::Activate(id),
+        other => panic!("{other}"),
+    }
+}
+
+fn assert_denied(item: &ResponseBatchItem) {
+    assert_eq!(
+        item.result_status,
+        ResultStatus::OPERATION_FAILED,
+        "{item:?}"
+    );
+    assert_eq!(
+        item.result_reason,
+        Some(ResultReason::PERMISSION_DENIED),
+        "{item:?}"
+    );
+}
+
+#[test]
+fn only_the_owner_and_granted_clients_use_a_key_and_destroy_shreds_it_everywhere() {
+    let (c, leader) = Cluster::running(3);
+    let follower = (0..3).find(|i| *i != leader).unwrap();
+    c.issue_client("other");
+    c.issue_client("stranger");
+    for cert in ["client", "other"] {
+        let out = c.admin_cmd(
+            "clients",
+            leader,
+            &["allow", &c.pki(&format!("{cert}.pem"))],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    // Client A creates through a follower; the key is A's on every node.
+    let uid = create(&c, follower, "client", "backup-key-1");
+    for node in 0..3 {
+        assert_eq!(
+            get(&c, node, "client", &uid).result_status,
+            ResultStatus::SUCCESS
+        );
+    }
+
+    // Client B: no Get, no Locate, no Destroy.
+    assert_denied(&get(&c, leader, "other", &uid));
+    assert!(locate(&c, leader, "other", "backup-key-1").is_empty());
+    assert_eq!(
+        locate(&c, leader, "client", "backup-key-1"),
+        vec![uid.clone()]
+    );
+    assert_denied(&one(
+        &c,
+        follower,
+        "other",
+        Operation::DESTROY,
+        by_id(Operation::DESTROY, &uid),
+    ));
+
+    // A certificate that is not allowed: Permission Denied for anything, naming the fix.
+    let item = get(&c, leader, "stranger", &uid);
+    assert_denied(&item);
+    assert!(
+        item.result_message
+            .unwrap()
+            .contains("raftkeep clients allow")
+    );
+
+    // An operator grants B Get; B gets exactly that.
+    let other_pem = c.pki("other.pem");
+    let out = c.admin_cmd(
+        "access",
+        follower,
+        &["grant", &uid, "--client", &other_pem, "--operations", "Get"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        get(&c, follower, "other", &uid).result_status,
+        ResultStatus::SUCCESS
+    );
+    assert_denied(&one(
+        &c,
+        leader,
+        "other",
+        Operation::DESTROY,
+        by_id(Operation::DESTROY, &uid),
+    ));
+    let out = c.admin_cmd("access", leader, &["revoke", &uid, "--client", &other_pem]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_denied(&get(&c, leader, "other", &uid));
+
+    // A's lifecycle: Activate, Destroy refused while Active, Revoke, Destroy; then the
+    // material is gone on every node and the key is never served again.
+    assert_eq!(
+        one(
+            &c,
+            leader,
+            "client",
+            Operation::ACTIVATE,
+            by_id(Operation::ACTIVATE, &uid)
+        )
+        .result_status,
+        ResultStatus::SUCCESS
+    );
+    let active = one(
+        &c,
+        leader,
+        "client",
+        Operation::DESTROY,
+        by_id(Operation::DESTROY, &uid),
+    );
+    assert_eq!(
+        active.result_status,
+        ResultStatus::OPERATION_FAILED,
+        "{active:?}"
+    );
+    let revoke = RequestPayload::Revoke(RevokeRequest {
+        unique_identifier: Some(UniqueIdentifier::from(uid.as_str())),
+        reason: RevocationReason {
+            code: RevocationReasonCode::CESSATION_OF_OPERATION,
+            message: None,
+        },
+        compromise_occurrence_date: None,
+    });
+    assert_eq!(
+        one(&c, follower, "client", Operation::REVOKE, revoke).result_status,
+        ResultStatus::SUCCESS
+    );
+    assert_eq!(
+        one(
+            &c,
+            follower,
+            "client",
+            Operation::DESTROY,
+            by_id(Operation::DESTROY, &uid)
+        )
+        .result_status,
+        ResultStatus::SUCCESS
+    );
+    c.wait_converged(&[0, 1, 2]);
+    for node in 0..3 {
+        let item = get(&c, node, "client", &uid);
+        assert_eq!(
+            item.result_status,
+            ResultStatus::OPERATION_FAILED,
+            "{item:?}"
+        );
+        let object = c.block_on(c.peer(node).read(
+            &raftkeep_net::ReadRequest {
+                uid: uid.clone(),
+                consistency: raftkeep_net::Consistency::Local,
+            },
+            std::time::Duration::from_secs(5),
+            false,
+        ));
+        let object = object.unwrap().unwrap().object.unwrap();
+        assert_eq!(
+            object.material,
+            raftkeep_store::Material::Destroyed,
+            "node {node}"
+        );
+        assert!(!object.attributes.is_empty(), "the metadata stays");
+    }
+    // Its name is free again for a new key.
+    let again = create(&c, leader, "client", "backup-key-1");
+    assert_ne!(again, uid);
+}
