@@ -47,6 +47,9 @@ pub struct KmipConfig {
     /// Seconds a connection may stay idle between requests.
     #[serde(default = "defaults::kmip_idle_timeout_secs")]
     pub idle_timeout_secs: u64,
+    /// The audit log (JSON lines, hash-chained); default `audit.jsonl` in the data directory.
+    #[serde(default)]
+    pub audit_log: Option<PathBuf>,
 }
 
 /// The node-to-node endpoint and Raft timing.
@@ -192,6 +195,9 @@ impl NodeConfig {
         if let Some(k) = &mut self.kmip {
             k.cert = base.join(&k.cert);
             k.key = base.join(&k.key);
+            if let Some(a) = &mut k.audit_log {
+                *a = base.join(&*a);
+            }
         }
         for p in &mut self.root_key.held {
             if let Some(f) = &mut p.file {

@@ -52,6 +52,10 @@ pub enum NodeStartError {
     /// The KMIP listener could not start.
     #[error(transparent)]
     Kmip(#[from] raftkeep_server::ServerError),
+    /// The audit log cannot be opened, or its chain is broken (the node does not append to
+    /// a log that was tampered with; move it aside after investigating).
+    #[error(transparent)]
+    Audit(#[from] raftkeep_server::audit::AuditError),
     /// Raft could not start or stopped with an error.
     #[error("raft: {0}")]
     Raft(String),

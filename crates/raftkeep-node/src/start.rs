@@ -111,11 +111,18 @@ async fn start_kmip(
     let local_addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let sm = forwarder.node().state_machine().clone();
+    let audit_path = k
+        .audit_log
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("audit.jsonl"));
+    let audit = raftkeep_server::AuditLog::open(&audit_path, config.node_id)?;
+    tracing::info!(path = %audit_path.display(), "audit log open, chain verified");
     let engine = raftkeep_server::Engine::new(
         Arc::new(ReplicatedAllowList(sm)),
         Arc::new(NodeStore(forwarder)),
         keyring,
-    );
+    )
+    .with_audit(Arc::new(audit));
     let task = tokio::spawn(listener.serve(Arc::new(engine), async {
         let _ = stopped.await;
     }));

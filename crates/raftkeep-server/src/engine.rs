@@ -17,6 +17,7 @@ use kmip_ttlv::enums::{BatchErrorContinuationOption, Operation, ResultReason, Re
 use raftkeep_seal::Keyring;
 use raftkeep_store::Command;
 
+use crate::audit::{AuditSink, Event};
 use crate::error::OpError;
 use crate::ops::context::OpCtx;
 use crate::store::KeyStore;
@@ -54,6 +55,7 @@ pub struct Engine {
     allow: Arc<dyn AllowList>,
     store: Arc<dyn KeyStore>,
     keyring: Keyring,
+    audit: Option<Arc<dyn AuditSink>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -70,7 +72,49 @@ impl Engine {
             allow,
             store,
             keyring,
+            audit: None,
         }
+    }
+
+    /// The same engine, writing one audit record per answered batch item to `sink`.
+    pub fn with_audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
+    fn audit(
+        &self,
+        client: &Client,
+        request_id: &str,
+        version: kmip_messages::ProtocolVersion,
+        asked: Option<&RequestBatchItem>,
+        answer: &ResponseBatchItem,
+    ) {
+        let Some(sink) = &self.audit else { return };
+        let ctx = kmip_messages::Ctx::new(version);
+        let mut uids = Vec::new();
+        if let Some(item) = asked {
+            unique_identifiers(&item.payload.write(ctx), &mut uids);
+        }
+        if let Some(payload) = &answer.payload {
+            unique_identifiers(&payload.write(ctx), &mut uids);
+        }
+        sink.record(Event {
+            client: client.fingerprint.clone(),
+            peer: client.peer.to_string(),
+            operation: answer
+                .operation
+                .or(asked.map(|i| i.operation))
+                .map_or_else(|| "(unknown)".to_owned(), |o| o.to_string()),
+            uids,
+            status: answer.result_status.to_string(),
+            reason: answer.result_reason.map(|r| r.to_string()),
+            request_id: request_id.to_owned(),
+            batch_item_id: answer
+                .unique_batch_item_id
+                .as_ref()
+                .map(|b| hex::encode(b.as_slice())),
+        });
     }
 
     /// Every item refused, with the reason; `None` when the client may go on.
@@ -106,10 +150,14 @@ impl Engine {
 
 impl Handler for Engine {
     async fn handle(&self, client: &Client, request: RequestMessage) -> ResponseMessage {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        let version = request.header.protocol_version;
         if let Some(refused) = self.refuse(client, &request) {
+            for (asked, answer) in request.batch_items.iter().zip(&refused.batch_items) {
+                self.audit(client, &request_id, version, Some(asked), answer);
+            }
             return refused;
         }
-        let version = request.header.protocol_version;
         let option = request
             .header
             .batch_error_continuation_option
@@ -142,8 +190,24 @@ impl Handler for Engine {
                 break;
             }
         }
+        for (asked, answer) in request.batch_items.iter().zip(&items) {
+            self.audit(client, &request_id, version, Some(asked), answer);
+        }
         response::message(version, items)
     }
+}
+
+/// The Unique Identifier texts in a payload, each once.
+fn unique_identifiers(item: &kmip_ttlv::Ttlv, out: &mut Vec<String>) {
+    item.walk(&mut |t| {
+        if let (kmip_ttlv::Tag::UNIQUE_IDENTIFIER, kmip_ttlv::Value::TextString(uid)) =
+            (t.tag, &t.value)
+        {
+            if !out.contains(uid) {
+                out.push(uid.clone());
+            }
+        }
+    });
 }
 
 /// Undoes the writes of a failed batch, newest first, and marks the items before the failed

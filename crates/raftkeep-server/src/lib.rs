@@ -20,6 +20,7 @@
 //! - [`error`] — [`ServerError`], [`FrameError`].
 
 pub mod attrs;
+pub mod audit;
 pub mod engine;
 pub mod error;
 pub mod framing;
@@ -31,6 +32,7 @@ mod session;
 pub mod store;
 pub mod tls;
 
+pub use audit::{AuditLog, AuditSink};
 pub use engine::{AllowList, Client, Engine, Handler};
 pub use error::{FrameError, OpError, ServerError};
 pub use listener::{KmipListener, Settings};

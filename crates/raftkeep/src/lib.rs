@@ -1,6 +1,6 @@
 //! The `raftkeep` command line: one binary for operators, with a subcommand per job.
 //! Today: `raftkeep server` (run a node), `raftkeep cluster` (initialize, status, membership),
-//! `raftkeep clients` (the KMIP client allow-list), `raftkeep access` (grants on objects),
+//! `raftkeep clients` (the KMIP client allow-list), `raftkeep access` (grants on objects), `raftkeep audit` (verify, tail),
 //! `raftkeep certs` (cluster CA and node certificates), `raftkeep kmip decode|encode`
 //! (KMIP messages between TTLV, hex, XML, JSON and a readable tree) and `raftkeep
 //! conformance` (OASIS profile test cases against a live server). Later issues add `dev`,
@@ -13,11 +13,13 @@
 //! - [`certs`] — `raftkeep certs`: the cluster CA and the certificates it issues.
 //! - [`clients`] — `raftkeep clients`: the allow-list of KMIP client certificates.
 //! - [`access`] — `raftkeep access`: grants on one object to clients other than its owner.
+//! - [`audit`] — `raftkeep audit`: verify and tail a node's audit log.
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
 //! - [`conformance`] — `raftkeep conformance`: OASIS test cases against a live server.
 //! - [`kmip_conn`] — a KMIP connection over TLS for the commands that talk KMIP.
 
 pub mod access;
+pub mod audit;
 pub mod certs;
 pub mod clients;
 pub mod cluster;
@@ -49,6 +51,9 @@ pub enum Command {
     Clients(clients::ClientsArgs),
     /// Access to one object for clients other than its owner: grant, revoke.
     Access(access::AccessArgs),
+    /// A node's audit log: verify its hash chain, tail it.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// The cluster CA and certificates for nodes and operators.
     #[command(subcommand)]
     Certs(certs::CertsCommand),
@@ -66,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster(args) => cluster::run(args),
         Command::Clients(args) => clients::run(args),
         Command::Access(args) => access::run(args),
+        Command::Audit(cmd) => audit::run(cmd),
         Command::Certs(cmd) => certs::run(cmd),
         Command::Kmip(cmd) => kmip::run(cmd),
         Command::Conformance(args) => conformance::run(&args),

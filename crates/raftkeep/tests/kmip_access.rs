@@ -296,4 +296,41 @@ fn only_the_owner_and_granted_clients_use_a_key_and_destroy_shreds_it_everywhere
     // Its name is free again for a new key.
     let again = create(&c, leader, "client", "backup-key-1");
     assert_ne!(again, uid);
+
+    // The follower's audit log: every request it answered, chained, verifiable, and the
+    // refusals and the shredding are in it.
+    let log = c.nodes[follower].data_dir.join("audit.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("\"Create\"") && l.contains(&uid)),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("\"Destroy\"") && l.contains("PermissionDenied"))
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("\"Destroy\"") && l.contains("\"Success\""))
+    );
+    let verify = |path: &std::path::Path| {
+        std::process::Command::new(support::BIN)
+            .args(["audit", "verify", path.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let out = verify(&log);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("chain intact"));
+    // Changing one recorded fact is found.
+    let tampered = log.with_file_name("tampered.jsonl");
+    std::fs::write(&tampered, text.replacen("PermissionDenied", "Success", 1)).unwrap();
+    let out = verify(&tampered);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match its hash"));
 }
