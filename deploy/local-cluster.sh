@@ -12,6 +12,7 @@
 set -euo pipefail
 
 BIN="$(realpath "${RAFTKEEP_BIN:-target/release/raftkeep}")"
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
 DIR="${1:-raftkeep-local}"
 BASE_PORT="${BASE_PORT:-7101}"
 KMIP_PORT="${KMIP_PORT:-5696}"
@@ -89,7 +90,10 @@ cat <<TEXT
 
 Cluster running in $(pwd); logs in nodeN.log, pids in nodeN.pid.
 KMIP: 127.0.0.1:$KMIP_PORT-$((KMIP_PORT + 2)), CA pki/ca.pem, allowed client certificate pki/client.pem + pki/client.key
-(Discover Versions and Query only so far). In another shell:
+Try it (OASIS symmetric key lifecycle cases):
+  $BIN conformance --dir $REPO/tests/fixtures/kmip-testcases --only SKLC --server 127.0.0.1:$KMIP_PORT \\
+    --ca $(pwd)/pki/ca.pem --cert $(pwd)/pki/client.pem --key $(pwd)/pki/client.key
+In another shell:
   cd $(pwd) && RAFTKEEP_CLUSTER_CA=pki/ca.pem RAFTKEEP_CLUSTER_CERT=pki/admin.pem RAFTKEEP_CLUSTER_KEY=pki/admin.key \\
     $BIN cluster --node $node1 status
   kill -9 \$(cat node1.pid)     # then status again from node 2: a new leader

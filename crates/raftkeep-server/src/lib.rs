@@ -1,11 +1,11 @@
 //! Raftkeep's KMIP front end: TTLV over TLS on every node.
 //!
-//! Built so far (issue #4 continues): the TLS listener (TLS 1.2/1.3, client certificate
-//! required but judged per request against the allow-list, connection limit, handshake / idle / read / write timeouts,
-//! clean shutdown), bounded framing, sessions that answer undecodable requests with Invalid
-//! Message instead of dropping the connection, and the operation engine with Discover Versions
-//! and Query;
-//! every other operation is answered "Operation Not Supported". `raftkeep server` runs it
+//! The TLS listener (TLS 1.2/1.3, a client certificate required but judged per request
+//! against the allow-list, connection limit, handshake / idle / read / write timeouts, clean
+//! shutdown), bounded framing, sessions that answer undecodable requests with Invalid Message
+//! instead of dropping the connection, and the operation engine: one KMIP operation per file,
+//! run against a [`KeyStore`] (the replicated store on a node), with owner-based access,
+//! batches (ID Placeholder; Stop, Continue, Undo) and an audit log. `raftkeep server` runs it
 //! when the node configuration has a `[kmip]` section.
 //!
 //! # Layout
@@ -14,10 +14,15 @@
 //! - [`framing`] — reading one message off a stream, within the limits.
 //! - [`listener`] — [`KmipListener`] and its [`Settings`].
 //! - `session` — one connection.
-//! - [`engine`] — [`Handler`], [`Engine`], [`Client`], [`AllowList`].
-//! - [`ops`] — one KMIP operation per file.
-//! - [`response`] — response headers and failed items.
-//! - [`error`] — [`ServerError`], [`FrameError`].
+//! - [`engine`] — [`Handler`], [`Engine`], [`Client`], [`AllowList`]; batch handling.
+//! - [`ops`] — one KMIP operation per file, and their shared context and rules.
+//! - [`store`] — [`KeyStore`], what the engine needs from the replicated store.
+//! - [`attrs`] — attributes between the store and the wire; which ones clients may change.
+//! - [`material`] — sealing, unsealing, key formats, digests, random bytes.
+//! - [`audit`] — the hash-chained audit log.
+//! - [`response`] — response headers and items.
+//! - [`error`] — [`ServerError`], [`FrameError`], [`OpError`] (and its one mapping to result
+//!   reasons).
 
 pub mod attrs;
 pub mod audit;
