@@ -36,10 +36,14 @@ pub mod names {
     pub const EXTRACTABLE: &str = "Extractable";
     pub const NEVER_EXTRACTABLE: &str = "Never Extractable";
     pub const FRESH: &str = "Fresh";
+    pub const CERTIFICATE_TYPE: &str = "Certificate Type";
+    pub const CERTIFICATE_LENGTH: &str = "Certificate Length";
 }
 
 /// Attributes only the server sets (KMIP 1.4 §3, "Modifiable by client: No").
-const READ_ONLY: [&str; 19] = [
+const READ_ONLY: [&str; 21] = [
+    names::CERTIFICATE_TYPE,
+    names::CERTIFICATE_LENGTH,
     names::ALWAYS_SENSITIVE,
     names::NEVER_EXTRACTABLE,
     names::DIGEST,

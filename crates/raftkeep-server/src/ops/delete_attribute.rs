@@ -8,6 +8,7 @@ use raftkeep_store::AttributeChange;
 
 use super::changes;
 use super::context::OpCtx;
+use crate::attrs;
 use crate::error::OpError;
 
 /// Answers one Delete Attribute.
@@ -39,7 +40,14 @@ pub async fn run(
         }
     };
     changes::check_writable(&object, &name)?;
-    let object = changes::commit(
+    // KMIP 1.x answers with the deleted instance.
+    let deleted = object
+        .attributes
+        .iter()
+        .find(|s| s.name == name.as_str() && index.is_none_or(|i| s.index == i))
+        .map(attrs::to_wire)
+        .transpose()?;
+    changes::commit(
         ctx,
         &uid,
         AttributeChange::Delete {
@@ -48,9 +56,8 @@ pub async fn run(
         },
     )
     .await?;
-    drop(object);
     Ok(ResponsePayload::DeleteAttribute(DeleteAttributeResponse {
         unique_identifier: UniqueIdentifier::Text(uid),
-        attribute: None,
+        attribute: deleted,
     }))
 }

@@ -25,10 +25,26 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &RegisterRequest) -> Result<ResponseP
     let attributes = with_key_block_attributes(&req.template.attributes, &req.object);
     let uid = uuid::Uuid::new_v4().to_string();
     let sealed = material::seal(ctx.keyring, &uid, &req.object)?;
-    let server_set = match material::digest(&req.object) {
+    let mut server_set = match material::digest(&req.object) {
         Some(d) => vec![attrs::stored(names::DIGEST, &d)?],
         None => Vec::new(),
     };
+    if let ManagedObject::Certificate {
+        certificate_type,
+        value,
+    } = &req.object
+    {
+        // KMIP 1.4 §3.8, §3.9: set by the server for certificates.
+        server_set.push(attrs::stored(
+            names::CERTIFICATE_TYPE,
+            &Value::Enumeration(certificate_type.0),
+        )?);
+        let length = i32::try_from(value.as_slice().len()).unwrap_or(i32::MAX);
+        server_set.push(attrs::stored(
+            names::CERTIFICATE_LENGTH,
+            &Value::Integer(length),
+        )?);
+    }
     let stored = new_object(
         ctx,
         &uid,
