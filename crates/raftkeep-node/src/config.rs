@@ -50,6 +50,27 @@ pub struct KmipConfig {
     /// The audit log (JSON lines, hash-chained); default `audit.jsonl` in the data directory.
     #[serde(default)]
     pub audit_log: Option<PathBuf>,
+    /// Users whose Username/Password credential every request must carry; none: no check.
+    #[serde(default)]
+    pub users: Vec<KmipUser>,
+}
+
+/// A KMIP user for the optional Username/Password check.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KmipUser {
+    /// The Username clients send.
+    pub username: String,
+    /// The password's Argon2id PHC string (`raftkeep kmip hash-password`), never the password.
+    pub password_hash: String,
+}
+
+impl std::fmt::Debug for KmipUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KmipUser")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The node-to-node endpoint and Raft timing.
@@ -286,6 +307,18 @@ file = "root.key"
         assert_eq!(c.tls.key, dir.path().join("node.key"));
         assert_eq!(c.advertise(), "127.0.0.1:7001");
         assert_eq!(c.write_timeout(), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn kmip_users_and_audit_log_are_read_and_the_hash_is_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let kmip = "[kmip]\ncert = \"kms.pem\"\nkey = \"kms.key\"\naudit_log = \"log/audit.jsonl\"\n\
+            [[kmip.users]]\nusername = \"vcenter\"\npassword_hash = \"$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA\"\n";
+        let c = NodeConfig::load(&write(dir.path(), &format!("{MINIMAL}{kmip}"))).unwrap();
+        let k = c.kmip.unwrap();
+        assert_eq!(k.audit_log, Some(dir.path().join("log/audit.jsonl")));
+        assert_eq!(k.users[0].username, "vcenter");
+        assert!(!format!("{k:?}").contains("argon2"));
     }
 
     #[test]

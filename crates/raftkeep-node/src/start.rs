@@ -123,6 +123,21 @@ async fn start_kmip(
         keyring,
     )
     .with_audit(Arc::new(audit));
+    let engine = if k.users.is_empty() {
+        engine
+    } else {
+        let users = k
+            .users
+            .iter()
+            .map(|u| (u.username.clone(), u.password_hash.clone()));
+        let passwords = raftkeep_server::credentials::Passwords::new(users)
+            .map_err(|reason| NodeStartError::Kmip(raftkeep_server::ServerError::Users(reason)))?;
+        tracing::info!(
+            users = k.users.len(),
+            "KMIP requests need a Username/Password credential"
+        );
+        engine.with_passwords(Arc::new(passwords))
+    };
     let task = tokio::spawn(listener.serve(Arc::new(engine), async {
         let _ = stopped.await;
     }));

@@ -18,6 +18,7 @@ use raftkeep_seal::Keyring;
 use raftkeep_store::Command;
 
 use crate::audit::{AuditSink, Event};
+use crate::credentials::Passwords;
 use crate::error::OpError;
 use crate::ops::context::OpCtx;
 use crate::store::KeyStore;
@@ -56,6 +57,7 @@ pub struct Engine {
     store: Arc<dyn KeyStore>,
     keyring: Keyring,
     audit: Option<Arc<dyn AuditSink>>,
+    passwords: Option<Arc<Passwords>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -73,7 +75,15 @@ impl Engine {
             store,
             keyring,
             audit: None,
+            passwords: None,
         }
+    }
+
+    /// The same engine, also requiring a Username/Password credential of one of `passwords`'
+    /// users in every request.
+    pub fn with_passwords(mut self, passwords: Arc<Passwords>) -> Self {
+        self.passwords = Some(passwords);
+        self
     }
 
     /// The same engine, writing one audit record per answered batch item to `sink`.
@@ -120,7 +130,13 @@ impl Engine {
     /// Every item refused, with the reason; `None` when the client may go on.
     fn refuse(&self, client: &Client, request: &RequestMessage) -> Option<ResponseMessage> {
         let (reason, text) = match self.allow.allowed(&client.fingerprint) {
-            Ok(true) => return None,
+            Ok(true) => match self.passwords.as_ref().map(|p| p.check(&request.header)) {
+                None | Some(Ok(_)) => return None,
+                Some(Err(why)) => {
+                    tracing::warn!(client = %client.fingerprint, peer = %client.peer, %why, "authentication failed");
+                    (ResultReason::AUTHENTICATION_NOT_SUCCESSFUL, why)
+                }
+            },
             Ok(false) => {
                 tracing::warn!(client = %client.fingerprint, peer = %client.peer, "request from a client certificate that is not allowed");
                 (
@@ -402,5 +418,55 @@ mod tests {
                 item.operation
             );
         }
+    }
+
+    #[tokio::test]
+    async fn with_users_configured_a_request_needs_their_password() {
+        use kmip_messages::{Authentication, Credential, CredentialValue, SecretString};
+        use kmip_ttlv::enums::CredentialType;
+
+        let hash = crate::credentials::hash_password("pw").unwrap();
+        let passwords = Passwords::new([("vcenter".to_owned(), hash)]).unwrap();
+        let engine = Engine::new(
+            Arc::new(Everyone),
+            Arc::new(Empty),
+            Keyring::single(RootKey::new(KeyVersion(1), [1; 32])),
+        )
+        .with_passwords(Arc::new(passwords));
+        let client = Client {
+            fingerprint: "00".into(),
+            peer: "127.0.0.1:1".parse().unwrap(),
+        };
+        let ask = |password: Option<&str>| {
+            let mut header = RequestHeader::new(ProtocolVersion::V1_1, 1);
+            header.authentication = password.map(|p| Authentication {
+                credentials: vec![Credential {
+                    credential_type: CredentialType::USERNAME_AND_PASSWORD,
+                    value: CredentialValue::UsernamePassword {
+                        username: "vcenter".into(),
+                        password: Some(SecretString::new(p.to_owned())),
+                    },
+                }],
+            });
+            RequestMessage {
+                header,
+                batch_items: vec![RequestBatchItem {
+                    operation: Operation::DISCOVER_VERSIONS,
+                    ephemeral: None,
+                    unique_batch_item_id: None,
+                    payload: payload(Operation::DISCOVER_VERSIONS, ProtocolVersion::V1_1),
+                    message_extension: None,
+                }],
+            }
+        };
+        for refused in [None, Some("wrong")] {
+            let r = engine.handle(&client, ask(refused)).await;
+            assert_eq!(
+                r.batch_items[0].result_reason,
+                Some(ResultReason::AUTHENTICATION_NOT_SUCCESSFUL)
+            );
+        }
+        let r = engine.handle(&client, ask(Some("pw"))).await;
+        assert_eq!(r.batch_items[0].result_status, ResultStatus::SUCCESS);
     }
 }

@@ -8,6 +8,9 @@ pub enum ServerError {
     /// The TLS configuration is unusable.
     #[error("KMIP TLS: {0}")]
     Tls(String),
+    /// The configured KMIP users are unusable.
+    #[error("KMIP users: {0}")]
+    Users(String),
     /// The listening socket could not be opened.
     #[error("KMIP listener on {addr}: {source}")]
     Bind {

@@ -20,12 +20,14 @@
 //! - [`attrs`] — attributes between the store and the wire; which ones clients may change.
 //! - [`material`] — sealing, unsealing, key formats, digests, random bytes.
 //! - [`audit`] — the hash-chained audit log.
+//! - [`credentials`] — the optional Username/Password check.
 //! - [`response`] — response headers and items.
 //! - [`error`] — [`ServerError`], [`FrameError`], [`OpError`] (and its one mapping to result
 //!   reasons).
 
 pub mod attrs;
 pub mod audit;
+pub mod credentials;
 pub mod engine;
 pub mod error;
 pub mod framing;

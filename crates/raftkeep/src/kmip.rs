@@ -18,6 +18,9 @@ pub enum KmipCommand {
     Decode(#[command(flatten)] Convert),
     /// Encode a message for sending: from XML or JSON (by default) to hex.
     Encode(#[command(flatten)] Convert),
+    /// Print the Argon2id hash of a KMIP user's password, read from standard input, for
+    /// `[[kmip.users]] password_hash` (e.g. `read -rs P; printf %s "$P" | raftkeep kmip hash-password`).
+    HashPassword,
 }
 
 /// Input formats.
@@ -85,6 +88,7 @@ pub fn run(cmd: KmipCommand) -> anyhow::Result<()> {
     let (args, default_to) = match cmd {
         KmipCommand::Decode(a) => (a, OutputFormat::Text),
         KmipCommand::Encode(a) => (a, OutputFormat::Hex),
+        KmipCommand::HashPassword => return hash_password(),
     };
     let input = read_input(args.input.as_ref())?;
     let limits = Limits {
@@ -284,4 +288,19 @@ fn write_output(path: Option<&PathBuf>, bytes: &[u8]) -> anyhow::Result<()> {
     out.write_all(bytes)
         .and_then(|()| out.flush())
         .context("cannot write standard output")
+}
+
+/// `raftkeep kmip hash-password`: one line of standard input (its line ending removed).
+fn hash_password() -> anyhow::Result<()> {
+    let mut password = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let trimmed = password.trim_end_matches(['\r', '\n']);
+    if trimmed.is_empty() {
+        anyhow::bail!("no password on standard input");
+    }
+    let hash = raftkeep_server::credentials::hash_password(trimmed).map_err(anyhow::Error::msg)?;
+    writeln!(std::io::stdout(), "{hash}")?;
+    Ok(())
 }
