@@ -377,13 +377,12 @@ impl Cluster for ClusterService {
         &self,
         _request: Request<ListClientsRequest>,
     ) -> Result<Response<JsonMessage>, Status> {
-        let clients = self
-            .forwarder
-            .node()
-            .state_machine()
-            .clients()
-            .map_err(|e| Status::internal(e.to_string()))?;
-        reply(&clients)
+        let sm = self.forwarder.node().state_machine();
+        let internal = |e: raftkeep_store::StoreError| Status::internal(e.to_string());
+        reply(&crate::AllowListEntries {
+            clients: sm.clients().map_err(internal)?,
+            issuers: sm.issuers().map_err(internal)?,
+        })
     }
 
     async fn write(&self, request: Request<JsonMessage>) -> Result<Response<JsonMessage>, Status> {

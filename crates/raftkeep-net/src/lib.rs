@@ -36,6 +36,6 @@ pub use client::GrpcNetwork;
 pub use error::NetError;
 pub use forward::Forwarder;
 pub use peer::Peer;
-pub use read::{Consistency, ReadReply, ReadRequest};
+pub use read::{AllowListEntries, Consistency, ReadReply, ReadRequest};
 pub use server::RaftService;
 pub use tls::{ClusterTls, TlsFiles};

@@ -158,7 +158,7 @@ impl Peer {
     pub async fn list_clients(
         &self,
         timeout: Duration,
-    ) -> Result<Vec<raftkeep_store::ClientIdentity>, NetError> {
+    ) -> Result<crate::AllowListEntries, NetError> {
         let request = Self::request(ListClientsRequest {}, timeout, false);
         let json = self
             .client
@@ -174,7 +174,8 @@ impl Peer {
         })
     }
 
-    /// Sends a store command; the reply carries the log index it was committed at. `forwarded`: this node is forwarding it, the receiver must not.
+    /// Sends a store command; the reply carries the log index it was committed at.
+    /// `forwarded`: this node is forwarding it, the receiver must not.
     pub async fn write(
         &self,
         cmd: &Command,

@@ -30,3 +30,12 @@ pub struct ReadReply {
     /// For a local read: what the node knows of its own lag.
     pub local: Option<LocalReadInfo>,
 }
+
+/// The client allow-list as `raftkeep clients list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowListEntries {
+    /// Clients allowed by certificate fingerprint.
+    pub clients: Vec<raftkeep_store::ClientIdentity>,
+    /// CAs whose certificates with one subject are allowed.
+    pub issuers: Vec<raftkeep_store::TrustedIssuer>,
+}

@@ -42,11 +42,28 @@ struct Kmip {
 struct ReplicatedAllowList(StateMachine);
 
 impl raftkeep_server::AllowList for ReplicatedAllowList {
-    fn allowed(&self, fingerprint: &str) -> Result<bool, String> {
-        self.0
-            .client(fingerprint)
-            .map(|c| c.is_some())
-            .map_err(|e| e.to_string())
+    fn allowed(&self, client: &raftkeep_server::Client) -> Result<bool, String> {
+        if self
+            .0
+            .client(&client.fingerprint)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            return Ok(true);
+        }
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        for issuer in self.0.issuers().map_err(|e| e.to_string())? {
+            match raftkeep_server::tls::chain_issued_by(&client.chain.0, &issuer.ca_der, now) {
+                Ok(subject) if subject == issuer.subject => return Ok(true),
+                Ok(subject) => {
+                    tracing::debug!(%subject, wanted = %issuer.subject, "issued by a trusted CA, another subject")
+                }
+                Err(why) => {
+                    tracing::debug!(ca = %issuer.ca_subject, %why, "not issued by this trusted CA")
+                }
+            }
+        }
+        Ok(false)
     }
 }
 

@@ -31,6 +31,18 @@ pub struct Client {
     pub fingerprint: String,
     /// The TCP peer.
     pub peer: SocketAddr,
+    /// The certificates the client presented, leaf first (DER).
+    pub chain: CertChain,
+}
+
+/// A presented certificate chain; `Debug` shows only how many certificates it holds.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct CertChain(pub Arc<Vec<Vec<u8>>>);
+
+impl std::fmt::Debug for CertChain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CertChain(<{} certificates>)", self.0.len())
+    }
 }
 
 /// Answers decoded requests; a session calls it once per request message.
@@ -45,9 +57,9 @@ pub trait Handler: Send + Sync + 'static {
 
 /// Which client certificates may use the server (the replicated allow-list on a node).
 pub trait AllowList: Send + Sync + 'static {
-    /// Whether the certificate with this fingerprint is allowed; `Err` with a reason when the
-    /// list cannot be read.
-    fn allowed(&self, fingerprint: &str) -> Result<bool, String>;
+    /// Whether the client's certificate is allowed — by its fingerprint, or by a trusted CA
+    /// and its subject; `Err` with a reason when the list cannot be read.
+    fn allowed(&self, client: &Client) -> Result<bool, String>;
 }
 
 /// The operation engine.
@@ -129,7 +141,7 @@ impl Engine {
 
     /// Every item refused, with the reason; `None` when the client may go on.
     fn refuse(&self, client: &Client, request: &RequestMessage) -> Option<ResponseMessage> {
-        let (reason, text) = match self.allow.allowed(&client.fingerprint) {
+        let (reason, text) = match self.allow.allowed(client) {
             Ok(true) => match self.passwords.as_ref().map(|p| p.check(&request.header)) {
                 None | Some(Ok(_)) => return None,
                 Some(Err(why)) => {
@@ -138,7 +150,13 @@ impl Engine {
                 }
             },
             Ok(false) => {
-                tracing::warn!(client = %client.fingerprint, peer = %client.peer, "request from a client certificate that is not allowed");
+                let subject = client
+                    .chain
+                    .0
+                    .first()
+                    .and_then(|der| crate::tls::subject(der))
+                    .unwrap_or_default();
+                tracing::warn!(client = %client.fingerprint, %subject, peer = %client.peer, "request from a client certificate that is not allowed");
                 (
                     ResultReason::PERMISSION_DENIED,
                     format!(
@@ -301,7 +319,7 @@ mod tests {
     struct Everyone;
 
     impl AllowList for Everyone {
-        fn allowed(&self, _: &str) -> Result<bool, String> {
+        fn allowed(&self, _: &Client) -> Result<bool, String> {
             Ok(true)
         }
     }
@@ -402,6 +420,7 @@ mod tests {
         let client = Client {
             fingerprint: "00".into(),
             peer: "127.0.0.1:1".parse().unwrap(),
+            chain: CertChain::default(),
         };
         let engine = Engine::new(
             Arc::new(Everyone),
@@ -436,6 +455,7 @@ mod tests {
         let client = Client {
             fingerprint: "00".into(),
             peer: "127.0.0.1:1".parse().unwrap(),
+            chain: CertChain::default(),
         };
         let ask = |password: Option<&str>| {
             let mut header = RequestHeader::new(ProtocolVersion::V1_1, 1);

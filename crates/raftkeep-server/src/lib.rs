@@ -40,7 +40,7 @@ pub mod store;
 pub mod tls;
 
 pub use audit::{AuditLog, AuditSink};
-pub use engine::{AllowList, Client, Engine, Handler};
+pub use engine::{AllowList, CertChain, Client, Engine, Handler};
 pub use error::{FrameError, OpError, ServerError};
 pub use listener::{KmipListener, Settings};
 pub use store::{KeyStore, StoreFailure, StoreFuture};

@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
-use crate::engine::{Client, Handler};
+use crate::engine::{CertChain, Client, Handler};
 use crate::framing::read_message;
 use crate::listener::Settings;
 use crate::tls::fingerprint;
@@ -42,7 +42,8 @@ pub(crate) async fn serve<H: Handler>(
             return;
         }
     };
-    let Some(cert) = tls.get_ref().1.peer_certificates().and_then(|c| c.first()) else {
+    let presented = tls.get_ref().1.peer_certificates().unwrap_or_default();
+    let Some(cert) = presented.first() else {
         // The verifier makes a certificate mandatory; this is only defence in depth.
         tracing::warn!(%peer, "client without certificate");
         return;
@@ -50,6 +51,9 @@ pub(crate) async fn serve<H: Handler>(
     let client = Client {
         fingerprint: fingerprint(cert),
         peer,
+        chain: CertChain(std::sync::Arc::new(
+            presented.iter().map(|c| c.as_ref().to_vec()).collect(),
+        )),
     };
     tracing::debug!(%peer, client = %client.fingerprint, "client connected");
     let mut stream = tls;

@@ -102,3 +102,111 @@ pub fn server_config_from_files(
 pub fn fingerprint(cert: &[u8]) -> String {
     hex::encode(Sha256::digest(cert))
 }
+
+fn parse(der: &[u8]) -> Result<x509_parser::prelude::X509Certificate<'_>, String> {
+    use x509_parser::prelude::FromDer;
+    x509_parser::prelude::X509Certificate::from_der(der)
+        .map(|(_, c)| c)
+        .map_err(|e| format!("not an X.509 certificate: {e}"))
+}
+
+/// The subject of a certificate as text, if it parses.
+pub fn subject(der: &[u8]) -> Option<String> {
+    parse(der).ok().map(|c| c.subject().to_string())
+}
+
+/// The subject (RFC 4514 text) of the leaf of `chain` if the chain — leaf first, then the
+/// intermediates the client presented — leads by valid signatures to `ca_der`, every
+/// certificate within its validity period at `now` (seconds since the epoch).
+pub fn chain_issued_by(chain: &[Vec<u8>], ca_der: &[u8], now: i64) -> Result<String, String> {
+    use x509_parser::prelude::X509Certificate;
+    let ca = parse(ca_der)?;
+    let certs = chain
+        .iter()
+        .map(|d| parse(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    let leaf = certs.first().ok_or("no client certificate")?;
+    let valid_now = |c: &X509Certificate<'_>| {
+        c.validity().not_before.timestamp() <= now && now <= c.validity().not_after.timestamp()
+    };
+    for (i, cert) in certs.iter().enumerate() {
+        if !valid_now(cert) {
+            return Err(format!(
+                "certificate {i} of the chain is outside its validity period"
+            ));
+        }
+        // Issued by the trusted CA: done.
+        if cert.issuer() == ca.subject() && cert.verify_signature(Some(ca.public_key())).is_ok() {
+            if !valid_now(&ca) {
+                return Err("the trusted CA certificate is outside its validity period".to_owned());
+            }
+            return Ok(leaf.subject().to_string());
+        }
+        // Otherwise the next certificate presented must have issued it, as a CA.
+        let Some(next) = certs.get(i + 1) else { break };
+        let is_ca = next
+            .basic_constraints()
+            .ok()
+            .flatten()
+            .is_some_and(|b| b.value.ca);
+        if !is_ca
+            || cert.issuer() != next.subject()
+            || cert.verify_signature(Some(next.public_key())).is_err()
+        {
+            return Err(format!(
+                "certificate {i} of the chain is not signed by the next one"
+            ));
+        }
+    }
+    Err("the chain does not lead to the trusted CA".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test")]
+
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+
+    use super::chain_issued_by;
+
+    fn params(cn: &str, ca: bool) -> CertificateParams {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        if ca {
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        }
+        p
+    }
+
+    #[test]
+    fn a_chain_through_a_presented_intermediate_leads_to_the_trusted_ca_only() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let (root_p, root_k) = (params("root", true), KeyPair::generate().unwrap());
+        let root = root_p.self_signed(&root_k).unwrap();
+        let root_issuer = Issuer::from_params(&root_p, &root_k);
+        let (mid_p, mid_k) = (params("intermediate", true), KeyPair::generate().unwrap());
+        let mid = mid_p.signed_by(&mid_k, &root_issuer).unwrap();
+        let mid_issuer = Issuer::from_params(&mid_p, &mid_k);
+        let leaf = params("vcenter", false)
+            .signed_by(&KeyPair::generate().unwrap(), &mid_issuer)
+            .unwrap();
+        let chain = vec![leaf.der().to_vec(), mid.der().to_vec()];
+
+        assert_eq!(
+            chain_issued_by(&chain, root.der(), now).unwrap(),
+            "CN=vcenter"
+        );
+        assert_eq!(
+            chain_issued_by(&chain, mid.der(), now).unwrap(),
+            "CN=vcenter"
+        );
+        // Without the intermediate, the root cannot be reached.
+        assert!(chain_issued_by(&chain[..1], root.der(), now).is_err());
+        // Another CA with the same name but another key: refused.
+        let (fake_p, fake_k) = (params("root", true), KeyPair::generate().unwrap());
+        let fake = fake_p.self_signed(&fake_k).unwrap();
+        assert!(chain_issued_by(&chain, fake.der(), now).is_err());
+        // Outside the validity period (rcgen's certificates start in 1975).
+        assert!(chain_issued_by(&chain, root.der(), 0).is_err());
+    }
+}

@@ -83,8 +83,8 @@ fn pki() -> Pki {
 struct Fixed(Vec<String>);
 
 impl raftkeep_server::AllowList for Fixed {
-    fn allowed(&self, fingerprint: &str) -> Result<bool, String> {
-        Ok(self.0.iter().any(|f| f == fingerprint))
+    fn allowed(&self, client: &raftkeep_server::Client) -> Result<bool, String> {
+        Ok(self.0.contains(&client.fingerprint))
     }
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
 use crate::db::{CF_CLIENTS, CF_CLUSTER, CF_INDEX, CF_OBJECTS, cf, get_json, to_json};
-use crate::model::{ClientIdentity, Material, StoredAttribute, StoredObject};
+use crate::model::{ClientIdentity, Material, StoredAttribute, StoredObject, TrustedIssuer};
 
 /// A mutation of the key store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +82,15 @@ pub enum Command {
     RevokeClient {
         /// The client's fingerprint.
         fingerprint: String,
+    },
+    /// Allow the certificates a CA issues with one subject.
+    AllowIssuer(TrustedIssuer),
+    /// Withdraw a CA-plus-subject entry.
+    RevokeIssuer {
+        /// The CA's fingerprint.
+        ca_fingerprint: String,
+        /// The subject.
+        subject: String,
     },
     /// Record the cluster's root-key check value (at initialization and after a rotation): a
     /// value sealed with the root key that every node must be able to open.
@@ -292,6 +301,24 @@ pub(crate) fn apply_command(
         }
         Command::RevokeClient { fingerprint } => {
             batch.delete_cf(cf(db, CF_CLIENTS)?, fingerprint.as_bytes());
+            Ok(CommandResult::Ok)
+        }
+        Command::AllowIssuer(issuer) => {
+            batch.put_cf(
+                cf(db, CF_CLIENTS)?,
+                TrustedIssuer::key(&issuer.ca_fingerprint, &issuer.subject),
+                to_json(issuer, "trusted issuer")?,
+            );
+            Ok(CommandResult::Ok)
+        }
+        Command::RevokeIssuer {
+            ca_fingerprint,
+            subject,
+        } => {
+            batch.delete_cf(
+                cf(db, CF_CLIENTS)?,
+                TrustedIssuer::key(ca_fingerprint, subject),
+            );
             Ok(CommandResult::Ok)
         }
         Command::SetKeyCheck { blob } => {

@@ -72,3 +72,34 @@ pub struct ClientIdentity {
     /// When it was allowed (seconds since the epoch, chosen by the proposer).
     pub allowed_at: i64,
 }
+
+/// A CA whose certificates with one subject are allowed ("trusted CA plus subject"): any
+/// certificate issued, directly or through the intermediates the client presents, by this
+/// CA and carrying exactly this subject may use the KMIP service — a client can renew its
+/// certificate without a new allow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedIssuer {
+    /// SHA-256 fingerprint of the CA certificate, lowercase hex.
+    pub ca_fingerprint: String,
+    /// The CA's subject, for people.
+    pub ca_subject: String,
+    /// The CA certificate (DER), to verify signatures with.
+    #[serde(with = "hex::serde")]
+    pub ca_der: Vec<u8>,
+    /// The client certificates' subject, as RFC 4514 text ("CN=vcenter, O=Example").
+    pub subject: String,
+    /// When it was allowed (seconds since the epoch, chosen by the proposer).
+    pub allowed_at: i64,
+}
+
+impl TrustedIssuer {
+    /// Its key in the allow-list's column family (kept apart from fingerprints, which are
+    /// 64 hex digits).
+    pub fn key(ca_fingerprint: &str, subject: &str) -> Vec<u8> {
+        let mut k = b"issuer\0".to_vec();
+        k.extend_from_slice(ca_fingerprint.as_bytes());
+        k.push(0);
+        k.extend_from_slice(subject.as_bytes());
+        k
+    }
+}

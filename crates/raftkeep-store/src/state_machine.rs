@@ -14,7 +14,7 @@ use rocksdb::{DB, IteratorMode, WriteBatch};
 use crate::command::apply_command;
 use crate::db::{CF_CLIENTS, CF_INDEX, CF_OBJECTS, CF_SM_META, cf, get_json, to_json};
 use crate::error::sm_err;
-use crate::model::{ClientIdentity, StoredObject};
+use crate::model::{ClientIdentity, StoredObject, TrustedIssuer};
 use crate::snapshot::{SnapshotBuilder, SnapshotFiles};
 use crate::{CommandResult, NodeId, StoreError, TypeConfig};
 
@@ -152,17 +152,31 @@ impl StateMachine {
 
     /// Every allowed client, by fingerprint.
     pub fn clients(&self) -> Result<Vec<ClientIdentity>, StoreError> {
+        self.allow_list(false, "client")
+    }
+
+    /// Every trusted CA-plus-subject entry.
+    pub fn issuers(&self) -> Result<Vec<TrustedIssuer>, StoreError> {
+        self.allow_list(true, "trusted issuer")
+    }
+
+    fn allow_list<T: serde::de::DeserializeOwned>(
+        &self,
+        issuers: bool,
+        what: &'static str,
+    ) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
         for item in self
             .db
             .iterator_cf(cf(&self.db, CF_CLIENTS)?, IteratorMode::Start)
         {
-            let (_, value) = item?;
+            let (key, value) = item?;
+            if key.starts_with(b"issuer\0") != issuers {
+                continue;
+            }
             out.push(
-                serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
-                    what: "client",
-                    source,
-                })?,
+                serde_json::from_slice(&value)
+                    .map_err(|source| StoreError::Corrupt { what, source })?,
             );
         }
         Ok(out)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use raftkeep_store::{ClientIdentity, Command, CommandResult};
+use raftkeep_store::{ClientIdentity, Command, CommandResult, TrustedIssuer};
 use sha2::{Digest, Sha256};
 
 use crate::cluster::{Connection, Target};
@@ -44,7 +44,35 @@ pub enum ClientsCommand {
         #[arg(long)]
         fingerprint: Option<String>,
     },
-    /// List the allowed clients.
+    /// Allow every certificate this CA issues (directly or through intermediates the client
+    /// presents) with exactly this subject — "trusted CA plus subject": the client may renew
+    /// its certificate without a new allow.
+    AllowCa {
+        /// The CA certificate (PEM).
+        #[arg(value_name = "CA_CERT")]
+        ca: PathBuf,
+        /// The client certificates' subject as `raftkeep clients list` prints subjects
+        /// ("CN=vcenter, O=Example").
+        #[arg(
+            long,
+            conflicts_with = "subject_of",
+            required_unless_present = "subject_of"
+        )]
+        subject: Option<String>,
+        /// Take the subject from this client certificate (PEM).
+        #[arg(long, value_name = "CERT")]
+        subject_of: Option<PathBuf>,
+    },
+    /// Withdraw a CA-plus-subject entry.
+    RevokeCa {
+        /// The CA certificate (PEM).
+        #[arg(value_name = "CA_CERT")]
+        ca: PathBuf,
+        /// The subject, as listed.
+        #[arg(long)]
+        subject: String,
+    },
+    /// List the allowed clients and trusted CAs.
     List,
 }
 
@@ -63,6 +91,14 @@ pub(crate) fn identity(path: &Path) -> anyhow::Result<ClientIdentity> {
     })
 }
 
+/// The DER bytes of a PEM certificate.
+fn der(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: not a PEM certificate: {e}", path.display()))?;
+    Ok(pem.contents)
+}
+
 /// Runs a `raftkeep clients` command.
 pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
     let target = Target::from(&args.connection)?;
@@ -73,25 +109,74 @@ pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
         let mut out = std::io::stdout();
         let (cmd, done) = match args.command {
             ClientsCommand::List => {
-                let clients = peer.list_clients(target.timeout).await?;
+                let list = peer.list_clients(target.timeout).await?;
                 if json {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&clients)?)?;
+                    writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
                     return Ok(());
                 }
-                if clients.is_empty() {
+                if list.clients.is_empty() && list.issuers.is_empty() {
                     writeln!(out, "no client is allowed yet")?;
                 }
-                for c in &clients {
-                    let when = time::OffsetDateTime::from_unix_timestamp(c.allowed_at)
+                let when = |t: i64| {
+                    time::OffsetDateTime::from_unix_timestamp(t)
                         .map(|t| t.to_string())
-                        .unwrap_or_else(|_| c.allowed_at.to_string());
+                        .unwrap_or_else(|_| t.to_string())
+                };
+                for c in &list.clients {
+                    let at = when(c.allowed_at);
                     writeln!(
                         out,
-                        "sha256:{}  {}  (allowed {when})",
+                        "sha256:{}  {}  (allowed {at})",
                         c.fingerprint, c.subject
                     )?;
                 }
+                for i in &list.issuers {
+                    let at = when(i.allowed_at);
+                    writeln!(
+                        out,
+                        "issued by {} (CA sha256:{}) to {}  (allowed {at})",
+                        i.ca_subject, i.ca_fingerprint, i.subject
+                    )?;
+                }
                 return Ok(());
+            }
+            ClientsCommand::AllowCa {
+                ca,
+                subject,
+                subject_of,
+            } => {
+                let authority = identity(&ca)?;
+                let subject = match (subject, subject_of) {
+                    (Some(s), _) => s,
+                    (None, Some(cert)) => identity(&cert)?.subject,
+                    (None, None) => bail!("give --subject or --subject-of"),
+                };
+                let done = format!(
+                    "allowed certificates of {} issued to {subject}",
+                    authority.subject
+                );
+                let issuer = TrustedIssuer {
+                    ca_fingerprint: authority.fingerprint,
+                    ca_subject: authority.subject,
+                    ca_der: der(&ca)?,
+                    subject,
+                    allowed_at: authority.allowed_at,
+                };
+                (Command::AllowIssuer(issuer), done)
+            }
+            ClientsCommand::RevokeCa { ca, subject } => {
+                let authority = identity(&ca)?;
+                let done = format!(
+                    "revoked certificates of {} issued to {subject}",
+                    authority.subject
+                );
+                (
+                    Command::RevokeIssuer {
+                        ca_fingerprint: authority.fingerprint,
+                        subject,
+                    },
+                    done,
+                )
             }
             ClientsCommand::Allow { certificate } => {
                 let id = identity(&certificate)?;

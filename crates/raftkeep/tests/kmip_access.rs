@@ -334,3 +334,75 @@ fn only_the_owner_and_granted_clients_use_a_key_and_destroy_shreds_it_everywhere
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not match its hash"));
 }
+
+fn discover(c: &Cluster, node: usize, cert: &str) -> ResponseBatchItem {
+    let payload = RequestPayload::DiscoverVersions(Default::default());
+    one(c, node, cert, Operation::DISCOVER_VERSIONS, payload)
+}
+
+#[test]
+fn a_trusted_ca_plus_subject_admits_renewed_certificates_of_that_subject_only() {
+    let (c, leader) = Cluster::running(3);
+    let follower = (0..3).find(|i| *i != leader).unwrap();
+    c.issue_client("vcenter");
+    c.issue_client("intruder");
+    assert_denied(&discover(&c, follower, "vcenter"));
+
+    let out = c.admin_cmd(
+        "clients",
+        leader,
+        &[
+            "allow-ca",
+            &c.pki("ca.pem"),
+            "--subject-of",
+            &c.pki("vcenter.pem"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = c.admin_cmd("clients", follower, &["list"]);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listed.contains("issued by") && listed.contains("CN=vcenter"),
+        "{listed}"
+    );
+
+    assert_eq!(
+        discover(&c, follower, "vcenter").result_status,
+        ResultStatus::SUCCESS
+    );
+    // Same CA, another subject: refused.
+    assert_denied(&discover(&c, follower, "intruder"));
+    // Renewed: a new key and certificate with the same subject, no new allow needed.
+    let before = std::fs::read(c.pki("vcenter.pem")).unwrap();
+    for old in ["vcenter.pem", "vcenter.key"] {
+        std::fs::remove_file(c.pki(old)).unwrap();
+    }
+    c.issue_client("vcenter");
+    assert_ne!(before, std::fs::read(c.pki("vcenter.pem")).unwrap());
+    assert_eq!(
+        discover(&c, leader, "vcenter").result_status,
+        ResultStatus::SUCCESS
+    );
+
+    let subject = listed
+        .lines()
+        .find(|l| l.contains("issued by"))
+        .and_then(|l| l.split(" to ").nth(1))
+        .map(|rest| rest.split("  (allowed").next().unwrap().to_owned())
+        .unwrap();
+    let out = c.admin_cmd(
+        "clients",
+        leader,
+        &["revoke-ca", &c.pki("ca.pem"), "--subject", &subject],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_denied(&discover(&c, follower, "vcenter"));
+}
