@@ -77,9 +77,13 @@ const MULTI_VALUED: [&str; 7] = [
     "Cryptographic Parameters",
 ];
 
-/// True for attributes a client may not add, modify or delete.
+/// True for attributes a client may not add, modify or delete (the certificate name
+/// attributes are read from the certificate itself).
 pub fn is_read_only(name: &AttributeName) -> bool {
-    READ_ONLY.contains(&name.as_str())
+    let n = name.as_str();
+    READ_ONLY.contains(&n)
+        || n.starts_with("Certificate Subject ")
+        || n.starts_with("Certificate Issuer ")
 }
 
 /// True for attributes with several instances.

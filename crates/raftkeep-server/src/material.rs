@@ -182,3 +182,38 @@ pub fn raw_key_block(
         key_wrapping_data: None,
     }
 }
+
+/// The KMIP 2.x certificate name attributes of an X.509 certificate (KMIP 2.1 §4.9–4.10):
+/// Certificate Subject CN, O, OU, C, ST, L, Email and the same for the Issuer, one instance
+/// per value present. Nothing when the bytes are not an X.509 certificate.
+pub fn x509_name_attributes(der: &[u8]) -> Vec<(String, Value)> {
+    use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
+    let Ok((_, cert)) = X509Certificate::from_der(der) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut add = |role: &str, name: &X509Name<'_>| {
+        let fields: [(&str, Vec<&x509_parser::x509::AttributeTypeAndValue<'_>>); 7] = [
+            ("CN", name.iter_common_name().collect()),
+            ("O", name.iter_organization().collect()),
+            ("OU", name.iter_organizational_unit().collect()),
+            ("C", name.iter_country().collect()),
+            ("ST", name.iter_state_or_province().collect()),
+            ("L", name.iter_locality().collect()),
+            ("Email", name.iter_email().collect()),
+        ];
+        for (field, values) in fields {
+            for v in values {
+                if let Ok(text) = v.as_str() {
+                    out.push((
+                        format!("Certificate {role} {field}"),
+                        Value::TextString(text.to_owned()),
+                    ));
+                }
+            }
+        }
+    };
+    add("Subject", cert.subject());
+    add("Issuer", cert.issuer());
+    out
+}

@@ -156,7 +156,15 @@ pub fn new_object(
             // Sent by some clients in the template; the stored object holds its own.
             names::OBJECT_TYPE if a.enumeration() == Some(object_type.0) => continue,
             names::ALGORITHM | names::LENGTH => {}
+            // A value the server sets anyway, given as the server will set it: accepted.
             _ if attrs::is_read_only(&a.name) => {
+                let same = attrs::encode(&a.value)?;
+                if server_set
+                    .iter()
+                    .any(|s| s.name == a.name.as_str() && s.value == same)
+                {
+                    continue;
+                }
                 return Err(OpError::ReadOnly(a.name.to_string()));
             }
             _ => {}

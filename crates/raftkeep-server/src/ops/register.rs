@@ -44,6 +44,14 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &RegisterRequest) -> Result<ResponseP
             names::CERTIFICATE_LENGTH,
             &Value::Integer(length),
         )?);
+        let mut seen: Vec<String> = Vec::new();
+        for (name, v) in material::x509_name_attributes(value.as_slice()) {
+            let index = seen.iter().filter(|n| **n == name).count();
+            let mut a = attrs::stored(&name, &v)?;
+            a.index = u32::try_from(index).unwrap_or(u32::MAX);
+            seen.push(name);
+            server_set.push(a);
+        }
     }
     let stored = new_object(
         ctx,

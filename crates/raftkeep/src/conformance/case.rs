@@ -74,8 +74,9 @@ fn server_said(response: &Ttlv) -> String {
     failed.unwrap_or_default()
 }
 
-/// Runs one file's conversation on one connection.
-pub async fn run(text: &str, target: &KmipTarget) -> Outcome {
+/// Runs one file's conversation on one connection; `verbose`: a failure shows the whole
+/// response the server sent (KMIP XML).
+pub async fn run(text: &str, target: &KmipTarget, verbose: bool) -> Outcome {
     let pairs = match pairs(text) {
         Ok(p) => p,
         Err(e) => return Outcome::Fail(format!("the file does not parse: {e}")),
@@ -112,8 +113,16 @@ pub async fn run(text: &str, target: &KmipTarget) -> Outcome {
         };
         compare::normalize(&mut expected, &mut actual);
         if let Err(d) = compare::compare(&expected, &actual, &mut bindings, &sent, now) {
+            let shown = if verbose {
+                format!(
+                    "\n--- the server's response:\n{}",
+                    kmip_text::xml::to_xml(&actual)
+                )
+            } else {
+                String::new()
+            };
             return Outcome::Fail(format!(
-                "response {n} ({ops}) differs {d}{}",
+                "response {n} ({ops}) differs {d}{}{shown}",
                 server_said(&actual)
             ));
         }

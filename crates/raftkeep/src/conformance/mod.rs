@@ -33,6 +33,9 @@ pub struct ConformanceArgs {
     /// Run only files whose path contains this text (may repeat).
     #[arg(long)]
     pub only: Vec<String>,
+    /// On a failure, also print the server's whole response.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// The server and the client's credentials.
     #[command(flatten)]
     pub target: KmipTarget,
@@ -87,7 +90,7 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
             continue;
         }
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
-        match runtime.block_on(case::run(&text, &args.target)) {
+        match runtime.block_on(case::run(&text, &args.target, args.verbose)) {
             case::Outcome::Pass { exchanges } => {
                 writeln!(out, "PASS {name} ({exchanges} exchanges)")?;
                 passed += 1;
