@@ -51,8 +51,10 @@ fn load(
     if let Some(map) = doc.get("tags").and_then(|t| t.as_object()) {
         for (name, value) in map {
             let value = number(value)?;
+            // The specification's own table writes "Compromise  Date" with two spaces.
+            let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
             if let Some(old) = tags.insert(value, name.clone()) {
-                if old != *name {
+                if old != name {
                     return Err(format!("tag {value:#08x} named both {old:?} and {name:?}"));
                 }
             }

@@ -37,11 +37,17 @@ pub mod names {
     pub const NEVER_EXTRACTABLE: &str = "Never Extractable";
     pub const FRESH: &str = "Fresh";
     pub const CERTIFICATE_TYPE: &str = "Certificate Type";
+    pub const LEASE_TIME: &str = "Lease Time";
+    pub const SHORT_UNIQUE_IDENTIFIER: &str = "Short Unique Identifier";
+    pub const KEY_FORMAT_TYPE: &str = "Key Format Type";
+    pub const PROTECTION_STORAGE_MASK: &str = "Protection Storage Mask";
     pub const CERTIFICATE_LENGTH: &str = "Certificate Length";
 }
 
 /// Attributes only the server sets (KMIP 1.4 §3, "Modifiable by client: No").
-const READ_ONLY: [&str; 21] = [
+const READ_ONLY: [&str; 23] = [
+    names::KEY_FORMAT_TYPE,
+    names::SHORT_UNIQUE_IDENTIFIER,
     names::CERTIFICATE_TYPE,
     names::CERTIFICATE_LENGTH,
     names::ALWAYS_SENSITIVE,
@@ -60,7 +66,7 @@ const READ_ONLY: [&str; 21] = [
     names::COMPROMISE_OCCURRENCE_DATE,
     names::REVOCATION_REASON,
     names::ORIGINAL_CREATION_DATE,
-    "Lease Time",
+    names::LEASE_TIME,
     "Archive Date",
     names::FRESH,
 ];
@@ -76,6 +82,20 @@ const MULTI_VALUED: [&str; 7] = [
     "Key Value Location",
     "Cryptographic Parameters",
 ];
+
+/// Attributes KMIP 2.x defined: a KMIP 1.x client is not shown them.
+const V2_ONLY: [&str; 3] = [
+    names::SHORT_UNIQUE_IDENTIFIER,
+    names::KEY_FORMAT_TYPE,
+    names::PROTECTION_STORAGE_MASK,
+];
+
+/// Whether a client speaking KMIP 2.x (`v2`) or 1.x sees this attribute.
+fn visible(name: &str, v2: bool) -> bool {
+    v2 || !(V2_ONLY.contains(&name)
+        || name.starts_with("Certificate Subject ")
+        || name.starts_with("Certificate Issuer "))
+}
 
 /// True for attributes a client may not add, modify or delete (the certificate name
 /// attributes are read from the certificate itself).
@@ -132,36 +152,53 @@ pub fn to_wire(a: &StoredAttribute) -> Result<Attribute, OpError> {
     })
 }
 
-/// Every attribute of an object: identifier, type and state first, then the stored ones in
-/// the order they were set.
-pub fn all(o: &StoredObject) -> Result<Vec<Attribute>, OpError> {
-    let mut out = derived(o);
-    for a in &o.attributes {
+/// Every attribute of an object a client of this version (`v2`: KMIP 2.x) sees: identifier,
+/// type and state first, then the stored ones in the order they were set.
+pub fn all(o: &StoredObject, v2: bool) -> Result<Vec<Attribute>, OpError> {
+    let mut out = derived(o, v2);
+    for a in o.attributes.iter().filter(|a| visible(&a.name, v2)) {
         out.push(to_wire(a)?);
     }
     Ok(out)
 }
 
 /// The instances of one attribute (none when the object does not have it).
-pub fn named(o: &StoredObject, name: &AttributeName) -> Result<Vec<Attribute>, OpError> {
-    let d: Vec<Attribute> = derived(o).into_iter().filter(|a| &a.name == name).collect();
+pub fn named(o: &StoredObject, name: &AttributeName, v2: bool) -> Result<Vec<Attribute>, OpError> {
+    let d: Vec<Attribute> = derived(o, v2)
+        .into_iter()
+        .filter(|a| &a.name == name)
+        .collect();
     if !d.is_empty() {
         return Ok(d);
     }
     o.attributes
         .iter()
-        .filter(|a| a.name == name.as_str())
+        .filter(|a| a.name == name.as_str() && visible(&a.name, v2))
         .map(to_wire)
         .collect()
 }
 
-/// The attributes held in the stored object's own fields.
-fn derived(o: &StoredObject) -> Vec<Attribute> {
-    vec![
-        Attribute::new(names::UNIQUE_IDENTIFIER, Value::TextString(o.uid.clone())),
-        Attribute::new(names::OBJECT_TYPE, Value::Enumeration(o.object_type)),
-        Attribute::new(names::STATE, Value::Enumeration(o.state)),
-    ]
+/// The attributes held in the stored object's own fields, or computed from them.
+fn derived(o: &StoredObject, v2: bool) -> Vec<Attribute> {
+    let mut out = vec![Attribute::new(
+        names::UNIQUE_IDENTIFIER,
+        Value::TextString(o.uid.clone()),
+    )];
+    if v2 {
+        // KMIP 2.1 §4.53: the SHA-256 of the Unique Identifier.
+        use sha2::{Digest, Sha256};
+        let short = Sha256::digest(o.uid.as_bytes()).to_vec();
+        out.push(Attribute::new(
+            names::SHORT_UNIQUE_IDENTIFIER,
+            Value::ByteString(short.into()),
+        ));
+    }
+    out.push(Attribute::new(
+        names::OBJECT_TYPE,
+        Value::Enumeration(o.object_type),
+    ));
+    out.push(Attribute::new(names::STATE, Value::Enumeration(o.state)));
+    out
 }
 
 /// The value of a single-valued stored attribute.

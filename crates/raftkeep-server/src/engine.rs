@@ -294,6 +294,9 @@ async fn dispatch(
         RequestPayload::Other(payload) if item.operation == Operation::CHECK => {
             ops::check::run(ctx, payload)
         }
+        RequestPayload::Other(payload) if item.operation == Operation::OBTAIN_LEASE => {
+            ops::obtain_lease::run(ctx, payload)
+        }
         RequestPayload::Other(_) => Err(OpError::NotSupported(format!(
             "{} is not supported by this server",
             item.operation

@@ -154,7 +154,8 @@ pub fn in_format(
     }
 }
 
-fn format_of(o: &ManagedObject) -> Option<KeyFormatType> {
+/// The key format of an object's key block, if it has one.
+pub fn format_of(o: &ManagedObject) -> Option<KeyFormatType> {
     match o {
         ManagedObject::SymmetricKey(kb)
         | ManagedObject::PublicKey(kb)

@@ -21,7 +21,7 @@ pub async fn run(
     ctx.placeholder = Some(uid.clone());
     let a = &req.attribute;
     changes::check_writable(&object, &a.name)?;
-    if !attrs::is_multi_valued(&a.name) && !attrs::named(&object, &a.name)?.is_empty() {
+    if !attrs::is_multi_valued(&a.name) && !attrs::named(&object, &a.name, ctx.v2())?.is_empty() {
         return Err(OpError::InvalidField(format!(
             "{} is single-valued and already set; use Modify Attribute",
             a.name

@@ -51,10 +51,13 @@ pub(crate) fn new_key(
     let key = material::random(key_bytes(algorithm, length)?)?;
     let object = ManagedObject::SymmetricKey(material::raw_key_block(&key, algorithm, length));
     let sealed = material::seal(ctx.keyring, &uid, &object)?;
-    let mut server_set = vec![attrs::stored(
-        names::RANDOM_NUMBER_GENERATOR,
-        &material::rng_attribute(),
-    )?];
+    let mut server_set = vec![
+        attrs::stored(names::RANDOM_NUMBER_GENERATOR, &material::rng_attribute())?,
+        attrs::stored(
+            names::KEY_FORMAT_TYPE,
+            &Value::Enumeration(kmip_ttlv::enums::KeyFormatType::RAW.0),
+        )?,
+    ];
     if let Some(digest) = material::digest(&object) {
         server_set.push(attrs::stored(names::DIGEST, &digest)?);
     }
@@ -68,6 +71,10 @@ pub(crate) fn new_key(
     )?;
     Ok((uid, stored))
 }
+
+/// Where objects are kept (KMIP 2.1 Protection Storage Mask): in software, on the operator's
+/// own premises, managed by the operator — Software | On Premises | Self Managed.
+const PROTECTION_STORAGE: i32 = 0x0001 | 0x0100 | 0x0400;
 
 /// Sensitive and Extractable as given (default: not sensitive, extractable), and their
 /// history attributes Always Sensitive and Never Extractable (KMIP 1.4 §3.41–3.44).
@@ -190,6 +197,14 @@ pub fn new_object(
     ctx.check_names_free(&attrs::name_texts(names_given), None)?;
     attributes.extend(server_set);
     attributes.extend(protection_defaults(given)?);
+    attributes.push(attrs::stored(
+        names::LEASE_TIME,
+        &Value::Interval(super::obtain_lease::LEASE_SECS),
+    )?);
+    attributes.push(attrs::stored(
+        names::PROTECTION_STORAGE_MASK,
+        &Value::Integer(PROTECTION_STORAGE),
+    )?);
     attributes.push(attrs::stored(names::FRESH, &Value::Boolean(true))?);
     attributes.push(attrs::date(names::INITIAL_DATE, ctx.now)?);
     attributes.push(attrs::date(names::ORIGINAL_CREATION_DATE, ctx.now)?);

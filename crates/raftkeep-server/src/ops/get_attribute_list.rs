@@ -19,7 +19,7 @@ pub async fn run(
     let object = ctx.load(&uid, Operation::GET_ATTRIBUTE_LIST)?;
     ctx.placeholder = Some(uid.clone());
     let mut names = Vec::new();
-    for a in attrs::all(&object)? {
+    for a in attrs::all(&object, ctx.v2())? {
         if !names.contains(&a.name) {
             names.push(a.name);
         }

@@ -20,11 +20,11 @@ pub async fn run(
     let object = ctx.load(&uid, Operation::GET_ATTRIBUTES)?;
     ctx.placeholder = Some(uid.clone());
     let attributes = if req.names.is_empty() {
-        attrs::all(&object)?
+        attrs::all(&object, ctx.v2())?
     } else {
         let mut out = Vec::new();
         for name in &req.names {
-            out.extend(attrs::named(&object, name)?);
+            out.extend(attrs::named(&object, name, ctx.v2())?);
         }
         out
     };

@@ -112,7 +112,7 @@ fn candidates(ctx: &OpCtx<'_>, wanted: &[Attribute]) -> Result<Option<Vec<String
 fn matches_all(o: &StoredObject, wanted: &[Attribute]) -> Result<bool, OpError> {
     for (i, a) in wanted.iter().enumerate() {
         let same_name: Vec<&Attribute> = wanted.iter().filter(|w| w.name == a.name).collect();
-        let have = attrs::named(o, &a.name)?;
+        let have = attrs::named(o, &a.name, true)?;
         let ok = match (&a.value, same_name.as_slice()) {
             // A date range: the two instances bound it (checked once, at the first).
             (Value::DateTime(_), [x, y]) => {

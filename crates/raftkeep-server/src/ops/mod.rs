@@ -17,6 +17,7 @@ pub mod interop;
 pub mod locate;
 pub mod log;
 pub mod modify_attribute;
+pub mod obtain_lease;
 pub mod query;
 pub mod register;
 pub mod rekey;

@@ -9,7 +9,7 @@ use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 20] = [
+pub const OPERATIONS: [Operation; 21] = [
     Operation::DISCOVER_VERSIONS,
     Operation::QUERY,
     Operation::CREATE,
@@ -30,6 +30,7 @@ pub const OPERATIONS: [Operation; 20] = [
     Operation::INTEROP,
     Operation::LOG,
     Operation::CHECK,
+    Operation::OBTAIN_LEASE,
 ];
 
 /// The object types the server can store: symmetric keys are generated, the others

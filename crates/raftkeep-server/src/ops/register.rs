@@ -29,6 +29,12 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &RegisterRequest) -> Result<ResponseP
         Some(d) => vec![attrs::stored(names::DIGEST, &d)?],
         None => Vec::new(),
     };
+    if let Some(format) = material::format_of(&req.object) {
+        server_set.push(attrs::stored(
+            names::KEY_FORMAT_TYPE,
+            &Value::Enumeration(format.0),
+        )?);
+    }
     if let ManagedObject::Certificate {
         certificate_type,
         value,
