@@ -201,6 +201,33 @@ fn derived(o: &StoredObject, v2: bool) -> Vec<Attribute> {
     out
 }
 
+/// The object with the state its dates give at `now` (KMIP 1.4 §3.22): a Pre-Active object
+/// whose Activation Date has come is Active, an object whose Deactivation Date has come is
+/// Deactivated. The store keeps the state last committed; the transitions by date happen as
+/// the object is read, the same on every node.
+pub fn at(mut o: StoredObject, now: i64) -> StoredObject {
+    let passed = |o: &StoredObject, name: &str| matches!(value(o, name), Ok(Some(Value::DateTime(t))) if t <= now);
+    let pre_active = State::PRE_ACTIVE.0;
+    let active = State::ACTIVE.0;
+    if o.state == pre_active && passed(&o, names::ACTIVATION_DATE) {
+        o.state = active;
+    }
+    if (o.state == active || o.state == pre_active) && passed(&o, names::DEACTIVATION_DATE) {
+        o.state = State::DEACTIVATED.0;
+    }
+    o
+}
+
+/// The stored states from which an object can be in `state` now, by its dates.
+pub fn reachable_from(state: u32) -> Vec<u32> {
+    let (pre, active, deactivated) = (State::PRE_ACTIVE.0, State::ACTIVE.0, State::DEACTIVATED.0);
+    match state {
+        s if s == active => vec![active, pre],
+        s if s == deactivated => vec![deactivated, active, pre],
+        s => vec![s],
+    }
+}
+
 /// The value of a single-valued stored attribute.
 pub fn value(o: &StoredObject, name: &str) -> Result<Option<Value>, OpError> {
     match o.attributes.iter().find(|a| a.name == name) {
@@ -232,4 +259,62 @@ pub fn state_name(state: u32) -> String {
 /// An object type's name for messages.
 pub fn type_name(t: u32) -> String {
     ObjectType(t).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test")]
+
+    use raftkeep_store::Material;
+
+    use super::*;
+
+    fn object(state: State, dates: &[(&str, i64)]) -> StoredObject {
+        StoredObject {
+            uid: "k".into(),
+            object_type: ObjectType::SYMMETRIC_KEY.0,
+            state: state.0,
+            owner: "c".into(),
+            attributes: dates.iter().map(|(n, t)| date(n, *t).unwrap()).collect(),
+            material: Material::None,
+            grants: Default::default(),
+        }
+    }
+
+    #[test]
+    fn dates_that_have_come_move_the_state_forward_and_no_further() {
+        let now = 1_000;
+        let state = |o: StoredObject| State(at(o, now).state);
+        let act = names::ACTIVATION_DATE;
+        let deact = names::DEACTIVATION_DATE;
+        assert_eq!(
+            state(object(State::PRE_ACTIVE, &[(act, 2_000)])),
+            State::PRE_ACTIVE
+        );
+        assert_eq!(
+            state(object(State::PRE_ACTIVE, &[(act, 1_000)])),
+            State::ACTIVE
+        );
+        assert_eq!(
+            state(object(State::PRE_ACTIVE, &[(act, 10), (deact, 500)])),
+            State::DEACTIVATED
+        );
+        assert_eq!(
+            state(object(State::ACTIVE, &[(deact, 2_000)])),
+            State::ACTIVE
+        );
+        assert_eq!(
+            state(object(State::ACTIVE, &[(deact, 999)])),
+            State::DEACTIVATED
+        );
+        // Compromised and destroyed objects stay as they are.
+        assert_eq!(
+            state(object(State::COMPROMISED, &[(deact, 1)])),
+            State::COMPROMISED
+        );
+        assert_eq!(
+            reachable_from(State::ACTIVE.0),
+            vec![State::ACTIVE.0, State::PRE_ACTIVE.0]
+        );
+    }
 }

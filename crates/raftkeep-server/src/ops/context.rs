@@ -72,11 +72,13 @@ impl OpCtx<'_> {
 
     /// The object `uid`, if this client may perform `op` on it: the owner may do anything,
     /// other clients what they were granted.
+    /// Its state is the one its dates give now ([`attrs::at`]).
     pub fn load(&self, uid: &str, op: Operation) -> Result<StoredObject, OpError> {
         let object = self
             .store
             .object(uid)?
             .ok_or_else(|| OpError::NotFound(format!("no object with Unique Identifier {uid}")))?;
+        let object = attrs::at(object, self.now);
         if self.may(&object, op) {
             return Ok(object);
         }

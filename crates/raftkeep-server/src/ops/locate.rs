@@ -24,7 +24,9 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &LocateRequest) -> Result<ResponsePay
     // Destroyed objects keep their metadata but are found only when asked for by State.
     let by_state = wanted.iter().any(|a| a.name.as_str() == names::STATE);
     let mut found: Vec<StoredObject> = Vec::new();
+    let now = ctx.now;
     let mut consider = |o: StoredObject| -> Result<(), OpError> {
+        let o = attrs::at(o, now);
         let visible = by_state || o.material != raftkeep_store::Material::Destroyed;
         if visible && ctx.may(&o, Operation::LOCATE) && matches_all(&o, wanted)? {
             found.push(o);
@@ -84,7 +86,15 @@ fn candidates(ctx: &OpCtx<'_>, wanted: &[Attribute]) -> Result<Option<Vec<String
     for a in wanted {
         let key: Option<(&str, Vec<u8>)> = match (a.name.as_str(), &a.value) {
             (names::OBJECT_TYPE, Value::Enumeration(t)) => Some(("type", t.to_be_bytes().to_vec())),
-            (names::STATE, Value::Enumeration(s)) => Some(("state", s.to_be_bytes().to_vec())),
+            // An object may be in this state by its dates while stored in an earlier one.
+            (names::STATE, Value::Enumeration(s)) => {
+                let mut uids = Vec::new();
+                for from in attrs::reachable_from(*s) {
+                    uids.extend(ctx.store.lookup("state", &from.to_be_bytes())?);
+                }
+                sets.push(uids);
+                None
+            }
             (names::NAME, _) => attrs::name_texts([a])
                 .into_iter()
                 .next()
