@@ -24,8 +24,8 @@ use kmip_messages::{
     UniqueIdentifier,
 };
 use kmip_ttlv::enums::{
-    CryptographicAlgorithm, NameType, ObjectType, Operation, ResultReason, ResultStatus,
-    RevocationReasonCode,
+    CryptographicAlgorithm, KeyFormatType, NameType, ObjectType, Operation, ResultReason,
+    ResultStatus, RevocationReasonCode,
 };
 use kmip_ttlv::{Tag, Ttlv, Value};
 use support::Cluster;
@@ -122,6 +122,42 @@ fn by_id(operation: Operation, uid: &str) -> RequestPayload {
         Operation::DESTROY => RequestPayload::Destroy(id),
         Operation::ACTIVATE => RequestPayload::Activate(id),
         other => panic!("{other}"),
+    }
+}
+
+fn key_bytes(item: ResponseBatchItem) -> Vec<u8> {
+    let Some(ResponsePayload::Get(got)) = item.payload else {
+        panic!("{item:?}")
+    };
+    let kmip_messages::ManagedObject::SymmetricKey(kb) = got.object else {
+        panic!("not a symmetric key")
+    };
+    match kb.key_value {
+        Some(kmip_messages::KeyValue::Plain {
+            key_material: kmip_messages::KeyMaterial::Bytes(b),
+            ..
+        }) => b.as_slice().to_vec(),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn transparent_key_bytes(item: &ResponseBatchItem) -> Vec<u8> {
+    let Some(ResponsePayload::Get(got)) = &item.payload else {
+        panic!("{item:?}")
+    };
+    let kmip_messages::ManagedObject::SymmetricKey(kb) = &got.object else {
+        panic!("not a symmetric key")
+    };
+    assert_eq!(kb.key_format_type, KeyFormatType::TRANSPARENT_SYMMETRIC_KEY);
+    match &kb.key_value {
+        Some(kmip_messages::KeyValue::Plain {
+            key_material: kmip_messages::KeyMaterial::Structure(items),
+            ..
+        }) => match &items[0].value {
+            Value::ByteString(b) if items[0].tag == Tag::KEY => b.as_slice().to_vec(),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
     }
 }
 
@@ -296,6 +332,50 @@ fn only_the_owner_and_granted_clients_use_a_key_and_destroy_shreds_it_everywhere
     // Its name is free again for a new key.
     let again = create(&c, leader, "client", "backup-key-1");
     assert_ne!(again, uid);
+
+    // The same key as Raw and as Transparent Symmetric Key.
+    let raw = key_bytes(get(&c, follower, "client", &again));
+    let transparent = one(
+        &c,
+        leader,
+        "client",
+        Operation::GET,
+        RequestPayload::Get(GetRequest {
+            unique_identifier: Some(UniqueIdentifier::from(again.as_str())),
+            key_format_type: Some(KeyFormatType::TRANSPARENT_SYMMETRIC_KEY),
+            ..GetRequest::default()
+        }),
+    );
+    assert_eq!(transparent_key_bytes(&transparent), raw);
+
+    // Re-key: a new key of the same kind, linked both ways.
+    let rekey = RequestPayload::ReKey(kmip_messages::payload::rekey::ReKeyRequest {
+        unique_identifier: Some(UniqueIdentifier::from(again.as_str())),
+        ..Default::default()
+    });
+    let item = one(&c, follower, "client", Operation::RE_KEY, rekey);
+    let Some(ResponsePayload::ReKey(rekeyed)) = item.payload else {
+        panic!("{item:?}")
+    };
+    let new_uid = rekeyed.unique_identifier.to_string();
+    assert_ne!(new_uid, again);
+    assert_eq!(key_bytes(get(&c, leader, "client", &new_uid)).len(), 32);
+    assert_ne!(key_bytes(get(&c, leader, "client", &new_uid)), raw);
+    let links = |uid: &str| {
+        let payload = RequestPayload::GetAttributes(
+            kmip_messages::payload::get_attributes::GetAttributesRequest {
+                unique_identifier: Some(UniqueIdentifier::from(uid)),
+                names: vec!["Link".into()],
+            },
+        );
+        let item = one(&c, leader, "client", Operation::GET_ATTRIBUTES, payload);
+        let Some(ResponsePayload::GetAttributes(got)) = item.payload else {
+            panic!("{item:?}")
+        };
+        format!("{:?}", got.attributes)
+    };
+    assert!(links(&again).contains(&new_uid), "{}", links(&again));
+    assert!(links(&new_uid).contains(&again), "{}", links(&new_uid));
 
     // The follower's audit log: every request it answered, chained, verifiable, and the
     // refusals and the shredding are in it.
