@@ -382,6 +382,7 @@ impl Cluster for ClusterService {
         reply(&crate::AllowListEntries {
             clients: sm.clients().map_err(internal)?,
             issuers: sm.issuers().map_err(internal)?,
+            groups: sm.groups().map_err(internal)?,
         })
     }
 

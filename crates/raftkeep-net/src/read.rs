@@ -38,4 +38,7 @@ pub struct AllowListEntries {
     pub clients: Vec<raftkeep_store::ClientIdentity>,
     /// CAs whose certificates with one subject are allowed.
     pub issuers: Vec<raftkeep_store::TrustedIssuer>,
+    /// Client groups (for grants on objects).
+    #[serde(default)]
+    pub groups: Vec<raftkeep_store::ClientGroup>,
 }

@@ -98,6 +98,17 @@ impl KeyStore for NodeStore {
         self.sm().objects_after(after, limit).map_err(internal)
     }
 
+    fn groups_of(&self, fingerprint: &str) -> Result<Vec<String>, StoreFailure> {
+        Ok(self
+            .sm()
+            .groups()
+            .map_err(internal)?
+            .into_iter()
+            .filter(|g| g.members.iter().any(|m| m == fingerprint))
+            .map(|g| g.name)
+            .collect())
+    }
+
     fn write(&self, cmd: Command) -> StoreFuture<'_, CommandResult> {
         Box::pin(async move {
             self.0.write(cmd).await.map_err(|e| match e {

@@ -204,6 +204,11 @@ impl Handler for Engine {
             placeholder: None,
             now: response::now().0,
             journal: (option == BatchErrorContinuationOption::UNDO).then(Vec::new),
+            groups: self.store.groups_of(&client.fingerprint).unwrap_or_else(|e| {
+                // Without its groups the client keeps what it owns and was granted itself.
+                tracing::warn!(client = %client.fingerprint, error = %e, "cannot read the client groups");
+                Vec::new()
+            }),
         };
         let mut items = Vec::with_capacity(request.batch_items.len());
         for item in &request.batch_items {
@@ -342,6 +347,9 @@ mod tests {
             _: Option<&str>,
             _: usize,
         ) -> Result<Vec<StoredObject>, StoreFailure> {
+            Ok(Vec::new())
+        }
+        fn groups_of(&self, _: &str) -> Result<Vec<String>, StoreFailure> {
             Ok(Vec::new())
         }
         fn write(&self, _: Command) -> StoreFuture<'_, CommandResult> {

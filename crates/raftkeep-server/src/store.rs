@@ -27,6 +27,9 @@ pub trait KeyStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StoredObject>, StoreFailure>;
 
+    /// The names of the client groups this certificate fingerprint belongs to.
+    fn groups_of(&self, fingerprint: &str) -> Result<Vec<String>, StoreFailure>;
+
     /// Commits a command through the leader; when it returns, this node's copy has it.
     fn write(&self, cmd: Command) -> StoreFuture<'_, CommandResult>;
 }

@@ -102,6 +102,9 @@ impl KeyStore for NoObjects {
     fn objects_after(&self, _: Option<&str>, _: usize) -> Result<Vec<StoredObject>, StoreFailure> {
         Ok(Vec::new())
     }
+    fn groups_of(&self, _: &str) -> Result<Vec<String>, StoreFailure> {
+        Ok(Vec::new())
+    }
     fn write(&self, _: Command) -> StoreFuture<'_, CommandResult> {
         Box::pin(async {
             Err(StoreFailure::Unavailable(

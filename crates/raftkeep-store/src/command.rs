@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
 use crate::db::{CF_CLIENTS, CF_CLUSTER, CF_INDEX, CF_OBJECTS, cf, get_json, to_json};
-use crate::model::{ClientIdentity, Material, StoredAttribute, StoredObject, TrustedIssuer};
+use crate::model::{
+    ClientGroup, ClientIdentity, Material, StoredAttribute, StoredObject, TrustedIssuer,
+};
 
 /// A mutation of the key store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +85,8 @@ pub enum Command {
         /// The client's fingerprint.
         fingerprint: String,
     },
+    /// Set a client group's members; no members removes the group.
+    SetGroup(ClientGroup),
     /// Allow the certificates a CA issues with one subject.
     AllowIssuer(TrustedIssuer),
     /// Withdraw a CA-plus-subject entry.
@@ -301,6 +305,15 @@ pub(crate) fn apply_command(
         }
         Command::RevokeClient { fingerprint } => {
             batch.delete_cf(cf(db, CF_CLIENTS)?, fingerprint.as_bytes());
+            Ok(CommandResult::Ok)
+        }
+        Command::SetGroup(group) => {
+            let key = ClientGroup::key(&group.name);
+            if group.members.is_empty() {
+                batch.delete_cf(cf(db, CF_CLIENTS)?, key);
+            } else {
+                batch.put_cf(cf(db, CF_CLIENTS)?, key, to_json(group, "client group")?);
+            }
             Ok(CommandResult::Ok)
         }
         Command::AllowIssuer(issuer) => {

@@ -36,7 +36,9 @@ pub mod state_machine;
 pub use command::{AttributeChange, Command, CommandResult};
 pub use error::StoreError;
 pub use log_store::LogStore;
-pub use model::{ClientIdentity, Material, StoredAttribute, StoredObject, TrustedIssuer};
+pub use model::{
+    ClientGroup, ClientIdentity, Material, StoredAttribute, StoredObject, TrustedIssuer,
+};
 pub use node::{LocalReadInfo, NodeError, RaftNode};
 pub use state_machine::StateMachine;
 

@@ -103,3 +103,26 @@ impl TrustedIssuer {
         k
     }
 }
+
+/// A named group of clients: a grant to `group:<name>` on an object holds for every member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientGroup {
+    /// The group's name.
+    pub name: String,
+    /// Its members' certificate fingerprints.
+    pub members: Vec<String>,
+}
+
+impl ClientGroup {
+    /// Its key in the allow-list's column family.
+    pub fn key(name: &str) -> Vec<u8> {
+        let mut k = b"group\0".to_vec();
+        k.extend_from_slice(name.as_bytes());
+        k
+    }
+
+    /// The grant key that names this group on an object.
+    pub fn grantee(name: &str) -> String {
+        format!("group:{name}")
+    }
+}

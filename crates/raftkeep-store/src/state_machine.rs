@@ -14,7 +14,7 @@ use rocksdb::{DB, IteratorMode, WriteBatch};
 use crate::command::apply_command;
 use crate::db::{CF_CLIENTS, CF_INDEX, CF_OBJECTS, CF_SM_META, cf, get_json, to_json};
 use crate::error::sm_err;
-use crate::model::{ClientIdentity, StoredObject, TrustedIssuer};
+use crate::model::{ClientGroup, ClientIdentity, StoredObject, TrustedIssuer};
 use crate::snapshot::{SnapshotBuilder, SnapshotFiles};
 use crate::{CommandResult, NodeId, StoreError, TypeConfig};
 
@@ -152,17 +152,24 @@ impl StateMachine {
 
     /// Every allowed client, by fingerprint.
     pub fn clients(&self) -> Result<Vec<ClientIdentity>, StoreError> {
-        self.allow_list(false, "client")
+        self.allow_list(None, "client")
     }
 
     /// Every trusted CA-plus-subject entry.
     pub fn issuers(&self) -> Result<Vec<TrustedIssuer>, StoreError> {
-        self.allow_list(true, "trusted issuer")
+        self.allow_list(Some(b"issuer\0"), "trusted issuer")
     }
 
+    /// Every client group.
+    pub fn groups(&self) -> Result<Vec<ClientGroup>, StoreError> {
+        self.allow_list(Some(b"group\0"), "client group")
+    }
+
+    /// The entries of the allow-list's column family under `prefix`, or, with `None`, the
+    /// fingerprint entries (no prefix of their own).
     fn allow_list<T: serde::de::DeserializeOwned>(
         &self,
-        issuers: bool,
+        prefix: Option<&[u8]>,
         what: &'static str,
     ) -> Result<Vec<T>, StoreError> {
         let mut out = Vec::new();
@@ -171,7 +178,11 @@ impl StateMachine {
             .iterator_cf(cf(&self.db, CF_CLIENTS)?, IteratorMode::Start)
         {
             let (key, value) = item?;
-            if key.starts_with(b"issuer\0") != issuers {
+            let wanted = match prefix {
+                Some(p) => key.starts_with(p),
+                None => !key.starts_with(b"issuer\0") && !key.starts_with(b"group\0"),
+            };
+            if !wanted {
                 continue;
             }
             out.push(

@@ -1,6 +1,7 @@
 //! `raftkeep access`: who besides its owner may use an object. Every object belongs to the
-//! client that created or registered it; an operator grants another client chosen operations
-//! on it, or takes every grant back. Grants are replicated like the objects themselves.
+//! client that created or registered it; an operator grants another client — or a client
+//! group, for every member at once — chosen operations on it, or takes every grant back.
+//! Grants and groups are replicated like the objects themselves.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use kmip_ttlv::enums::Operation;
-use raftkeep_store::{Command, CommandResult};
+use raftkeep_store::{ClientGroup, Command, CommandResult};
 
 use crate::cluster::{Connection, Target};
 
@@ -23,30 +24,41 @@ pub struct AccessArgs {
     pub command: AccessCommand,
 }
 
-/// Which client: its certificate or its fingerprint.
+/// Who is granted: a client (certificate or fingerprint) or a client group.
 #[derive(Debug, Args)]
-pub struct ClientRef {
+#[group(required = true, multiple = false)]
+pub struct Grantee {
     /// The client's certificate (PEM).
-    #[arg(
-        long = "client",
-        value_name = "CERT",
-        conflicts_with = "fingerprint",
-        required_unless_present = "fingerprint"
-    )]
+    #[arg(long = "client", value_name = "CERT")]
     pub certificate: Option<PathBuf>,
     /// The client certificate's SHA-256 fingerprint (hex, as `raftkeep clients list` shows).
     #[arg(long)]
     pub fingerprint: Option<String>,
+    /// A client group (`raftkeep access group`).
+    #[arg(long)]
+    pub group: Option<String>,
 }
 
-impl ClientRef {
-    fn fingerprint(&self) -> anyhow::Result<String> {
-        match (&self.certificate, &self.fingerprint) {
-            (Some(cert), _) => Ok(crate::clients::identity(cert)?.fingerprint),
-            (None, Some(f)) => Ok(f.trim_start_matches("sha256:").to_ascii_lowercase()),
-            (None, None) => bail!("give --client CERT or --fingerprint"),
+impl Grantee {
+    /// The key grants are stored under, and how to name it for people.
+    fn key(&self) -> anyhow::Result<(String, String)> {
+        match (&self.certificate, &self.fingerprint, &self.group) {
+            (Some(cert), _, _) => {
+                let f = crate::clients::identity(cert)?.fingerprint;
+                Ok((f.clone(), format!("sha256:{f}")))
+            }
+            (None, Some(f), _) => {
+                let f = fingerprint(f);
+                Ok((f.clone(), format!("sha256:{f}")))
+            }
+            (None, None, Some(g)) => Ok((ClientGroup::grantee(g), format!("group {g}"))),
+            (None, None, None) => bail!("give --client CERT, --fingerprint or --group"),
         }
     }
+}
+
+fn fingerprint(text: &str) -> String {
+    text.trim_start_matches("sha256:").to_ascii_lowercase()
 }
 
 /// The access subcommands.
@@ -56,9 +68,9 @@ pub enum AccessCommand {
     Grant {
         /// The object's Unique Identifier.
         uid: String,
-        /// The client.
+        /// Who.
         #[command(flatten)]
-        client: ClientRef,
+        client: Grantee,
         /// KMIP operations, comma-separated (Get,GetAttributes,Locate,Activate,Revoke,Destroy,...).
         #[arg(long, value_delimiter = ',', required = true)]
         operations: Vec<String>,
@@ -67,10 +79,23 @@ pub enum AccessCommand {
     Revoke {
         /// The object's Unique Identifier.
         uid: String,
-        /// The client.
+        /// Who.
         #[command(flatten)]
-        client: ClientRef,
+        client: Grantee,
     },
+    /// Set the members of a client group (replacing them); no member removes the group.
+    Group {
+        /// The group's name.
+        name: String,
+        /// A member's certificate (PEM); may repeat.
+        #[arg(long = "client", value_name = "CERT")]
+        certificates: Vec<PathBuf>,
+        /// A member's fingerprint; may repeat.
+        #[arg(long = "fingerprint")]
+        fingerprints: Vec<String>,
+    },
+    /// List the client groups.
+    Groups,
 }
 
 fn operations(names: &[String]) -> anyhow::Result<Vec<u32>> {
@@ -86,6 +111,31 @@ fn operations(names: &[String]) -> anyhow::Result<Vec<u32>> {
         .collect()
 }
 
+fn list_groups(target: &Target) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let list = runtime.block_on(async {
+        let peer = target.peer(&target.addr)?;
+        anyhow::Ok(peer.list_clients(target.timeout).await?)
+    })?;
+    let mut out = std::io::stdout().lock();
+    if list.groups.is_empty() {
+        writeln!(out, "no client group")?;
+    }
+    for g in &list.groups {
+        writeln!(
+            out,
+            "{}: {}",
+            g.name,
+            g.members
+                .iter()
+                .map(|m| format!("sha256:{m}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )?;
+    }
+    Ok(())
+}
+
 /// Runs a `raftkeep access` command.
 pub fn run(args: AccessArgs) -> anyhow::Result<()> {
     let target = Target::from(&args.connection)?;
@@ -95,26 +145,48 @@ pub fn run(args: AccessArgs) -> anyhow::Result<()> {
             client,
             operations: names,
         } => {
-            let client = client.fingerprint()?;
-            let done = format!("granted {} on {uid} to sha256:{client}", names.join(","));
+            let (key, who) = client.key()?;
+            let done = format!("granted {} on {uid} to {who}", names.join(","));
             let cmd = Command::Grant {
                 uid: uid.clone(),
-                client,
+                client: key,
                 operations: operations(names)?,
             };
             (cmd, done)
         }
         AccessCommand::Revoke { uid, client } => {
-            let client = client.fingerprint()?;
-            let done = format!("revoked every grant of sha256:{client} on {uid}");
+            let (key, who) = client.key()?;
+            let done = format!("revoked every grant of {who} on {uid}");
             (
                 Command::Revoke {
                     uid: uid.clone(),
-                    client,
+                    client: key,
                 },
                 done,
             )
         }
+        AccessCommand::Group {
+            name,
+            certificates,
+            fingerprints,
+        } => {
+            let mut members = Vec::new();
+            for cert in certificates {
+                members.push(crate::clients::identity(cert)?.fingerprint);
+            }
+            members.extend(fingerprints.iter().map(|f| fingerprint(f)));
+            let done = if members.is_empty() {
+                format!("removed group {name}")
+            } else {
+                format!("group {name}: {} members", members.len())
+            };
+            let group = ClientGroup {
+                name: name.clone(),
+                members,
+            };
+            (Command::SetGroup(group), done)
+        }
+        AccessCommand::Groups => return list_groups(&target),
     };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {

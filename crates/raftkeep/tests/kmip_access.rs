@@ -257,6 +257,33 @@ fn only_the_owner_and_granted_clients_use_a_key_and_destroy_shreds_it_everywhere
     );
     assert_denied(&get(&c, leader, "other", &uid));
 
+    // Through a client group: a grant to the group holds for its members, until they leave.
+    let admin = |args: &[&str]| {
+        let out = c.admin_cmd("access", leader, args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    admin(&["group", "backup", "--client", &other_pem]);
+    assert!(admin(&["groups"]).contains("backup: sha256:"));
+    admin(&[
+        "grant",
+        &uid,
+        "--group",
+        "backup",
+        "--operations",
+        "Get,GetAttributes",
+    ]);
+    assert_eq!(
+        get(&c, follower, "other", &uid).result_status,
+        ResultStatus::SUCCESS
+    );
+    admin(&["group", "backup"]);
+    assert_denied(&get(&c, follower, "other", &uid));
+
     // A's lifecycle: Activate, Destroy refused while Active, Revoke, Destroy; then the
     // material is gone on every node and the key is never served again.
     assert_eq!(

@@ -27,6 +27,8 @@ pub struct OpCtx<'a> {
     pub now: i64,
     /// For a batch that must be undone on failure: how to undo each write so far.
     pub journal: Option<Vec<Command>>,
+    /// The client groups the client belongs to (grants to a group hold for its members).
+    pub groups: Vec<String>,
 }
 
 impl std::fmt::Debug for OpCtx<'_> {
@@ -90,11 +92,18 @@ impl OpCtx<'_> {
 
     /// Whether this client may perform `op` on `object`.
     pub fn may(&self, object: &StoredObject, op: Operation) -> bool {
-        object.owner == self.client.fingerprint
-            || object
+        let granted = |grantee: &str| {
+            object
                 .grants
-                .get(&self.client.fingerprint)
+                .get(grantee)
                 .is_some_and(|ops| ops.contains(&op.0))
+        };
+        object.owner == self.client.fingerprint
+            || granted(&self.client.fingerprint)
+            || self
+                .groups
+                .iter()
+                .any(|g| granted(&raftkeep_store::ClientGroup::grantee(g)))
     }
 
     /// The command that undoes `cmd`, from the object as it is now.
