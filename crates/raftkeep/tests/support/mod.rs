@@ -307,17 +307,15 @@ file = "root.key"
         ]);
     }
 
-    /// Sends one KMIP request to node `i` on a new TLS connection (as vCenter does) with the
-    /// client certificate `cert` (`cert.pem` / `cert.key` in the PKI directory); the response.
-    pub async fn kmip(
+    /// A new TLS connection to node `i`'s KMIP port with the client certificate `cert`
+    /// (`cert.pem` / `cert.key` in the PKI directory).
+    pub async fn kmip_connect(
         &self,
         i: usize,
         cert: &str,
-        request: &[u8],
-    ) -> kmip_messages::ResponseMessage {
+    ) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-        use tokio::io::AsyncWriteExt;
 
         let mut roots = rustls::RootCertStore::empty();
         roots
@@ -338,14 +336,40 @@ file = "root.key"
             .await
             .unwrap();
         let name = ServerName::try_from("127.0.0.1").unwrap();
-        let mut tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
             .connect(name, tcp)
             .await
-            .unwrap();
-        tls.write_all(request).await.unwrap();
-        let limits = kmip_ttlv::Limits::default();
-        let bytes = read_message(&mut tls, &limits).await;
-        kmip_messages::Message::decode(&bytes, &limits).unwrap()
+            .unwrap()
+    }
+
+    /// Sends one KMIP request to node `i` on a new TLS connection (as vCenter does) with the
+    /// client certificate `cert`; the response.
+    pub async fn kmip(
+        &self,
+        i: usize,
+        cert: &str,
+        request: &[u8],
+    ) -> kmip_messages::ResponseMessage {
+        let bytes = self
+            .kmip_raw(i, cert, request)
+            .await
+            .expect("the server closed the connection");
+        kmip_messages::Message::decode(&bytes, &kmip_ttlv::Limits::default()).unwrap()
+    }
+
+    /// Sends raw bytes on a new connection; the response's bytes, or `None` when the server
+    /// closed the connection instead of answering.
+    pub async fn kmip_raw(&self, i: usize, cert: &str, request: &[u8]) -> Option<Vec<u8>> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut tls = self.kmip_connect(i, cert).await;
+        tls.write_all(request).await.ok()?;
+        let mut message = vec![0_u8; 8];
+        tls.read_exact(&mut message).await.ok()?;
+        let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
+        assert!(8 + len <= kmip_ttlv::Limits::default().max_message_len);
+        message.resize(8 + len, 0);
+        tls.read_exact(&mut message[8..]).await.ok()?;
+        Some(message)
     }
 
     /// Encodes and sends a typed request; see [`Cluster::kmip`].
@@ -423,21 +447,6 @@ impl Drop for Cluster {
 }
 
 /// Polls `f` every 100 ms until it gives a value; fails the test after [`PATIENCE`].
-/// Reads one TTLV message: the 8-byte header gives the length.
-async fn read_message<R: tokio::io::AsyncRead + Unpin>(
-    r: &mut R,
-    limits: &kmip_ttlv::Limits,
-) -> Vec<u8> {
-    use tokio::io::AsyncReadExt;
-    let mut message = vec![0_u8; 8];
-    r.read_exact(&mut message).await.unwrap();
-    let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
-    assert!(8 + len <= limits.max_message_len);
-    message.resize(8 + len, 0);
-    r.read_exact(&mut message[8..]).await.unwrap();
-    message
-}
-
 pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
