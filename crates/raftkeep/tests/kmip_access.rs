@@ -180,18 +180,8 @@ fn only_the_owner_and_granted_clients_use_a_key_and_destroy_shreds_it_everywhere
     let follower = (0..3).find(|i| *i != leader).unwrap();
     c.issue_client("other");
     c.issue_client("stranger");
-    for cert in ["client", "other"] {
-        let out = c.admin_cmd(
-            "clients",
-            leader,
-            &["allow", &c.pki(&format!("{cert}.pem"))],
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    c.allow(leader, "client");
+    c.allow(leader, "other");
 
     // Client A creates through a follower; the key is A's on every node.
     let uid = create(&c, follower, "client", "backup-key-1");

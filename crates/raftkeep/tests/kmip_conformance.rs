@@ -18,14 +18,7 @@ use support::{BIN, Cluster};
 
 #[test]
 fn oasis_test_cases_of_the_server_profiles_pass_through_a_follower() {
-    let (c, leader) = Cluster::running(3);
-    let allowed = c.admin_cmd("clients", leader, &["allow", &c.pki("client.pem")]);
-    assert!(
-        allowed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&allowed.stderr)
-    );
-    let follower = (0..3).find(|i| *i != leader).unwrap();
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests");
     let out = Command::new(BIN)
         .args([

@@ -270,15 +270,8 @@ fn check(
 
 #[test]
 fn vcenter_session_replayed_through_leader_and_follower_gets_the_answers_vcenter_needs() {
-    let (c, leader) = Cluster::running(3);
-    let allowed = c.admin_cmd("clients", leader, &["allow", &c.pki("client.pem")]);
-    assert!(
-        allowed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&allowed.stderr)
-    );
+    let (c, leader, follower) = Cluster::serving_kmip(3);
     replay(&c, leader);
-    let follower = (0..3).find(|i| *i != leader).unwrap();
     replay(&c, follower);
     c.wait_converged(&[0, 1, 2]);
 }

@@ -11,9 +11,7 @@ use crate::error::OpError;
 
 /// Answers one Activate.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &ActivateRequest) -> Result<ResponsePayload, OpError> {
-    let uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let object = ctx.load(&uid, Operation::ACTIVATE)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::ACTIVATE)?;
     if object.state != State::PRE_ACTIVE.0 {
         return Err(OpError::WrongState(format!(
             "object {uid} is {}; only a Pre-Active object can be activated",

@@ -16,9 +16,7 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &AddAttributeRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let object = ctx.load(&uid, Operation::ADD_ATTRIBUTE)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::ADD_ATTRIBUTE)?;
     let a = &req.attribute;
     changes::check_writable(&object, &a.name)?;
     if !attrs::is_multi_valued(&a.name) && !attrs::named(&object, &a.name, ctx.v2())?.is_empty() {

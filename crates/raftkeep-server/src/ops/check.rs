@@ -6,20 +6,13 @@ use kmip_messages::ResponsePayload;
 use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 use kmip_ttlv::{Tag, Ttlv, Value};
 
-use super::context::OpCtx;
+use super::context::{OpCtx, uid_in};
 use crate::attrs::{self, names};
 use crate::error::OpError;
 
 /// Answers one Check; its payload has no typed form, so it is read here.
 pub fn run(ctx: &mut OpCtx<'_>, payload: &Ttlv) -> Result<ResponsePayload, OpError> {
-    let given = match payload.child(Tag::UNIQUE_IDENTIFIER).map(|t| &t.value) {
-        Some(Value::TextString(uid)) => Some(kmip_messages::UniqueIdentifier::Text(uid.clone())),
-        Some(Value::Enumeration(e)) => Some(kmip_messages::UniqueIdentifier::Enum((*e).into())),
-        _ => None,
-    };
-    let uid = ctx.uid(given.as_ref())?;
-    let object = ctx.load(&uid, Operation::CHECK)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(uid_in(payload).as_ref(), Operation::CHECK)?;
     if let Some(Value::Integer(wanted)) = payload
         .child(Tag::CRYPTOGRAPHIC_USAGE_MASK)
         .map(|t| &t.value)

@@ -41,6 +41,18 @@ impl std::fmt::Debug for OpCtx<'_> {
     }
 }
 
+/// The Unique Identifier of a payload this build reads untyped (Check, Obtain Lease).
+pub fn uid_in(payload: &kmip_ttlv::Ttlv) -> Option<UniqueIdentifier> {
+    match payload
+        .child(kmip_ttlv::Tag::UNIQUE_IDENTIFIER)
+        .map(|t| &t.value)
+    {
+        Some(kmip_ttlv::Value::TextString(uid)) => Some(UniqueIdentifier::Text(uid.clone())),
+        Some(kmip_ttlv::Value::Enumeration(e)) => Some(UniqueIdentifier::Enum((*e).into())),
+        _ => None,
+    }
+}
+
 impl OpCtx<'_> {
     /// True for KMIP 2.x requests.
     pub fn v2(&self) -> bool {
@@ -61,6 +73,19 @@ impl OpCtx<'_> {
             ))),
             None => self.placeholder(),
         }
+    }
+
+    /// The object an item names (or the ID Placeholder's), loaded for `op` with the access
+    /// check; it becomes the ID Placeholder for the items after.
+    pub fn target(
+        &mut self,
+        given: Option<&UniqueIdentifier>,
+        op: Operation,
+    ) -> Result<(String, StoredObject), OpError> {
+        let uid = self.uid(given)?;
+        let object = self.load(&uid, op)?;
+        self.placeholder = Some(uid.clone());
+        Ok((uid, object))
     }
 
     fn placeholder(&self) -> Result<String, OpError> {

@@ -16,9 +16,7 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &DeleteAttributeRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let object = ctx.load(&uid, Operation::DELETE_ATTRIBUTE)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::DELETE_ATTRIBUTE)?;
     let (name, index): (AttributeName, Option<u32>) = match (&req.current, &req.name) {
         (Some(current), _) => {
             let index = changes::index_of(&object, current)?.ok_or_else(|| {

@@ -16,9 +16,7 @@ const DESTROYABLE: [State; 3] = [State::PRE_ACTIVE, State::DEACTIVATED, State::C
 
 /// Answers one Destroy.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &DestroyRequest) -> Result<ResponsePayload, OpError> {
-    let uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let object = ctx.load(&uid, Operation::DESTROY)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::DESTROY)?;
     if object.material == Material::Destroyed {
         return Err(OpError::Destroyed(uid));
     }

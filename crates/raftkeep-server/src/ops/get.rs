@@ -14,9 +14,7 @@ use crate::material;
 
 /// Answers one Get.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayload, OpError> {
-    let uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let stored = ctx.load(&uid, Operation::GET)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, stored) = ctx.target(req.unique_identifier.as_ref(), Operation::GET)?;
     if req.key_wrapping_specification.is_some() {
         return Err(OpError::NotSupported(
             "key wrapping on Get is not supported yet".to_owned(),

@@ -15,9 +15,10 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &GetAttributeListRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let object = ctx.load(&uid, Operation::GET_ATTRIBUTE_LIST)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(
+        req.unique_identifier.as_ref(),
+        Operation::GET_ATTRIBUTE_LIST,
+    )?;
     let mut names = Vec::new();
     for a in attrs::all(&object, ctx.v2())? {
         if !names.contains(&a.name) {

@@ -16,9 +16,7 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &GetAttributesRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let object = ctx.load(&uid, Operation::GET_ATTRIBUTES)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::GET_ATTRIBUTES)?;
     let attributes = if req.names.is_empty() {
         attrs::all(&object, ctx.v2())?
     } else {

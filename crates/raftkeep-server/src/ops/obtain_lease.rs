@@ -7,7 +7,7 @@ use kmip_ttlv::enums::Operation;
 use kmip_ttlv::{Tag, Ttlv, Value};
 use raftkeep_store::Material;
 
-use super::context::OpCtx;
+use super::context::{OpCtx, uid_in};
 use crate::attrs::{self, names};
 use crate::error::OpError;
 
@@ -16,14 +16,7 @@ pub const LEASE_SECS: u32 = 3600;
 
 /// Answers one Obtain Lease; its payload has no typed form, so it is read here.
 pub fn run(ctx: &mut OpCtx<'_>, payload: &Ttlv) -> Result<ResponsePayload, OpError> {
-    let given = match payload.child(Tag::UNIQUE_IDENTIFIER).map(|t| &t.value) {
-        Some(Value::TextString(uid)) => Some(kmip_messages::UniqueIdentifier::Text(uid.clone())),
-        Some(Value::Enumeration(e)) => Some(kmip_messages::UniqueIdentifier::Enum((*e).into())),
-        _ => None,
-    };
-    let uid = ctx.uid(given.as_ref())?;
-    let object = ctx.load(&uid, Operation::OBTAIN_LEASE)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(uid_in(payload).as_ref(), Operation::OBTAIN_LEASE)?;
     if object.material == Material::Destroyed {
         return Err(OpError::Destroyed(uid));
     }

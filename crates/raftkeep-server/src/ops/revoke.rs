@@ -14,9 +14,7 @@ use crate::error::OpError;
 
 /// Answers one Revoke.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &RevokeRequest) -> Result<ResponsePayload, OpError> {
-    let uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let object = ctx.load(&uid, Operation::REVOKE)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::REVOKE)?;
     let compromise = matches!(
         req.reason.code,
         RevocationReasonCode::KEY_COMPROMISE | RevocationReasonCode::CA_COMPROMISE

@@ -16,9 +16,7 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &SetAttributeRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let object = ctx.load(&uid, Operation::SET_ATTRIBUTE)?;
-    ctx.placeholder = Some(uid.clone());
+    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::SET_ATTRIBUTE)?;
     let a = &req.attribute;
     changes::check_writable(&object, &a.name)?;
     if attrs::is_multi_valued(&a.name) {

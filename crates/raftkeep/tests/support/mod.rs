@@ -241,6 +241,25 @@ file = "root.key"
         (c, leader)
     }
 
+    /// As [`Cluster::running`], with the test client certificate (`client.pem`) allowed to
+    /// use KMIP; also returns the index of a follower.
+    pub fn serving_kmip(n: u64) -> (Cluster, usize, usize) {
+        let (c, leader) = Cluster::running(n);
+        c.allow(leader, "client");
+        let follower = (0..c.nodes.len()).find(|i| *i != leader).unwrap();
+        (c, leader, follower)
+    }
+
+    /// Allows the client certificate `cert.pem` through node `i`.
+    pub fn allow(&self, i: usize, cert: &str) {
+        let out = self.admin_cmd("clients", i, &["allow", &self.pki(&format!("{cert}.pem"))]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Starts node `i` as its own process, appending its log to `nodeN.log`.
     pub fn start(&mut self, i: usize) {
         let node = &mut self.nodes[i];
