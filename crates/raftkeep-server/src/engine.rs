@@ -53,6 +53,12 @@ pub trait Handler: Send + Sync + 'static {
         client: &Client,
         request: RequestMessage,
     ) -> impl Future<Output = ResponseMessage> + Send;
+
+    /// A message that could not be decoded was answered with `response` (Invalid Message);
+    /// the engine records it in the audit log.
+    fn invalid(&self, client: &Client, response: &ResponseMessage) {
+        let _ = (client, response);
+    }
 }
 
 /// Which client certificates may use the server (the replicated allow-list on a node).
@@ -183,6 +189,19 @@ impl Engine {
 }
 
 impl Handler for Engine {
+    fn invalid(&self, client: &Client, response: &ResponseMessage) {
+        let request_id = uuid::Uuid::new_v4().to_string();
+        for answer in &response.batch_items {
+            self.audit(
+                client,
+                &request_id,
+                response.header.protocol_version,
+                None,
+                answer,
+            );
+        }
+    }
+
     async fn handle(&self, client: &Client, request: RequestMessage) -> ResponseMessage {
         let request_id = uuid::Uuid::new_v4().to_string();
         let version = request.header.protocol_version;

@@ -78,7 +78,9 @@ pub(crate) async fn serve<H: Handler>(
             Ok(Err(FrameError::Header(e))) => {
                 tracing::info!(%peer, error = %e, "not a KMIP message; closing");
                 let text = format!("not a KMIP message: {e}");
-                if let Ok(bytes) = response::invalid_message(ProtocolVersion::V1_0, text).encode() {
+                let reply = response::invalid_message(ProtocolVersion::V1_0, text);
+                handler.invalid(&client, &reply);
+                if let Ok(bytes) = reply.encode() {
                     let _ = write(&mut stream, &bytes, &settings).await;
                 }
                 false
@@ -106,10 +108,12 @@ async fn answer<H: Handler>(
         Ok(request) => handler.handle(client, request).await,
         Err(e) => {
             tracing::info!(peer = %client.peer, error = %e, "invalid request");
-            response::invalid_message(
+            let reply = response::invalid_message(
                 announced_version(bytes, settings),
                 format!("invalid request: {e}"),
-            )
+            );
+            handler.invalid(client, &reply);
+            reply
         }
     };
     match response.encode() {

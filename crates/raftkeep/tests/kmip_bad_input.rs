@@ -144,4 +144,18 @@ fn mutated_requests_never_stop_the_cluster() {
         );
     }
     c.wait_converged(&[0, 1, 2]);
+    // Every request is in the node's audit log, the undecodable ones too, and the chain holds.
+    let log = c.nodes[target].data_dir.join("audit.jsonl");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.lines().count() >= answered, "{}", text.lines().count());
+    assert!(text.contains("InvalidMessage"));
+    let out = std::process::Command::new(support::BIN)
+        .args(["audit", "verify", log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
