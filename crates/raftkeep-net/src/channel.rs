@@ -33,7 +33,8 @@ pub fn channel(addr: &str, tls: Option<&ClusterTls>) -> Result<Channel, NetError
     };
     let mut endpoint = Endpoint::from_shared(format!("{scheme}://{addr}"))
         .map_err(bad)?
-        .connect_timeout(CONNECT_TIMEOUT);
+        .connect_timeout(CONNECT_TIMEOUT)
+        .tcp_nodelay(true);
     if let Some(tls) = tls {
         endpoint = endpoint
             .tls_config(tls.client(host_of(addr)))

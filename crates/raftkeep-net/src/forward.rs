@@ -105,8 +105,12 @@ impl Forwarder {
     /// writes and then reads through this node sees its write (vCenter creates a key and
     /// fetches it on a new connection right after).
     pub async fn write(&self, cmd: Command) -> Result<CommandResult, NodeError> {
+        let started = std::time::Instant::now();
         let (result, index) = self.write_indexed(cmd).await?;
-        if let Err(e) = self.node.wait_applied(index).await {
+        let committed = started.elapsed();
+        let waited = self.node.wait_applied(index).await;
+        tracing::debug!(index, ?committed, applied_here = ?started.elapsed(), "write done");
+        if let Err(e) = waited {
             // Committed, so not an error to the client; its next read here may lag.
             tracing::warn!(index, error = %e, "a committed write is not applied on this node yet");
         }

@@ -147,7 +147,14 @@ impl RaftNode {
             Err(_) => Err(NodeError::Unavailable {
                 waited: self.timeout,
             }),
-            Ok(Ok(response)) => Ok((response.data, response.log_id.index)),
+            Ok(Ok(response)) => {
+                // Followers learn the new commit index at once instead of at the next
+                // heartbeat, so a write forwarded by one of them is visible there sooner.
+                if let Err(e) = self.raft.trigger().heartbeat().await {
+                    tracing::debug!(error = %e, "could not trigger a heartbeat");
+                }
+                Ok((response.data, response.log_id.index))
+            }
             Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => Err(f.into()),
             Ok(Err(e)) => Err(NodeError::Fatal(e.to_string())),
         }
