@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use kmip_messages::{
     RequestBatchItem, RequestMessage, RequestPayload, ResponseBatchItem, ResponseMessage,
-    ResponsePayload,
+    ResponsePayload, UniqueIdentifier,
 };
 use kmip_ttlv::enums::{BatchErrorContinuationOption, Operation, ResultReason, ResultStatus};
 use raftkeep_seal::Keyring;
@@ -114,25 +114,17 @@ impl Engine {
         &self,
         client: &Client,
         request_id: &str,
-        version: kmip_messages::ProtocolVersion,
-        asked: Option<&RequestBatchItem>,
+        asked: Option<Operation>,
         answer: &ResponseBatchItem,
+        uids: Vec<String>,
     ) {
         let Some(sink) = &self.audit else { return };
-        let ctx = kmip_messages::Ctx::new(version);
-        let mut uids = Vec::new();
-        if let Some(item) = asked {
-            unique_identifiers(&item.payload.write(ctx), &mut uids);
-        }
-        if let Some(payload) = &answer.payload {
-            unique_identifiers(&payload.write(ctx), &mut uids);
-        }
         sink.record(Event {
             client: client.fingerprint.clone(),
             peer: client.peer.to_string(),
             operation: answer
                 .operation
-                .or(asked.map(|i| i.operation))
+                .or(asked)
                 .map_or_else(|| "(unknown)".to_owned(), |o| o.to_string()),
             uids,
             status: answer.result_status.to_string(),
@@ -192,13 +184,7 @@ impl Handler for Engine {
     fn invalid(&self, client: &Client, response: &ResponseMessage) {
         let request_id = uuid::Uuid::new_v4().to_string();
         for answer in &response.batch_items {
-            self.audit(
-                client,
-                &request_id,
-                response.header.protocol_version,
-                None,
-                answer,
-            );
+            self.audit(client, &request_id, None, answer, Vec::new());
         }
     }
 
@@ -206,8 +192,12 @@ impl Handler for Engine {
         let request_id = uuid::Uuid::new_v4().to_string();
         let version = request.header.protocol_version;
         if let Some(refused) = self.refuse(client, &request) {
+            // Rare: the UIDs asked for are read from the encoded request.
+            let ctx = kmip_messages::Ctx::new(version);
             for (asked, answer) in request.batch_items.iter().zip(&refused.batch_items) {
-                self.audit(client, &request_id, version, Some(asked), answer);
+                let mut uids = Vec::new();
+                unique_identifiers(&asked.payload.write(ctx), &mut uids);
+                self.audit(client, &request_id, Some(asked.operation), answer, uids);
             }
             return refused;
         }
@@ -223,6 +213,7 @@ impl Handler for Engine {
             placeholder: None,
             now: response::now().0,
             journal: (option == BatchErrorContinuationOption::UNDO).then(Vec::new),
+            touched: Vec::new(),
             groups: self.store.groups_of(&client.fingerprint).unwrap_or_else(|e| {
                 // Without its groups the client keeps what it owns and was granted itself.
                 tracing::warn!(client = %client.fingerprint, error = %e, "cannot read the client groups");
@@ -230,7 +221,9 @@ impl Handler for Engine {
             }),
         };
         let mut items = Vec::with_capacity(request.batch_items.len());
+        let mut touched = Vec::with_capacity(request.batch_items.len());
         for item in &request.batch_items {
+            ctx.touched.clear();
             let answer = match dispatch(&mut ctx, item).await {
                 Ok(payload) => response::success(item, payload),
                 Err(e) => {
@@ -240,6 +233,13 @@ impl Handler for Engine {
                 }
             };
             let failed = answer.result_reason.is_some();
+            let mut uids = std::mem::take(&mut ctx.touched);
+            for uid in answered_uids(&answer) {
+                if !uids.contains(&uid) {
+                    uids.push(uid);
+                }
+            }
+            touched.push(uids);
             items.push(answer);
             if failed && option != BatchErrorContinuationOption::CONTINUE {
                 if let Some(journal) = ctx.journal.take() {
@@ -248,10 +248,24 @@ impl Handler for Engine {
                 break;
             }
         }
-        for (asked, answer) in request.batch_items.iter().zip(&items) {
-            self.audit(client, &request_id, version, Some(asked), answer);
+        for ((asked, answer), uids) in request.batch_items.iter().zip(&items).zip(touched) {
+            self.audit(client, &request_id, Some(asked.operation), answer, uids);
         }
         response::message(version, items)
+    }
+}
+
+/// The objects an answer names that the item did not: what Create, Register and Re-key made,
+/// what Locate found.
+fn answered_uids(answer: &ResponseBatchItem) -> Vec<String> {
+    let text = |u: &UniqueIdentifier| u.to_string();
+    match &answer.payload {
+        Some(ResponsePayload::Create(c)) => vec![text(&c.unique_identifier)],
+        Some(ResponsePayload::Register(r)) | Some(ResponsePayload::ReKey(r)) => {
+            vec![text(&r.unique_identifier)]
+        }
+        Some(ResponsePayload::Locate(l)) => l.unique_identifiers.iter().map(text).collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -29,6 +29,8 @@ pub struct OpCtx<'a> {
     pub journal: Option<Vec<Command>>,
     /// The client groups the client belongs to (grants to a group hold for its members).
     pub groups: Vec<String>,
+    /// The UIDs the current item named (for the audit log).
+    pub touched: Vec<String>,
 }
 
 impl std::fmt::Debug for OpCtx<'_> {
@@ -60,7 +62,17 @@ impl OpCtx<'_> {
     }
 
     /// The UID a request names, or the ID Placeholder when it names none.
-    pub fn uid(&self, given: Option<&UniqueIdentifier>) -> Result<String, OpError> {
+    pub fn uid(&mut self, given: Option<&UniqueIdentifier>) -> Result<String, OpError> {
+        let uid = self.resolve(given);
+        if let Ok(u) = &uid {
+            if !self.touched.contains(u) {
+                self.touched.push(u.clone());
+            }
+        }
+        uid
+    }
+
+    fn resolve(&self, given: Option<&UniqueIdentifier>) -> Result<String, OpError> {
         match given {
             Some(UniqueIdentifier::Text(uid)) => Ok(uid.clone()),
             Some(UniqueIdentifier::Enum(e))
