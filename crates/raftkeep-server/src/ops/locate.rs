@@ -4,6 +4,8 @@
 //! date attribute give a range (KMIP 1.4 §4.9). Results in creation order; Offset Items and
 //! Maximum Items page through them. Destroyed objects are found only by a search on State.
 
+use std::collections::HashSet;
+
 use kmip_messages::payload::locate::{LocateRequest, LocateResponse};
 use kmip_messages::{Attribute, ResponsePayload, UniqueIdentifier};
 use kmip_ttlv::Value;
@@ -79,43 +81,52 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &LocateRequest) -> Result<ResponsePay
     }))
 }
 
-/// The UIDs the indexes give for the criteria they cover (intersected), or `None` when none
-/// of the criteria is indexed.
+/// The UIDs the indexes give for the criteria they cover (intersected, smallest set first),
+/// or `None` when none of the criteria is indexed.
 fn candidates(ctx: &OpCtx<'_>, wanted: &[Attribute]) -> Result<Option<Vec<String>>, OpError> {
-    let mut sets: Vec<Vec<String>> = Vec::new();
+    let mut sets = Vec::new();
     for a in wanted {
-        let key: Option<(&str, Vec<u8>)> = match (a.name.as_str(), &a.value) {
-            (names::OBJECT_TYPE, Value::Enumeration(t)) => Some(("type", t.to_be_bytes().to_vec())),
-            // An object may be in this state by its dates while stored in an earlier one.
-            (names::STATE, Value::Enumeration(s)) => {
-                let mut uids = Vec::new();
-                for from in attrs::reachable_from(*s) {
-                    uids.extend(ctx.store.lookup("state", &from.to_be_bytes())?);
-                }
-                sets.push(uids);
-                None
-            }
-            (names::NAME, _) => attrs::name_texts([a])
-                .into_iter()
-                .next()
-                .map(|n| ("name", n.into_bytes())),
-            _ if a.name.is_custom() => Some((
-                "attr",
-                custom_attribute_value(a.name.as_str(), &attrs::encode(&a.value)?),
-            )),
-            _ => None,
-        };
-        if let Some((kind, value)) = key {
-            sets.push(ctx.store.lookup(kind, &value)?);
+        if let Some(uids) = indexed(ctx, a)? {
+            sets.push(uids);
         }
     }
+    sets.sort_by_key(Vec::len);
     let mut sets = sets.into_iter();
-    let Some(first) = sets.next() else {
+    let Some(smallest) = sets.next() else {
         return Ok(None);
     };
-    Ok(Some(sets.fold(first, |acc, s| {
-        acc.into_iter().filter(|u| s.contains(u)).collect()
-    })))
+    let others: Vec<HashSet<String>> = sets.map(|s| s.into_iter().collect()).collect();
+    Ok(Some(
+        smallest
+            .into_iter()
+            .filter(|u| others.iter().all(|o| o.contains(u)))
+            .collect(),
+    ))
+}
+
+/// The UIDs an index lists for one criterion, if it is indexed.
+fn indexed(ctx: &OpCtx<'_>, a: &Attribute) -> Result<Option<Vec<String>>, OpError> {
+    let lookup = |kind: &str, value: &[u8]| ctx.store.lookup(kind, value).map(Some);
+    Ok(match (a.name.as_str(), &a.value) {
+        (names::OBJECT_TYPE, Value::Enumeration(t)) => lookup("type", &t.to_be_bytes())?,
+        // An object may be in this state by its dates while stored in an earlier one.
+        (names::STATE, Value::Enumeration(s)) => {
+            let mut uids = Vec::new();
+            for from in attrs::reachable_from(*s) {
+                uids.extend(ctx.store.lookup("state", &from.to_be_bytes())?);
+            }
+            Some(uids)
+        }
+        (names::NAME, _) => match attrs::name_texts([a]).first() {
+            Some(name) => lookup("name", name.as_bytes())?,
+            None => None,
+        },
+        _ if a.name.is_custom() => {
+            let value = custom_attribute_value(a.name.as_str(), &attrs::encode(&a.value)?);
+            lookup("attr", &value)?
+        }
+        _ => None,
+    })
 }
 
 /// Whether `o` matches every wanted attribute.
