@@ -7,11 +7,11 @@ connection as the steady-state reference. Prints medians and p99 in milliseconds
 
 Usage: kmip_first_request.py --port P --ca CA --cert CERT --key KEY [--tls12] [--n N] --label L
 """
-import argparse
 import socket
-import ssl
 import statistics
 import time
+
+from kmip_bench import ms, options, read_message, tls_context
 
 # vCenter 7.0.3's first request (tests/fixtures/vcenter/vcenter-7.0.3-session.hex, message 0).
 REQUEST = bytes.fromhex(
@@ -21,46 +21,17 @@ REQUEST = bytes.fromhex(
 )
 
 
-def recv_exact(sock, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("server closed the connection")
-        buf += chunk
-    return buf
-
-
 def exchange(sock):
     sock.sendall(REQUEST)
-    header = recv_exact(sock, 8)
-    body = recv_exact(sock, int.from_bytes(header[4:8], "big"))
-    if header[:3] != bytes.fromhex("42007b"):
+    message = read_message(sock)
+    if message[:3] != bytes.fromhex("42007b"):
         raise ValueError("not a KMIP response")
-    return header + body
-
-
-def ms(samples, q):
-    samples = sorted(samples)
-    return samples[min(len(samples) - 1, int(q * len(samples)))] * 1000
+    return message
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
-    p.add_argument("--cert", required=True)
-    p.add_argument("--key", required=True)
-    p.add_argument("--tls12", action="store_true")
-    p.add_argument("--n", type=int, default=300)
-    p.add_argument("--label", required=True)
-    a = p.parse_args()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.load_verify_locations(a.ca)
-    ctx.load_cert_chain(a.cert, a.key)
-    if a.tls12:
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    a = options(__doc__, 300)
+    ctx = tls_context(a)
     handshake, first, second, version = [], [], [], None
     for i in range(a.n + 5):
         t0 = time.perf_counter()

@@ -5,11 +5,11 @@ operation; every answer is checked for Success.
 
 Usage: vcenter_keys.py --port P --ca CA --cert CERT --key KEY [--tls12] [--n N] --label L
 """
-import argparse
 import socket
-import ssl
 import struct
 import time
+
+from kmip_bench import ms, options, read_message, tls_context
 
 # vCenter 7.0.3's Create (tests/fixtures/vcenter/vcenter-7.0.3-session.hex, the first CREATE).
 CREATE = bytes.fromhex(open(__file__.replace("vcenter_keys.py", "vcenter_create.hex")).read().strip())
@@ -66,23 +66,12 @@ def find(buf, path):
     return buf
 
 
-def recv_exact(sock, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = sock.recv(n - len(buf))
-        if not chunk:
-            raise ConnectionError("server closed the connection")
-        buf += chunk
-    return buf
-
-
 def exchange(ctx, host, port, message):
     """One operation on its own connection; the response payload."""
     raw = socket.create_connection((host, port), timeout=30)
     tls = ctx.wrap_socket(raw, server_hostname=host)
     tls.sendall(message)
-    header = recv_exact(tls, 8)
-    body = recv_exact(tls, int.from_bytes(header[4:8], "big"))
+    body = read_message(tls)[8:]
     tls.close()
     batch = find(body, [0x42000F])
     status = struct.unpack(">I", find(batch, [0x42007F])[:4])[0]
@@ -91,27 +80,9 @@ def exchange(ctx, host, port, message):
     return find(batch, [0x42007C])
 
 
-def ms(samples, q):
-    samples = sorted(samples)
-    return samples[min(len(samples) - 1, int(q * len(samples)))] * 1000
-
-
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, required=True)
-    p.add_argument("--ca", required=True)
-    p.add_argument("--cert", required=True)
-    p.add_argument("--key", required=True)
-    p.add_argument("--tls12", action="store_true")
-    p.add_argument("--n", type=int, default=200)
-    p.add_argument("--label", required=True)
-    a = p.parse_args()
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.load_verify_locations(a.ca)
-    ctx.load_cert_chain(a.cert, a.key)
-    if a.tls12:
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    a = options(__doc__, 200)
+    ctx = tls_context(a)
     times = {"Create": [], "Get": [], "Activate": []}
     for i in range(a.n + 5):
         t0 = time.perf_counter()

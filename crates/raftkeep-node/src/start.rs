@@ -98,6 +98,20 @@ impl KeyStore for NodeStore {
         self.sm().objects_after(after, limit).map_err(internal)
     }
 
+    fn object_from_leader(&self, uid: &str) -> StoreFuture<'_, Option<StoredObject>> {
+        let request = raftkeep_net::ReadRequest {
+            uid: uid.to_owned(),
+            consistency: raftkeep_net::Consistency::Linearizable,
+        };
+        Box::pin(async move {
+            self.0
+                .read(&request)
+                .await
+                .map(|reply| reply.object)
+                .map_err(|e| StoreFailure::Unavailable(e.to_string()))
+        })
+    }
+
     fn groups_of(&self, fingerprint: &str) -> Result<Vec<String>, StoreFailure> {
         Ok(self
             .sm()

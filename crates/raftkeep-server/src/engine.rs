@@ -330,10 +330,10 @@ async fn dispatch(
             ops::log::run(ctx.client, payload)
         }
         RequestPayload::Other(payload) if item.operation == Operation::CHECK => {
-            ops::check::run(ctx, payload)
+            ops::check::run(ctx, payload).await
         }
         RequestPayload::Other(payload) if item.operation == Operation::OBTAIN_LEASE => {
-            ops::obtain_lease::run(ctx, payload)
+            ops::obtain_lease::run(ctx, payload).await
         }
         RequestPayload::Other(_) => Err(OpError::NotSupported(format!(
             "{} is not supported by this server",
@@ -384,6 +384,9 @@ mod tests {
         }
         fn groups_of(&self, _: &str) -> Result<Vec<String>, StoreFailure> {
             Ok(Vec::new())
+        }
+        fn object_from_leader(&self, _: &str) -> StoreFuture<'_, Option<StoredObject>> {
+            Box::pin(async { Ok(None) })
         }
         fn write(&self, _: Command) -> StoreFuture<'_, CommandResult> {
             Box::pin(async { Err(StoreFailure::Unavailable("empty".to_owned())) })

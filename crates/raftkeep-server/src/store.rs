@@ -27,6 +27,11 @@ pub trait KeyStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StoredObject>, StoreFailure>;
 
+    /// The object as the leader has it, asked when this node's copy lacks it: a client that
+    /// wrote through another node finds its object here at once. `Ok(None)`: absent
+    /// everywhere; an error when the leader cannot be asked.
+    fn object_from_leader(&self, uid: &str) -> StoreFuture<'_, Option<StoredObject>>;
+
     /// The names of the client groups this certificate fingerprint belongs to.
     fn groups_of(&self, fingerprint: &str) -> Result<Vec<String>, StoreFailure>;
 

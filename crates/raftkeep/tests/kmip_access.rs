@@ -350,6 +350,13 @@ fn only_the_owner_and_granted_clients_use_a_key_and_destroy_shreds_it_everywhere
     let again = create(&c, leader, "client", "backup-key-1");
     assert_ne!(again, uid);
 
+    // Created through the leader, fetched at once through a follower whose copy may not have
+    // it yet: the follower asks the leader before it says Item Not Found.
+    for i in 0..20 {
+        let uid = create(&c, leader, "client", &format!("handover-{i}"));
+        assert_eq!(key_bytes(get(&c, follower, "client", &uid)).len(), 32);
+    }
+
     // The same key as Raw and as Transparent Symmetric Key.
     let raw = key_bytes(get(&c, follower, "client", &again));
     let transparent = one(

@@ -11,7 +11,9 @@ use crate::error::OpError;
 
 /// Answers one Activate.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &ActivateRequest) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::ACTIVATE)?;
+    let (uid, object) = ctx
+        .target(req.unique_identifier.as_ref(), Operation::ACTIVATE)
+        .await?;
     if object.state != State::PRE_ACTIVE.0 {
         return Err(OpError::WrongState(format!(
             "object {uid} is {}; only a Pre-Active object can be activated",

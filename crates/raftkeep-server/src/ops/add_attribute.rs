@@ -16,7 +16,9 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &AddAttributeRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::ADD_ATTRIBUTE)?;
+    let (uid, object) = ctx
+        .target(req.unique_identifier.as_ref(), Operation::ADD_ATTRIBUTE)
+        .await?;
     let a = &req.attribute;
     changes::check_writable(&object, &a.name)?;
     if !attrs::is_multi_valued(&a.name) && !attrs::named(&object, &a.name, ctx.v2())?.is_empty() {

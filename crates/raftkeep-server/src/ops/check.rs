@@ -11,8 +11,10 @@ use crate::attrs::{self, names};
 use crate::error::OpError;
 
 /// Answers one Check; its payload has no typed form, so it is read here.
-pub fn run(ctx: &mut OpCtx<'_>, payload: &Ttlv) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(uid_in(payload).as_ref(), Operation::CHECK)?;
+pub async fn run(ctx: &mut OpCtx<'_>, payload: &Ttlv) -> Result<ResponsePayload, OpError> {
+    let (uid, object) = ctx
+        .target(uid_in(payload).as_ref(), Operation::CHECK)
+        .await?;
     if let Some(Value::Integer(wanted)) = payload
         .child(Tag::CRYPTOGRAPHIC_USAGE_MASK)
         .map(|t| &t.value)

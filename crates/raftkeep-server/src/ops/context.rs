@@ -89,13 +89,13 @@ impl OpCtx<'_> {
 
     /// The object an item names (or the ID Placeholder's), loaded for `op` with the access
     /// check; it becomes the ID Placeholder for the items after.
-    pub fn target(
+    pub async fn target(
         &mut self,
         given: Option<&UniqueIdentifier>,
         op: Operation,
     ) -> Result<(String, StoredObject), OpError> {
         let uid = self.uid(given)?;
-        let object = self.load(&uid, op)?;
+        let object = self.load(&uid, op).await?;
         self.placeholder = Some(uid.clone());
         Ok((uid, object))
     }
@@ -112,10 +112,16 @@ impl OpCtx<'_> {
     /// The object `uid`, if this client may perform `op` on it: the owner may do anything,
     /// other clients what they were granted.
     /// Its state is the one its dates give now ([`attrs::at`]).
-    pub fn load(&self, uid: &str, op: Operation) -> Result<StoredObject, OpError> {
-        let object = self
-            .store
-            .object(uid)?
+    pub async fn load(&self, uid: &str, op: Operation) -> Result<StoredObject, OpError> {
+        let found = match self.store.object(uid)? {
+            Some(o) => Some(o),
+            // Not here (yet?): written through another node a moment ago, or absent.
+            None => self.store.object_from_leader(uid).await.unwrap_or_else(|e| {
+                tracing::debug!(%uid, error = %e, "cannot ask the leader; answering from this node");
+                None
+            }),
+        };
+        let object = found
             .ok_or_else(|| OpError::NotFound(format!("no object with Unique Identifier {uid}")))?;
         let object = attrs::at(object, self.now);
         if self.may(&object, op) {

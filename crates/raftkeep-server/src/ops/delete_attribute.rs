@@ -16,7 +16,9 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &DeleteAttributeRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::DELETE_ATTRIBUTE)?;
+    let (uid, object) = ctx
+        .target(req.unique_identifier.as_ref(), Operation::DELETE_ATTRIBUTE)
+        .await?;
     let (name, index): (AttributeName, Option<u32>) = match (&req.current, &req.name) {
         (Some(current), _) => {
             let index = changes::index_of(&object, current)?.ok_or_else(|| {

@@ -16,7 +16,9 @@ const DESTROYABLE: [State; 3] = [State::PRE_ACTIVE, State::DEACTIVATED, State::C
 
 /// Answers one Destroy.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &DestroyRequest) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::DESTROY)?;
+    let (uid, object) = ctx
+        .target(req.unique_identifier.as_ref(), Operation::DESTROY)
+        .await?;
     if object.material == Material::Destroyed {
         return Err(OpError::Destroyed(uid));
     }

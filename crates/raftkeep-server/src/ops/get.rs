@@ -14,7 +14,9 @@ use crate::material;
 
 /// Answers one Get.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayload, OpError> {
-    let (uid, stored) = ctx.target(req.unique_identifier.as_ref(), Operation::GET)?;
+    let (uid, stored) = ctx
+        .target(req.unique_identifier.as_ref(), Operation::GET)
+        .await?;
     if req.key_wrapping_specification.is_some() {
         return Err(OpError::NotSupported(
             "key wrapping on Get is not supported yet".to_owned(),

@@ -15,10 +15,12 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &GetAttributeListRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(
-        req.unique_identifier.as_ref(),
-        Operation::GET_ATTRIBUTE_LIST,
-    )?;
+    let (uid, object) = ctx
+        .target(
+            req.unique_identifier.as_ref(),
+            Operation::GET_ATTRIBUTE_LIST,
+        )
+        .await?;
     let mut names = Vec::new();
     for a in attrs::all(&object, ctx.v2())? {
         if !names.contains(&a.name) {

@@ -16,7 +16,9 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &GetAttributesRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::GET_ATTRIBUTES)?;
+    let (uid, object) = ctx
+        .target(req.unique_identifier.as_ref(), Operation::GET_ATTRIBUTES)
+        .await?;
     let attributes = if req.names.is_empty() {
         attrs::all(&object, ctx.v2())?
     } else {

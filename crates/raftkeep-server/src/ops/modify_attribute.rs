@@ -16,7 +16,9 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &ModifyAttributeRequest,
 ) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::MODIFY_ATTRIBUTE)?;
+    let (uid, object) = ctx
+        .target(req.unique_identifier.as_ref(), Operation::MODIFY_ATTRIBUTE)
+        .await?;
     let a = &req.attribute;
     changes::check_writable(&object, &a.name)?;
     let index = instance(&object, req.current.as_ref(), a)?;

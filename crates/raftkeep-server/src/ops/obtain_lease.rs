@@ -15,8 +15,10 @@ use crate::error::OpError;
 pub const LEASE_SECS: u32 = 3600;
 
 /// Answers one Obtain Lease; its payload has no typed form, so it is read here.
-pub fn run(ctx: &mut OpCtx<'_>, payload: &Ttlv) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(uid_in(payload).as_ref(), Operation::OBTAIN_LEASE)?;
+pub async fn run(ctx: &mut OpCtx<'_>, payload: &Ttlv) -> Result<ResponsePayload, OpError> {
+    let (uid, object) = ctx
+        .target(uid_in(payload).as_ref(), Operation::OBTAIN_LEASE)
+        .await?;
     if object.material == Material::Destroyed {
         return Err(OpError::Destroyed(uid));
     }

@@ -27,7 +27,7 @@ const NOT_INHERITED: [&str; 8] = [
 /// Answers one Re-key.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &ReKeyRequest) -> Result<ResponsePayload, OpError> {
     let old_uid = ctx.uid(req.unique_identifier.as_ref())?;
-    let old = ctx.load(&old_uid, Operation::RE_KEY)?;
+    let old = ctx.load(&old_uid, Operation::RE_KEY).await?;
     if old.object_type != ObjectType::SYMMETRIC_KEY.0 {
         return Err(OpError::InvalidField(format!(
             "Re-key replaces symmetric keys; {old_uid} is a {}",

@@ -14,7 +14,9 @@ use crate::error::OpError;
 
 /// Answers one Revoke.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &RevokeRequest) -> Result<ResponsePayload, OpError> {
-    let (uid, object) = ctx.target(req.unique_identifier.as_ref(), Operation::REVOKE)?;
+    let (uid, object) = ctx
+        .target(req.unique_identifier.as_ref(), Operation::REVOKE)
+        .await?;
     let compromise = matches!(
         req.reason.code,
         RevocationReasonCode::KEY_COMPROMISE | RevocationReasonCode::CA_COMPROMISE

@@ -86,27 +86,9 @@ impl Cluster {
         let pki = dir.path().join("pki");
         let pki_s = pki.to_str().unwrap();
         cli(&["certs", "init", "--dir", pki_s]);
-        cli(&[
-            "certs",
-            "issue",
-            "--dir",
-            pki_s,
-            "--name",
-            "admin",
-            "--san",
-            "admin.invalid",
-        ]);
+        issue(pki_s, "admin", "admin.invalid");
         // A KMIP client; any certificate completes the handshake.
-        cli(&[
-            "certs",
-            "issue",
-            "--dir",
-            pki_s,
-            "--name",
-            "client",
-            "--san",
-            "client.invalid",
-        ]);
+        issue(pki_s, "client", "client.invalid");
         let mut root_key = [0u8; 32];
         for (i, b) in root_key.iter_mut().enumerate() {
             *b = (i as u8).wrapping_mul(37).wrapping_add(11);
@@ -115,16 +97,7 @@ impl Cluster {
         let nodes = (1..=n)
             .map(|id| {
                 let name = format!("node{id}");
-                cli(&[
-                    "certs",
-                    "issue",
-                    "--dir",
-                    pki_s,
-                    "--name",
-                    &name,
-                    "--san",
-                    "127.0.0.1",
-                ]);
+                issue(pki_s, &name, "127.0.0.1");
                 let addr = format!("127.0.0.1:{}", free_port());
                 let kmip_addr = format!("127.0.0.1:{}", free_port());
                 let config = dir.path().join(format!("{name}.toml"));
@@ -313,17 +286,7 @@ file = "root.key"
 
     /// Issues a client certificate `NAME.pem` / `NAME.key` from the cluster CA.
     pub fn issue_client(&self, name: &str) {
-        let pki = self.pki("");
-        cli(&[
-            "certs",
-            "issue",
-            "--dir",
-            &pki,
-            "--name",
-            name,
-            "--san",
-            &format!("{name}.invalid"),
-        ]);
+        issue(&self.pki(""), name, &format!("{name}.invalid"));
     }
 
     /// A new TLS connection to node `i`'s KMIP port with the client certificate `cert`
@@ -466,6 +429,11 @@ impl Drop for Cluster {
 }
 
 /// Polls `f` every 100 ms until it gives a value; fails the test after [`PATIENCE`].
+/// `raftkeep certs issue` of `name` with one SAN into the PKI directory `pki`.
+fn issue(pki: &str, name: &str, san: &str) {
+    cli(&["certs", "issue", "--dir", pki, "--name", name, "--san", san]);
+}
+
 pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
