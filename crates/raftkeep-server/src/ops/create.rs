@@ -147,7 +147,8 @@ fn key_bytes(algorithm: CryptographicAlgorithm, length: i32) -> Result<usize, Op
 }
 
 /// A new stored object with the client's attributes and the ones the server sets: Initial
-/// Date, Last Change Date, and the state its Activation Date calls for.
+/// Date, Last Change Date, ..., and the state its dates call for (Pre-Active unless an
+/// Activation Date has already come).
 pub fn new_object(
     ctx: &OpCtx<'_>,
     uid: &str,
@@ -157,7 +158,6 @@ pub fn new_object(
     server_set: Vec<StoredAttribute>,
 ) -> Result<StoredObject, OpError> {
     let mut attributes = Vec::new();
-    let mut names_given = Vec::new();
     for a in &given.0 {
         match a.name.as_str() {
             // Sent by some clients in the template; the stored object holds its own.
@@ -192,9 +192,8 @@ pub fn new_object(
             index: u32::try_from(index).unwrap_or(u32::MAX),
             value: attrs::encode(&a.value)?,
         });
-        names_given.push(a);
     }
-    ctx.check_names_free(&attrs::name_texts(names_given), None)?;
+    ctx.check_names_free(&attrs::name_texts(&given.0), None)?;
     attributes.extend(server_set);
     attributes.extend(protection_defaults(given)?);
     attributes.push(attrs::stored(
@@ -209,21 +208,15 @@ pub fn new_object(
     attributes.push(attrs::date(names::INITIAL_DATE, ctx.now)?);
     attributes.push(attrs::date(names::ORIGINAL_CREATION_DATE, ctx.now)?);
     attributes.push(attrs::date(names::LAST_CHANGE_DATE, ctx.now)?);
-    let active = matches!(
-        given.get(names::ACTIVATION_DATE).map(|a| &a.value),
-        Some(Value::DateTime(t)) if *t <= ctx.now
-    );
-    Ok(StoredObject {
+    let object = StoredObject {
         uid: uid.to_owned(),
         object_type: object_type.0,
-        state: if active {
-            State::ACTIVE.0
-        } else {
-            State::PRE_ACTIVE.0
-        },
+        state: State::PRE_ACTIVE.0,
         owner: ctx.client.fingerprint.clone(),
         attributes,
         material,
         grants: Default::default(),
-    })
+    };
+    // Dates the client gave that have already come decide the state it starts in.
+    Ok(attrs::at(object, ctx.now))
 }
