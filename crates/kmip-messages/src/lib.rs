@@ -21,6 +21,7 @@
 //! - [`attribute`] — [`Attribute`], [`Attributes`], [`TemplateAttribute`] in both layouts.
 //! - [`object`] — [`ManagedObject`], key blocks and key values.
 //! - [`common`] — Unique Identifier, Name, Revocation Reason, secret strings.
+//! - [`vendor`] — Raftkeep's Message Extension: conditions such as "unavailable, try another server".
 //! - [`version`] — [`ProtocolVersion`].
 //! - [`codec`] — the field reader and writer the above are built on.
 //! - [`error`] — [`MessageError`].
@@ -33,6 +34,7 @@ pub mod header;
 pub mod message;
 pub mod object;
 pub mod payload;
+pub mod vendor;
 pub mod version;
 
 pub use attribute::{Attribute, AttributeName, Attributes, TemplateAttribute};

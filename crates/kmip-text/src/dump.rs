@@ -67,3 +67,67 @@ fn line(item: &Ttlv, ctx: AttributeContext, depth: usize, out: &mut String) {
         ),
     };
 }
+
+/// One attribute's value on one line, for people: enumerations and masks named by the
+/// attribute ("State" → `Active`, "Cryptographic Usage Mask" → `Encrypt | Decrypt`), dates
+/// in UTC, a structure as `Field=value, ...` (a Name: `Name Value=k1, Name
+/// Type=Uninterpreted Text String`).
+pub fn attribute_value_text(attribute_name: &str, value: &Value) -> String {
+    let mut ctx = AttributeContext::default();
+    ctx.saw(&Ttlv::text(
+        kmip_ttlv::Tag::ATTRIBUTE_NAME,
+        attribute_name.to_owned(),
+    ));
+    inline(kmip_ttlv::Tag::ATTRIBUTE_VALUE, value, ctx)
+}
+
+fn inline(tag: kmip_ttlv::Tag, value: &Value, ctx: AttributeContext) -> String {
+    match value {
+        Value::Structure(items) => items
+            .iter()
+            .map(|i| {
+                let name = i
+                    .tag
+                    .spec_name()
+                    .map_or_else(|| i.tag.to_string(), str::to_owned);
+                format!(
+                    "{name}={}",
+                    inline(i.tag, &i.value, AttributeContext::default())
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::TextString(_) if is_secret_text(tag) => "<redacted>".to_owned(),
+        Value::Enumeration(v) => match ctx.naming(tag).enum_space.and_then(|e| e.spec_name(*v)) {
+            Some(name) => name.to_owned(),
+            None => format_value(value, ctx.naming(tag), " | "),
+        },
+        other => format_value(other, ctx.naming(tag), " | "),
+    }
+}
+
+#[cfg(test)]
+mod attribute_text_tests {
+    use super::*;
+    use kmip_ttlv::Tag;
+
+    #[test]
+    fn attribute_values_read_as_people_name_them() {
+        assert_eq!(
+            attribute_value_text("State", &Value::Enumeration(2)),
+            "Active"
+        );
+        assert_eq!(
+            attribute_value_text("Cryptographic Usage Mask", &Value::Integer(0x0c)),
+            "Encrypt | Decrypt"
+        );
+        let name = Value::Structure(vec![
+            Ttlv::text(Tag::NAME_VALUE, "k1"),
+            Ttlv::enumeration(Tag::NAME_TYPE, 1_u32),
+        ]);
+        assert_eq!(
+            attribute_value_text("Name", &name),
+            "Name Value=k1, Name Type=Uninterpreted Text String"
+        );
+    }
+}

@@ -25,7 +25,7 @@ mod scalar;
 mod value;
 pub mod xml;
 
-pub use dump::to_text;
+pub use dump::{attribute_value_text, to_text};
 pub use error::{ParseError, ParseErrorKind};
 pub use json::{from_json, from_json_value, to_json, to_json_value};
 pub use xml::{from_xml, from_xml_test_case, to_xml};

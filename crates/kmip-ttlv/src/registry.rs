@@ -123,6 +123,14 @@ impl EnumSpace {
         }
     }
 
+    /// The specification name of a value ("Pre-Active", "Symmetric Key"), for people.
+    pub fn spec_name(self, value: u32) -> Option<&'static str> {
+        match self {
+            EnumSpace::Table(d) => d.entry(value).map(|e| e.spec_name),
+            EnumSpace::Tags => Tag(value).spec_name(),
+        }
+    }
+
     /// The value of a normalized or specification name.
     pub fn value_of(self, name: &str) -> Option<u32> {
         match self {

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use kmip_messages::vendor::ServerCondition;
 use kmip_messages::{
     RequestBatchItem, RequestMessage, RequestPayload, ResponseBatchItem, ResponseMessage,
     ResponsePayload, UniqueIdentifier,
@@ -214,6 +215,14 @@ impl Handler for Engine {
             now: response::now().0,
             journal: (option == BatchErrorContinuationOption::UNDO).then(Vec::new),
             touched: Vec::new(),
+            idempotency_key: request
+                .header
+                .client_correlation_value
+                .as_deref()
+                .and_then(|v| v.strip_prefix(kmip_messages::vendor::IDEMPOTENCY_PREFIX))
+                .filter(|k| !k.is_empty())
+                .map(str::to_owned),
+            item: 0,
             groups: self.store.groups_of(&client.fingerprint).unwrap_or_else(|e| {
                 // Without its groups the client keeps what it owns and was granted itself.
                 tracing::warn!(client = %client.fingerprint, error = %e, "cannot read the client groups");
@@ -222,14 +231,17 @@ impl Handler for Engine {
         };
         let mut items = Vec::with_capacity(request.batch_items.len());
         let mut touched = Vec::with_capacity(request.batch_items.len());
-        for item in &request.batch_items {
+        for (position, item) in request.batch_items.iter().enumerate() {
             ctx.touched.clear();
+            ctx.item = position;
             let answer = match dispatch(&mut ctx, item).await {
                 Ok(payload) => response::success(item, payload),
                 Err(e) => {
                     let reason = e.reason(version);
                     tracing::info!(client = %client.fingerprint, operation = %item.operation, %reason, error = %e, "operation failed");
-                    response::failure(Some(item), reason, e.to_string())
+                    let mut failed = response::failure(Some(item), reason, e.to_string());
+                    failed.message_extension = e.condition().map(ServerCondition::to_extension);
+                    failed
                 }
             };
             let failed = answer.result_reason.is_some();

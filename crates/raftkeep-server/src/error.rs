@@ -94,6 +94,17 @@ pub enum OpError {
 }
 
 impl OpError {
+    /// What a client should know beyond the result reason: this server cannot serve now,
+    /// another may (sent as Raftkeep's Message Extension, `kmip_messages::vendor`).
+    pub fn condition(&self) -> Option<kmip_messages::vendor::ServerCondition> {
+        match self {
+            OpError::Store(crate::store::StoreFailure::Unavailable(_)) => {
+                Some(kmip_messages::vendor::ServerCondition::Unavailable)
+            }
+            _ => None,
+        }
+    }
+
     /// The KMIP result reason, in the vocabulary of `version` (KMIP 2.0 added the reasons
     /// Object Destroyed, Wrong Key Lifecycle State for Destroy, Attribute Read Only, Non
     /// Unique Name Attribute; KMIP 1.x test cases use the older ones).

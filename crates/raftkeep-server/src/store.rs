@@ -43,8 +43,8 @@ pub trait KeyStore: Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreFailure {
     /// The cluster cannot commit now (no quorum, no leader, leader unreachable); another
-    /// server may be able to. Maps to General Failure, which a client takes as "try the next
-    /// server" (every application error has its own result reason).
+    /// server may be able to. Answered as General Failure with Raftkeep's "unavailable"
+    /// Message Extension, which tells a client to try the next server.
     #[error("the cluster cannot serve this request now: {0}")]
     Unavailable(String),
     /// The node's own storage failed.

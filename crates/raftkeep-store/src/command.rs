@@ -22,6 +22,16 @@ pub enum Command {
         /// The object, material already sealed.
         object: StoredObject,
     },
+    /// Store a new object unless this client request already made one: a retried Create
+    /// or Register (same request key) gets the object the first attempt made, whichever
+    /// node either attempt went through. The request key maps to the UID in the index.
+    PutObjectOnce {
+        /// Who asked and which request: the client's fingerprint, its idempotency key and
+        /// the batch item's position ([`request_key`]).
+        request: String,
+        /// The object, material already sealed.
+        object: StoredObject,
+    },
     /// Add, change or remove attribute instances.
     ChangeAttributes {
         /// The object.
@@ -172,6 +182,16 @@ pub enum CommandResult {
     },
     /// The object's material is already destroyed.
     MaterialDestroyed(String),
+    /// The request was made before: the UID of the object it made.
+    MadeBefore(String),
+}
+
+/// The index kind under which a [`Command::PutObjectOnce`] request key lists its object.
+pub const REQUEST_INDEX: &str = "request";
+
+/// The request key of one batch item of one client's request.
+pub fn request_key(fingerprint: &str, idempotency_key: &str, item: usize) -> String {
+    format!("{fingerprint}\0{idempotency_key}\0{item}")
 }
 
 /// The key of the root-key check value in the `cluster` column family.
@@ -194,6 +214,33 @@ pub(crate) fn apply_command(
                 return Ok(CommandResult::AlreadyExists(object.uid.clone()));
             }
             write_object(db, batch, None, object)?;
+            Ok(CommandResult::Ok)
+        }
+        Command::PutObjectOnce { request, object } => {
+            let prefix = index_prefix(REQUEST_INDEX, request.as_bytes());
+            let index = cf(db, CF_INDEX)?;
+            if let Some(Ok((key, _))) = db
+                .iterator_cf(
+                    index,
+                    rocksdb::IteratorMode::From(&prefix, rocksdb::Direction::Forward),
+                )
+                .next()
+            {
+                if let Some(uid) = key.strip_prefix(prefix.as_slice()) {
+                    let uid = String::from_utf8_lossy(uid).into_owned();
+                    // An object removed since (a batch undone) no longer answers for it.
+                    if load(&uid)?.is_some() {
+                        return Ok(CommandResult::MadeBefore(uid));
+                    }
+                }
+            }
+            if load(&object.uid)?.is_some() {
+                return Ok(CommandResult::AlreadyExists(object.uid.clone()));
+            }
+            write_object(db, batch, None, object)?;
+            let mut key = prefix;
+            key.extend_from_slice(object.uid.as_bytes());
+            batch.put_cf(index, key, []);
             Ok(CommandResult::Ok)
         }
         Command::ChangeAttributes { uid, changes } => {

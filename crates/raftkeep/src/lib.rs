@@ -16,6 +16,9 @@
 //! - [`audit`] — `raftkeep audit`: verify and tail a node's audit log.
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
 //! - [`conformance`] — `raftkeep conformance`: OASIS test cases against a live server.
+//! - [`dev`] — `raftkeep dev`: a local 3-node cluster with generated certificates.
+//! - [`keys`] — `raftkeep keys`: key management over KMIP with failover.
+//! - [`connect`] — how `keys` finds the cluster: flags, environment, client.toml.
 //! - [`kmip_conn`] — a KMIP connection over TLS for the commands that talk KMIP.
 
 pub mod access;
@@ -24,6 +27,9 @@ pub mod certs;
 pub mod clients;
 pub mod cluster;
 pub mod conformance;
+pub mod connect;
+pub mod dev;
+pub mod keys;
 pub mod kmip;
 pub mod kmip_conn;
 pub mod server;
@@ -62,6 +68,10 @@ pub enum Command {
     Kmip(kmip::KmipCommand),
     /// Run OASIS KMIP profile test cases against a server.
     Conformance(conformance::ConformanceArgs),
+    /// Run a local 3-node cluster with generated certificates, ready for KMIP clients.
+    Dev(dev::DevArgs),
+    /// Manage keys over KMIP (create, get, list, ...) with vCenter-style failover.
+    Keys(keys::KeysArgs),
 }
 
 /// Runs a parsed command line.
@@ -75,5 +85,28 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Certs(cmd) => certs::run(cmd),
         Command::Kmip(cmd) => kmip::run(cmd),
         Command::Conformance(args) => conformance::run(&args),
+        Command::Keys(args) => keys::run(args),
+        Command::Dev(args) => dev::run(&args),
+    }
+}
+
+/// The exit status for an error (docs/client.md): 3 when a KMIP server refused the
+/// request, 4 when no server could answer, 5 for an unusable client configuration or TLS
+/// setup, 1 for anything else (clap exits 2 on a bad command line).
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    use raftkeep_client::ClientError;
+    match error.downcast_ref::<ClientError>() {
+        Some(ClientError::Kmip { .. }) => 3,
+        Some(ClientError::NoServer { .. }) => 4,
+        Some(ClientError::Config(_) | ClientError::Tls(_) | ClientError::File { .. }) => 5,
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        <super::Cli as clap::CommandFactory>::command().debug_assert();
     }
 }

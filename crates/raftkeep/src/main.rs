@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // `{:#}` prints the whole context chain on one line.
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(raftkeep::exit_code(&e))
         }
     }
 }

@@ -31,6 +31,11 @@ pub struct OpCtx<'a> {
     pub groups: Vec<String>,
     /// The UIDs the current item named (for the audit log).
     pub touched: Vec<String>,
+    /// The request's idempotency key (Client Correlation Value `idempotency-key:...`): a
+    /// retried Create or Register with the same key gets the object the first attempt made.
+    pub idempotency_key: Option<String>,
+    /// The position of the current item in its batch.
+    pub item: usize,
 }
 
 impl std::fmt::Debug for OpCtx<'_> {
@@ -149,10 +154,50 @@ impl OpCtx<'_> {
                 .any(|g| granted(&raftkeep_store::ClientGroup::grantee(g)))
     }
 
+    /// The store's key for this item's idempotency key, if the request has one.
+    fn request_key(&self) -> Option<String> {
+        self.idempotency_key
+            .as_deref()
+            .map(|k| raftkeep_store::command::request_key(&self.client.fingerprint, k, self.item))
+    }
+
+    /// The UID a retried request's first attempt made, as this node's copy knows it.
+    pub fn made_before(&self) -> Result<Option<String>, OpError> {
+        let Some(request) = self.request_key() else {
+            return Ok(None);
+        };
+        let made = self
+            .store
+            .lookup(raftkeep_store::command::REQUEST_INDEX, request.as_bytes())?;
+        for uid in made {
+            if self.store.object(&uid)?.is_some() {
+                return Ok(Some(uid));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Commits a new object, once per idempotency key: returns the UID of the object that
+    /// stands for this request — this one, or the one an earlier attempt made.
+    pub async fn put_new(&mut self, object: StoredObject) -> Result<String, OpError> {
+        let uid = object.uid.clone();
+        let cmd = match self.request_key() {
+            Some(request) => Command::PutObjectOnce { request, object },
+            None => Command::PutObject { object },
+        };
+        match self.commit_raw(cmd).await? {
+            CommandResult::MadeBefore(first) => {
+                tracing::info!(client = %self.client.fingerprint, uid = %first, "retried request: answering with the object its first attempt made");
+                Ok(first)
+            }
+            other => outcome(other).map(|_| uid),
+        }
+    }
+
     /// The command that undoes `cmd`, from the object as it is now.
     fn undo_of(&self, cmd: &Command) -> Result<Option<Command>, OpError> {
         let uid = match cmd {
-            Command::PutObject { object } => {
+            Command::PutObject { object } | Command::PutObjectOnce { object, .. } => {
                 return Ok(Some(Command::RemoveObject {
                     uid: object.uid.clone(),
                 }));
@@ -171,39 +216,21 @@ impl OpCtx<'_> {
     /// Commits a command; failed preconditions become the operation's error. In a batch
     /// that is undone on failure, the way back is journaled first.
     pub async fn commit(&mut self, cmd: Command) -> Result<Option<StoredObject>, OpError> {
+        outcome(self.commit_raw(cmd).await?)
+    }
+
+    /// Commits a command and journals its undo if it was applied.
+    async fn commit_raw(&mut self, cmd: Command) -> Result<CommandResult, OpError> {
         let undo = match self.journal {
             Some(_) => self.undo_of(&cmd)?,
             None => None,
         };
-        let result = self.commit_once(cmd).await?;
-        if let (Some(journal), Some(undo)) = (self.journal.as_mut(), undo) {
+        let result = self.store.write(cmd).await?;
+        let applied = matches!(result, CommandResult::Ok | CommandResult::Object(_));
+        if let (Some(journal), Some(undo), true) = (self.journal.as_mut(), undo, applied) {
             journal.push(undo);
         }
         Ok(result)
-    }
-
-    async fn commit_once(&self, cmd: Command) -> Result<Option<StoredObject>, OpError> {
-        match self.store.write(cmd).await? {
-            CommandResult::Ok => Ok(None),
-            CommandResult::Object(o) => Ok(Some(*o)),
-            CommandResult::NotFound(uid) => Err(OpError::NotFound(format!(
-                "no object with Unique Identifier {uid}"
-            ))),
-            CommandResult::AlreadyExists(uid) => Err(OpError::Store(
-                crate::store::StoreFailure::Internal(format!("UID {uid} is taken")),
-            )),
-            CommandResult::WrongState { uid, state } => Err(OpError::WrongState(format!(
-                "object {uid} is {} (changed by another request)",
-                attrs::state_name(state)
-            ))),
-            CommandResult::NoSuchAttribute { name, index } => {
-                Err(OpError::NoSuchAttribute(match index {
-                    Some(i) => format!("the object has no {name} with index {i}"),
-                    None => format!("the object has no {name}"),
-                }))
-            }
-            CommandResult::MaterialDestroyed(uid) => Err(OpError::Destroyed(uid)),
-        }
     }
 
     /// Fails if an object other than `except` already has one of these names. A destroyed
@@ -224,5 +251,36 @@ impl OpCtx<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// A command's result as the operation's outcome: failed preconditions become its error.
+fn outcome(result: CommandResult) -> Result<Option<StoredObject>, OpError> {
+    match result {
+        CommandResult::Ok => Ok(None),
+        CommandResult::Object(o) => Ok(Some(*o)),
+        CommandResult::NotFound(uid) => Err(OpError::NotFound(format!(
+            "no object with Unique Identifier {uid}"
+        ))),
+        CommandResult::AlreadyExists(uid) => Err(OpError::Store(
+            crate::store::StoreFailure::Internal(format!("UID {uid} is taken")),
+        )),
+        CommandResult::WrongState { uid, state } => Err(OpError::WrongState(format!(
+            "object {uid} is {} (changed by another request)",
+            attrs::state_name(state)
+        ))),
+        CommandResult::NoSuchAttribute { name, index } => {
+            Err(OpError::NoSuchAttribute(match index {
+                Some(i) => format!("the object has no {name} with index {i}"),
+                None => format!("the object has no {name}"),
+            }))
+        }
+        CommandResult::MaterialDestroyed(uid) => Err(OpError::Destroyed(uid)),
+        // Only `put_new` proposes the command that answers this, and handles it.
+        CommandResult::MadeBefore(uid) => {
+            Err(OpError::Store(crate::store::StoreFailure::Internal(
+                format!("unexpected: a request key answered with {uid}"),
+            )))
+        }
     }
 }

@@ -6,7 +6,7 @@ use kmip_messages::payload::create::{CreateRequest, CreateResponse};
 use kmip_messages::{Attributes, ManagedObject, ResponsePayload, UniqueIdentifier};
 use kmip_ttlv::Value;
 use kmip_ttlv::enums::{CryptographicAlgorithm, ObjectType, State};
-use raftkeep_store::{Command, Material, StoredAttribute, StoredObject};
+use raftkeep_store::{Material, StoredAttribute, StoredObject};
 
 use super::context::OpCtx;
 use crate::attrs::{self, names};
@@ -29,9 +29,16 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &CreateRequest) -> Result<ResponsePay
         OpError::MissingData("Create needs a Cryptographic Length attribute".to_owned())
     })?;
     check_quantum_safe(given, algorithm, length)?;
-    let (uid, stored) = new_key(ctx, algorithm, length, given)?;
-    ctx.commit(Command::PutObject { object: stored }).await?;
-    tracing::info!(client = %ctx.client.fingerprint, %uid, %algorithm, length, "key created");
+    let uid = match ctx.made_before()? {
+        // A retry whose first attempt was committed: its Name is that key's already.
+        Some(uid) => uid,
+        None => {
+            let (_, stored) = new_key(ctx, algorithm, length, given)?;
+            let uid = ctx.put_new(stored).await?;
+            tracing::info!(client = %ctx.client.fingerprint, %uid, %algorithm, length, "key created");
+            uid
+        }
+    };
     ctx.placeholder = Some(uid.clone());
     Ok(ResponsePayload::Create(CreateResponse {
         object_type: req.object_type,

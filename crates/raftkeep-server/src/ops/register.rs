@@ -5,7 +5,7 @@
 use kmip_messages::payload::register::{RegisterRequest, RegisterResponse};
 use kmip_messages::{Attribute, Attributes, ManagedObject, ResponsePayload, UniqueIdentifier};
 use kmip_ttlv::Value;
-use raftkeep_store::{Command, Material};
+use raftkeep_store::Material;
 
 use super::context::OpCtx;
 use super::create::new_object;
@@ -21,6 +21,10 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &RegisterRequest) -> Result<ResponseP
             req.object_type,
             req.object.object_type()
         )));
+    }
+    if let Some(uid) = ctx.made_before()? {
+        ctx.placeholder = Some(uid.clone());
+        return Ok(registered(uid));
     }
     let attributes = with_key_block_attributes(&req.template.attributes, &req.object);
     let uid = uuid::Uuid::new_v4().to_string();
@@ -67,13 +71,17 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &RegisterRequest) -> Result<ResponseP
         Material::Sealed(sealed),
         server_set,
     )?;
-    ctx.commit(Command::PutObject { object: stored }).await?;
+    let uid = ctx.put_new(stored).await?;
     tracing::info!(client = %ctx.client.fingerprint, %uid, object_type = %req.object_type, "object registered");
     ctx.placeholder = Some(uid.clone());
-    Ok(ResponsePayload::Register(RegisterResponse {
+    Ok(registered(uid))
+}
+
+fn registered(uid: String) -> ResponsePayload {
+    ResponsePayload::Register(RegisterResponse {
         unique_identifier: UniqueIdentifier::Text(uid),
         template: None,
-    }))
+    })
 }
 
 /// The client's attributes plus Cryptographic Algorithm and Length from the key block when

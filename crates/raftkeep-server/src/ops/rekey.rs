@@ -49,14 +49,43 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &ReKeyRequest) -> Result<ResponsePayl
     ));
     given.0.push(link(LinkType::REPLACED_OBJECT_LINK, &old_uid));
 
-    let (uid, stored) = super::create::new_key(ctx, algorithm, length, &given)?;
-    ctx.commit(Command::PutObject { object: stored }).await?;
+    let uid = match ctx.made_before()? {
+        Some(uid) => uid,
+        None => {
+            let (_, stored) = super::create::new_key(ctx, algorithm, length, &given)?;
+            ctx.put_new(stored).await?
+        }
+    };
+    let replacement = link(LinkType::REPLACEMENT_OBJECT_LINK, &uid);
+    let encoded = attrs::encode(&replacement.value)?;
+    // A retried Re-key may find the link its first attempt made.
+    let linked = old
+        .attributes
+        .iter()
+        .any(|a| a.name == names::LINK && a.value == encoded);
+    if !linked {
+        link_replacement(ctx, &old_uid, encoded).await?;
+    }
+    tracing::info!(client = %ctx.client.fingerprint, old = %old_uid, new = %uid, "key re-keyed");
+    ctx.placeholder = Some(uid.clone());
+    Ok(ResponsePayload::ReKey(ReKeyResponse {
+        unique_identifier: UniqueIdentifier::Text(uid),
+        template: None,
+    }))
+}
+
+/// Links the old key to its replacement.
+async fn link_replacement(
+    ctx: &mut OpCtx<'_>,
+    old_uid: &str,
+    link: Vec<u8>,
+) -> Result<(), OpError> {
     ctx.commit(Command::ChangeAttributes {
-        uid: old_uid.clone(),
+        uid: old_uid.to_owned(),
         changes: vec![
             AttributeChange::Add {
                 name: names::LINK.to_owned(),
-                value: attrs::encode(&link(LinkType::REPLACEMENT_OBJECT_LINK, &uid).value)?,
+                value: link,
             },
             AttributeChange::Set {
                 name: names::LAST_CHANGE_DATE.to_owned(),
@@ -65,12 +94,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &ReKeyRequest) -> Result<ResponsePayl
         ],
     })
     .await?;
-    tracing::info!(client = %ctx.client.fingerprint, old = %old_uid, new = %uid, "key re-keyed");
-    ctx.placeholder = Some(uid.clone());
-    Ok(ResponsePayload::ReKey(ReKeyResponse {
-        unique_identifier: UniqueIdentifier::Text(uid),
-        template: None,
-    }))
+    Ok(())
 }
 
 fn algorithm_and_length(old: &StoredObject) -> Result<(CryptographicAlgorithm, i32), OpError> {

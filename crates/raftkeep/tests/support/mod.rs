@@ -59,7 +59,7 @@ pub fn cli(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -259,6 +259,50 @@ file = "root.key"
             child.kill().unwrap();
             child.wait().unwrap();
         }
+    }
+
+    /// SIGSTOP: the process stays, its sockets accept, nothing answers.
+    pub fn pause(&self, i: usize) {
+        self.signal(i, "-STOP");
+    }
+
+    /// SIGCONT after [`Cluster::pause`].
+    pub fn resume(&self, i: usize) {
+        self.signal(i, "-CONT");
+    }
+
+    fn signal(&self, i: usize, sig: &str) {
+        let pid = self.nodes[i].child.as_ref().expect("node is running").id();
+        let ok = Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig} {pid}");
+    }
+
+    /// A KMIP client (the library) with the certificate `cert`, trying `servers` in order.
+    pub fn client(
+        &self,
+        cert: &str,
+        servers: &[String],
+        site: Option<&str>,
+        service_timeout_secs: u64,
+    ) -> raftkeep_client::Client {
+        let list = servers
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect::<Vec<raftkeep_client::Server>>();
+        let mut config = raftkeep_client::ClientConfig::new(
+            list,
+            self.pki("ca.pem").into(),
+            self.pki(&format!("{cert}.pem")).into(),
+            self.pki(&format!("{cert}.key")).into(),
+        );
+        config.site = site.map(str::to_owned);
+        config.service_timeout_secs = service_timeout_secs;
+        let _runtime = self.rt.enter();
+        raftkeep_client::Client::new(&config).unwrap()
     }
 
     /// Initializes the cluster on node 0 with every node as a voter, through the CLI.

@@ -1,0 +1,384 @@
+//! `raftkeep dev`: a local 3-node cluster for trying Raftkeep out, each node its own OS
+//! process. On first run it generates a CA, node, operator and client certificates and a
+//! root key in `./raftkeep-dev/`, writes the node configurations, starts the nodes,
+//! initializes the cluster and allows the client; then it writes what clients need
+//! (`ca.pem`, `client.pem`, `client.key`, `client.toml`, `pykmip.conf`), prints how to
+//! connect, and runs until Ctrl-C, which stops every node cleanly. A second run reuses
+//! everything. Each node's pid is in `nodeN/pid`: kill one and watch the clients fail over.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use raftkeep_net::{ClusterTls, Peer, TlsFiles};
+use raftkeep_proto::cluster::Member;
+use raftkeep_store::Command;
+
+use crate::certs;
+
+/// The number of nodes: the smallest cluster that survives losing one.
+const NODES: usize = 3;
+
+/// `raftkeep dev`.
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// Where the certificates, configurations and data go.
+    #[arg(long, default_value = "raftkeep-dev")]
+    pub dir: PathBuf,
+    /// KMIP port of node 1; nodes 2 and 3 take the next two. Default 5696, or free ports
+    /// when those are taken (0: free ports). Used on the first run only.
+    #[arg(long)]
+    pub base_port: Option<u16>,
+    /// Cluster (Raft, admin) port of node 1; default 7101, or free ports. First run only.
+    #[arg(long)]
+    pub cluster_base_port: Option<u16>,
+}
+
+/// One node's files and addresses.
+#[derive(Debug)]
+struct Node {
+    id: usize,
+    dir: PathBuf,
+    kmip: String,
+    cluster: String,
+}
+
+impl Node {
+    fn config(&self) -> PathBuf {
+        self.dir.join("node.toml")
+    }
+}
+
+/// Runs `raftkeep dev`.
+pub fn run(args: &DevArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("creating {}", args.dir.display()))?;
+    let dir = args
+        .dir
+        .canonicalize()
+        .with_context(|| format!("resolving {}", args.dir.display()))?;
+    let first_run = !dir.join("node1/node.toml").exists();
+    if first_run {
+        generate(&dir, args)?;
+    }
+    let nodes = read_nodes(&dir)?;
+    for n in &nodes {
+        if TcpListener::bind(&n.kmip).is_err() || TcpListener::bind(&n.cluster).is_err() {
+            bail!(
+                "node {} cannot listen on {} / {}: in use (is another `raftkeep dev` running on {}?)",
+                n.id,
+                n.kmip,
+                n.cluster,
+                dir.display()
+            );
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let mut children = start(&nodes)?;
+    let result = runtime.block_on(serve(&dir, &nodes));
+    stop(&mut children, &nodes);
+    result
+}
+
+/// Certificates, root key and node configurations, the first time.
+fn generate(dir: &Path, args: &DevArgs) -> anyhow::Result<()> {
+    let pki = dir.join("pki");
+    if !pki.join("ca.pem").exists() {
+        certs::init(&certs::InitArgs {
+            dir: pki.clone(),
+            name: "Raftkeep dev CA".to_owned(),
+            days: 3650,
+        })?;
+        for i in 1..=NODES {
+            let sans = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+            certs::issue_leaf(&pki, &format!("node{i}"), &sans, 825, certs::server_ekus())?;
+        }
+        certs::issue_leaf(&pki, "admin", &[], 825, certs::server_ekus())?;
+        certs::issue_leaf(&pki, "client", &[], 825, certs::client_ekus())?;
+    }
+    let root = dir.join("root.key");
+    if !root.exists() {
+        let mut key = [0_u8; 32];
+        getrandom::getrandom(&mut key).context("the system random generator failed")?;
+        certs::write_new(&root, hex::encode(key).as_bytes(), true)?;
+    }
+    let kmip = ports(args.base_port.unwrap_or(5696))?;
+    let cluster = ports(args.cluster_base_port.unwrap_or(7101))?;
+    for (i, (k, c)) in kmip.iter().zip(&cluster).enumerate() {
+        let id = i + 1;
+        let node_dir = dir.join(format!("node{id}"));
+        std::fs::create_dir_all(&node_dir)?;
+        let text = format!(
+            "# Node {id} of `raftkeep dev`. Every key: README.md (Running a cluster).\n\
+             node_id = {id}\ndata_dir = \"data\"\n\n[cluster]\nlisten = \"127.0.0.1:{c}\"\n\n\
+             [tls]\nca = \"../pki/ca.pem\"\ncert = \"../pki/node{id}.pem\"\nkey = \"../pki/node{id}.key\"\n\n\
+             [kmip]\nlisten = \"127.0.0.1:{k}\"\ncert = \"../pki/node{id}.pem\"\nkey = \"../pki/node{id}.key\"\n\n\
+             [root_key]\nfile = \"../root.key\"\n"
+        );
+        std::fs::write(node_dir.join("node.toml"), text)?;
+    }
+    Ok(())
+}
+
+/// Three consecutive ports from `base` if all are free, else (or for base 0) three free
+/// ports.
+fn ports(base: u16) -> anyhow::Result<Vec<u16>> {
+    let wanted: Vec<u16> = (0..NODES)
+        .filter(|_| base != 0)
+        .filter_map(|i| base.checked_add(u16::try_from(i).ok()?))
+        .collect();
+    if wanted.len() == NODES
+        && wanted
+            .iter()
+            .all(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok())
+    {
+        return Ok(wanted);
+    }
+    // Hold all three listeners until all are chosen so they differ.
+    let listeners = (0..NODES)
+        .map(|_| TcpListener::bind("127.0.0.1:0"))
+        .collect::<Result<Vec<_>, _>>()
+        .context("finding free ports")?;
+    listeners
+        .iter()
+        .map(|l| Ok(l.local_addr()?.port()))
+        .collect()
+}
+
+/// The nodes as their configuration files describe them.
+fn read_nodes(dir: &Path) -> anyhow::Result<Vec<Node>> {
+    (1..=NODES)
+        .map(|id| {
+            let node_dir = dir.join(format!("node{id}"));
+            let config = raftkeep_node::config::NodeConfig::load(&node_dir.join("node.toml"))?;
+            let kmip = config
+                .kmip
+                .as_ref()
+                .with_context(|| format!("node{id}/node.toml has no [kmip] section"))?;
+            Ok(Node {
+                id,
+                dir: node_dir,
+                kmip: kmip.listen.to_string(),
+                cluster: config.cluster.listen.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Starts every node as a child process, its output appended to `nodeN/log`.
+fn start(nodes: &[Node]) -> anyhow::Result<Vec<Child>> {
+    let exe = std::env::current_exe().context("finding the raftkeep binary")?;
+    let mut children = Vec::new();
+    for n in nodes {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(n.dir.join("log"))
+            .with_context(|| format!("opening {}/log", n.dir.display()))?;
+        let child = std::process::Command::new(&exe)
+            .arg("server")
+            .arg("--config")
+            .arg(n.config())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting node {}", n.id))?;
+        std::fs::write(n.dir.join("pid"), format!("{}\n", child.id()))?;
+        children.push(child);
+    }
+    Ok(children)
+}
+
+/// Initializes the cluster once, allows the client, writes the client files, prints how to
+/// connect, and waits for Ctrl-C.
+async fn serve(dir: &Path, nodes: &[Node]) -> anyhow::Result<()> {
+    let pki = dir.join("pki");
+    let tls = ClusterTls::load(&TlsFiles {
+        ca: pki.join("ca.pem"),
+        cert: pki.join("admin.pem"),
+        key: pki.join("admin.key"),
+    })?;
+    let first = nodes.first().context("no nodes")?;
+    let peer = Peer::connect(&first.cluster, Some(&tls))?;
+    let marker = dir.join("initialized");
+    if !marker.exists() {
+        initialize(&peer, nodes).await?;
+        let client = crate::clients::identity(&pki.join("client.pem"))?;
+        peer.write(
+            &Command::AllowClient(client),
+            Duration::from_secs(10),
+            false,
+        )
+        .await?
+        .map_err(|e| anyhow::anyhow!("allowing the client certificate: {e}"))?;
+        std::fs::write(&marker, "")?;
+    }
+    write_client_files(dir, nodes)?;
+    let leader = wait_leader(&peer).await;
+    print_welcome(dir, nodes, leader)?;
+    crate::server::shutdown_signal().await;
+    writeln!(std::io::stdout(), "stopping the nodes...")?;
+    Ok(())
+}
+
+/// Sends Init to node 1 until the nodes are up to take it (at most a minute).
+async fn initialize(peer: &Peer, nodes: &[Node]) -> anyhow::Result<()> {
+    let members: Vec<Member> = nodes
+        .iter()
+        .map(|n| Member {
+            id: u64::try_from(n.id).unwrap_or(u64::MAX),
+            addr: n.cluster.clone(),
+            voter: true,
+        })
+        .collect();
+    let mut last = None;
+    for _ in 0..300 {
+        match peer.init(members.clone(), Duration::from_secs(5)).await {
+            Ok(()) => return Ok(()),
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    bail!(
+        "could not initialize the cluster (see node1/log): {}",
+        last.map(|e| e.to_string()).unwrap_or_default()
+    )
+}
+
+async fn wait_leader(peer: &Peer) -> Option<u64> {
+    for _ in 0..100 {
+        if let Ok(s) = peer.status(Duration::from_secs(2), false).await {
+            if s.leader_id.is_some() {
+                return s.leader_id;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    None
+}
+
+/// `ca.pem`, `client.pem`, `client.key`, `client.toml` and `pykmip.conf` at the top.
+fn write_client_files(dir: &Path, nodes: &[Node]) -> anyhow::Result<()> {
+    let pki = dir.join("pki");
+    for (from, to) in [
+        ("ca.pem", "ca.pem"),
+        ("client.pem", "client.pem"),
+        ("client.key", "client.key"),
+    ] {
+        if !dir.join(to).exists() {
+            let bytes = std::fs::read(pki.join(from))?;
+            certs::write_new(&dir.join(to), &bytes, to.ends_with(".key"))?;
+        }
+    }
+    let servers: Vec<String> = nodes.iter().map(|n| n.kmip.clone()).collect();
+    crate::connect::write_client_config(
+        &dir.join("client.toml"),
+        &servers,
+        "ca.pem",
+        "client.pem",
+        "client.key",
+    )?;
+    let first = nodes.first().context("no nodes")?;
+    let (host, port) = first
+        .kmip
+        .rsplit_once(':')
+        .context("a KMIP address without a port")?;
+    let d = dir.display();
+    let conf = format!(
+        "# PyKMIP client settings for `raftkeep dev`: ProxyKmipClient(config='raftkeep',\n\
+         # config_file='{d}/pykmip.conf'). Other nodes: ports {}.\n\
+         [raftkeep]\nhost={host}\nport={port}\ncertfile={d}/client.pem\nkeyfile={d}/client.key\n\
+         ca_certs={d}/ca.pem\ncert_reqs=CERT_REQUIRED\nssl_version=PROTOCOL_SSLv23\n\
+         do_handshake_on_connect=True\nsuppress_ragged_eofs=True\n",
+        nodes
+            .iter()
+            .skip(1)
+            .map(|n| n.kmip.rsplit_once(':').map_or("", |(_, p)| p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    std::fs::write(dir.join("pykmip.conf"), conf)?;
+    Ok(())
+}
+
+fn print_welcome(dir: &Path, nodes: &[Node], leader: Option<u64>) -> anyhow::Result<()> {
+    let d = dir.display();
+    let mut text = String::new();
+    writeln!(text, "\nRaftkeep dev cluster running in {d}")?;
+    for n in nodes {
+        let role = if leader == u64::try_from(n.id).ok() {
+            "  (leader)"
+        } else {
+            ""
+        };
+        writeln!(
+            text,
+            "  node {}: KMIP {}  cluster {}  pid file {}/pid  log {}/log{role}",
+            n.id,
+            n.kmip,
+            n.cluster,
+            n.dir.display(),
+            n.dir.display()
+        )?;
+    }
+    let first = nodes.first().context("no nodes")?;
+    writeln!(
+        text,
+        "\nKMIP clients: CA {d}/ca.pem, client certificate {d}/client.pem, key {d}/client.key (allowed).\n\
+         Our CLI (reads {d}/client.toml; run it from {}):\n  \
+         raftkeep keys create --name demo-key --activate\n  raftkeep keys list\n  \
+         raftkeep keys get <UID> --verbose\n\
+         PyKMIP: {d}/pykmip.conf, section [raftkeep].\n\
+         vCenter (docs/vcenter.md): Key Provider servers {} (port {}), \"KMS certificate and private key\":\n  \
+         upload {d}/client.pem and {d}/client.key; trust the KMS certificate vCenter shows.\n\
+         Failover: kill -9 $(cat {}/pid) and run the CLI again.\n\
+         Ctrl-C stops every node; a second run reuses the data.",
+        dir.parent()
+            .map_or_else(|| d.to_string(), |p| p.display().to_string()),
+        nodes
+            .iter()
+            .map(|n| n.kmip.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        first.kmip.rsplit_once(':').map_or("5696", |(_, p)| p),
+        first.dir.display(),
+    )?;
+    write!(std::io::stdout(), "{text}")?;
+    std::io::stdout().flush()?;
+    Ok(())
+}
+
+/// SIGTERM to every node still running, then waits (SIGKILL after 20 s).
+fn stop(children: &mut [Child], nodes: &[Node]) {
+    for c in children.iter() {
+        // std has no SIGTERM; `kill` is on every Unix.
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(c.id().to_string())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    for c in children.iter_mut() {
+        loop {
+            match c.try_wait() {
+                Ok(Some(_)) | Err(_) => break,
+                Ok(None) if std::time::Instant::now() > deadline => {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                    break;
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            }
+        }
+    }
+    for n in nodes {
+        let _ = std::fs::remove_file(n.dir.join("pid"));
+    }
+}
