@@ -1,6 +1,6 @@
 # Sourced by the side-by-side KMIP benchmarks: builds the release binary (unless RAFTKEEP_BIN
 # is given), installs PyKMIP if missing, and starts a local 3-node raftkeep cluster
-# (deploy/local-cluster.sh) and PyKMIP 0.11.0's server with the same certificates, both
+# (`raftkeep dev`) and PyKMIP 0.11.0's server with the same certificates, both
 # stopped on exit. Usage: start_servers BASE_PORT KMIP_PORT PYKMIP_PORT; then $pki holds the
 # certificates.
 start_servers() {
@@ -13,7 +13,7 @@ start_servers() {
   fi
   export RAFTKEEP_BIN
   dir="$(mktemp -d)"
-  BASE_PORT="$base" KMIP_PORT="$kmip" deploy/local-cluster.sh "$dir/cluster" > "$dir/cluster.out" 2>&1 &
+  "$RAFTKEEP_BIN" dev --dir "$dir/cluster" --base-port "$kmip" --cluster-base-port "$base" > "$dir/cluster.out" 2>&1 &
   cluster=$!
   trap stop_servers EXIT
   for _ in $(seq 1 100); do [ -f "$dir/cluster/initialized" ] && break; sleep 0.2; done

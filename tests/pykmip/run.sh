@@ -37,28 +37,20 @@ status=0
 for version in 1.2 1.4; do
   dir="$work/cluster-$version"
   base=$(free_port); kmip=$(free_port)
-  # The script uses BASE_PORT..+2 and KMIP_PORT..+2; retry on the rare collision.
-  RAFTKEEP_BIN="$BIN" BASE_PORT="$base" KMIP_PORT="$kmip" "$REPO/deploy/local-cluster.sh" "$dir" >"$work/cluster-$version.out" 2>&1 &
+  # `raftkeep dev` takes free ports itself if these are taken.
+  "$BIN" dev --dir "$dir" --base-port "$kmip" --cluster-base-port "$base" >"$work/cluster-$version.out" 2>&1 &
   cluster=$!
   for _ in $(seq 1 150); do [ -f "$dir/initialized" ] && break; sleep 0.2; done
   [ -f "$dir/initialized" ] || { cat "$work/cluster-$version.out"; exit 1; }
   home="$work/home-$version"
   mkdir -p "$home/.pykmip"
-  cat > "$home/.pykmip/pykmip.conf" <<CONF
-[client]
-host=127.0.0.1
-port=$((kmip + 1))
-certfile=$dir/pki/client.pem
-keyfile=$dir/pki/client.key
-ca_certs=$dir/pki/ca.pem
-cert_reqs=CERT_REQUIRED
-ssl_version=PROTOCOL_SSLv23
-do_handshake_on_connect=True
-suppress_ragged_eofs=True
-CONF
+  # The settings `raftkeep dev` writes for PyKMIP users, pointed at node 2.
+  for _ in $(seq 1 50); do [ -f "$dir/pykmip.conf" ] && break; sleep 0.2; done
+  port2="$(sed -n 's/^listen = "127.0.0.1:\([0-9]*\)"$/\1/p' "$dir/node2/node.toml" | tail -1)"
+  sed "s/^port=.*/port=$port2/" "$dir/pykmip.conf" > "$home/.pykmip/pykmip.conf"
   log="$work/pytest-$version.log"
   (cd "$SDIST" && HOME="$home" PYTHONPATH="$HERE" RAFTKEEP_PYKMIP_VERSION="$version" PYTHONWARNINGS=ignore \
-    timeout 600 "$VENV/bin/python" -m pytest kmip/tests/integration -m "not ignore" --config client \
+    timeout 600 "$VENV/bin/python" -m pytest kmip/tests/integration -m "not ignore" --config raftkeep \
       -p raftkeep_version -p no:cacheprovider -q -rf >"$log" 2>&1) || true
   summary="$(grep -E '^[0-9]+ (passed|failed)|^=+ .*(passed|failed)' "$log" | tail -1)"
   echo "KMIP $version (through node 2, a follower or the leader): $summary"

@@ -278,3 +278,43 @@ fn record(server: &Server, outcome: &Outcome, elapsed: Duration, first: bool) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failover(sticky: bool) -> Failover {
+        let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+        let order = crate::servers::parse_list("a:1,b:1,c:1").unwrap();
+        let timeouts = Timeouts {
+            connect: Duration::from_secs(1),
+            service: Duration::from_secs(1),
+        };
+        Failover::new(
+            order,
+            sticky,
+            TlsConnector::from(std::sync::Arc::new(config)),
+            timeouts,
+        )
+    }
+
+    fn hosts(f: &Failover) -> Vec<&str> {
+        f.this_order().into_iter().map(|(_, s)| s.host()).collect()
+    }
+
+    #[test]
+    fn every_request_starts_at_the_first_server_unless_sticky() {
+        let plain = failover(false);
+        *plain.last_good.lock().unwrap() = 1;
+        assert_eq!(hosts(&plain), ["a", "b", "c"]);
+        let sticky = failover(true);
+        *sticky.last_good.lock().unwrap() = 1;
+        assert_eq!(hosts(&sticky), ["b", "c", "a"]);
+    }
+}

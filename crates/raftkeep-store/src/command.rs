@@ -219,19 +219,16 @@ pub(crate) fn apply_command(
         Command::PutObjectOnce { request, object } => {
             let prefix = index_prefix(REQUEST_INDEX, request.as_bytes());
             let index = cf(db, CF_INDEX)?;
-            if let Some(Ok((key, _))) = db
-                .iterator_cf(
-                    index,
-                    rocksdb::IteratorMode::From(&prefix, rocksdb::Direction::Forward),
-                )
-                .next()
-            {
-                if let Some(uid) = key.strip_prefix(prefix.as_slice()) {
-                    let uid = String::from_utf8_lossy(uid).into_owned();
-                    // An object removed since (a batch undone) no longer answers for it.
-                    if load(&uid)?.is_some() {
-                        return Ok(CommandResult::MadeBefore(uid));
-                    }
+            let from = rocksdb::IteratorMode::From(&prefix, rocksdb::Direction::Forward);
+            for item in db.iterator_cf(index, from) {
+                let (key, _) = item?;
+                let Some(uid) = key.strip_prefix(prefix.as_slice()) else {
+                    break;
+                };
+                let uid = String::from_utf8_lossy(uid).into_owned();
+                // An object removed since (a batch undone) no longer answers for it.
+                if load(&uid)?.is_some() {
+                    return Ok(CommandResult::MadeBefore(uid));
                 }
             }
             if load(&object.uid)?.is_some() {

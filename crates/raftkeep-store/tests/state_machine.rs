@@ -477,3 +477,40 @@ async fn nodes_that_apply_the_same_entries_have_the_same_digest() {
     .await;
     assert_ne!(one.sm.digest().unwrap(), two.sm.digest().unwrap());
 }
+
+#[tokio::test]
+async fn a_request_key_makes_one_object_however_often_it_is_applied() {
+    let mut n = Node::new();
+    let key =
+        |request: &str, item: usize| raftkeep_store::command::request_key("client", request, item);
+    let once = |request: &str, uid: &str| Command::PutObjectOnce {
+        request: request.into(),
+        object: object(uid, Material::None),
+    };
+    assert_eq!(n.apply(once(&key("r1", 0), "k1")).await, CommandResult::Ok);
+    // The retry was proposed with another fresh UID; it answers with the first one.
+    assert_eq!(
+        n.apply(once(&key("r1", 0), "k2")).await,
+        CommandResult::MadeBefore("k1".into())
+    );
+    assert!(n.sm.object("k2").unwrap().is_none());
+    assert_eq!(
+        n.sm.lookup(
+            raftkeep_store::command::REQUEST_INDEX,
+            key("r1", 0).as_bytes()
+        )
+        .unwrap(),
+        vec!["k1".to_owned()]
+    );
+    // Another request, or the same key of another batch item, is another object.
+    assert_eq!(n.apply(once(&key("r2", 0), "k3")).await, CommandResult::Ok);
+    assert_eq!(n.apply(once(&key("r1", 1), "k4")).await, CommandResult::Ok);
+    // An object removed since (a batch undone) no longer answers for its request.
+    n.apply(Command::RemoveObject { uid: "k1".into() }).await;
+    assert_eq!(n.apply(once(&key("r1", 0), "k5")).await, CommandResult::Ok);
+    assert!(n.sm.object("k5").unwrap().is_some());
+    assert_eq!(
+        n.apply(once(&key("r1", 0), "k6")).await,
+        CommandResult::MadeBefore("k5".into())
+    );
+}

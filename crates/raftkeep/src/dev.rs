@@ -80,7 +80,7 @@ pub fn run(args: &DevArgs) -> anyhow::Result<()> {
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let mut children = start(&nodes)?;
-    let result = runtime.block_on(serve(&dir, &nodes));
+    let result = runtime.block_on(serve(&dir, &nodes, &mut children));
     stop(&mut children, &nodes);
     result
 }
@@ -197,7 +197,7 @@ fn start(nodes: &[Node]) -> anyhow::Result<Vec<Child>> {
 
 /// Initializes the cluster once, allows the client, writes the client files, prints how to
 /// connect, and waits for Ctrl-C.
-async fn serve(dir: &Path, nodes: &[Node]) -> anyhow::Result<()> {
+async fn serve(dir: &Path, nodes: &[Node], children: &mut [Child]) -> anyhow::Result<()> {
     let pki = dir.join("pki");
     let tls = ClusterTls::load(&TlsFiles {
         ca: pki.join("ca.pem"),
@@ -222,8 +222,38 @@ async fn serve(dir: &Path, nodes: &[Node]) -> anyhow::Result<()> {
     write_client_files(dir, nodes)?;
     let leader = wait_leader(&peer).await;
     print_welcome(dir, nodes, leader)?;
-    crate::server::shutdown_signal().await;
+    let shutdown = crate::server::shutdown_signal();
+    tokio::pin!(shutdown);
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let mut exited = vec![false; children.len()];
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            _ = tick.tick() => report_exits(children, nodes, &mut exited)?,
+        }
+    }
     writeln!(std::io::stdout(), "stopping the nodes...")?;
+    Ok(())
+}
+
+/// Reaps nodes that stopped (killed in a failover drill, crashed) and says so once.
+fn report_exits(children: &mut [Child], nodes: &[Node], exited: &mut [bool]) -> anyhow::Result<()> {
+    for ((child, node), done) in children.iter_mut().zip(nodes).zip(exited.iter_mut()) {
+        if *done {
+            continue;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            *done = true;
+            let _ = std::fs::remove_file(node.dir.join("pid"));
+            writeln!(
+                std::io::stdout(),
+                "node {} stopped ({status}); the other nodes keep serving. Its log: {}/log. \
+                 Run `raftkeep dev` again (after Ctrl-C) to restart it.",
+                node.id,
+                node.dir.display()
+            )?;
+        }
+    }
     Ok(())
 }
 
