@@ -207,7 +207,7 @@ impl Handler for Engine {
             .batch_error_continuation_option
             .unwrap_or(BatchErrorContinuationOption::STOP);
         let mut ctx = OpCtx {
-            store: self.store.as_ref(),
+            store: &self.store,
             keyring: &self.keyring,
             client,
             version,

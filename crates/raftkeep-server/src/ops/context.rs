@@ -13,8 +13,8 @@ use crate::store::KeyStore;
 
 /// The context of one batch item.
 pub struct OpCtx<'a> {
-    /// The replicated store.
-    pub store: &'a dyn KeyStore,
+    /// The replicated store (shared: a write may outlive the request, see Get's Fresh).
+    pub store: &'a std::sync::Arc<dyn KeyStore>,
     /// The cluster root key(s).
     pub keyring: &'a Keyring,
     /// Who asks.

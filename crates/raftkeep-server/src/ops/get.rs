@@ -12,6 +12,9 @@ use crate::attrs::{self, names};
 use crate::error::OpError;
 use crate::material;
 
+/// How long a Get waits for the cluster to record that its key is no longer Fresh.
+const FRESH_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Answers one Get.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayload, OpError> {
     let (uid, stored) = ctx
@@ -38,18 +41,25 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayloa
     let object = material::in_format(object, req.key_format_type)?;
     if attrs::value(&stored, names::FRESH)? == Some(Value::Boolean(true)) {
         // Served once: no longer Fresh (KMIP 1.4 §3.46) — one write per object, ever. Best
-        // effort: a node without quorum still serves keys from its own copy.
-        let served = ctx
-            .commit(Command::ChangeAttributes {
-                uid: uid.clone(),
-                changes: vec![AttributeChange::Set {
-                    name: names::FRESH.to_owned(),
-                    value: attrs::encode(&Value::Boolean(false))?,
-                }],
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::warn!(%uid, error = %e, "served while the cluster could not record it (Fresh stays true)");
+        // effort: a node without quorum still serves keys from its own copy, and while the
+        // cluster elects a leader the key is served after at most FRESH_WAIT, the write
+        // finishing (or failing) on its own.
+        let store = std::sync::Arc::clone(ctx.store);
+        let cmd = Command::ChangeAttributes {
+            uid: uid.clone(),
+            changes: vec![AttributeChange::Set {
+                name: names::FRESH.to_owned(),
+                value: attrs::encode(&Value::Boolean(false))?,
+            }],
+        };
+        let task_uid = uid.clone();
+        let write = tokio::spawn(async move {
+            if let Err(e) = store.write(cmd).await {
+                tracing::warn!(uid = %task_uid, error = %e, "served while the cluster could not record it (Fresh stays true)");
+            }
+        });
+        if tokio::time::timeout(FRESH_WAIT, write).await.is_err() {
+            tracing::info!(%uid, "serving before the cluster recorded that the key is no longer Fresh");
         }
     }
     tracing::info!(client = %ctx.client.fingerprint, %uid, "object served");
