@@ -36,6 +36,18 @@ impl ProtocolVersion {
     pub const fn new(major: i32, minor: i32) -> Self {
         ProtocolVersion { major, minor }
     }
+
+    /// Every version this crate reads and writes, newest first: what Raftkeep's server and
+    /// client speak and offer in Discover Versions.
+    pub const ALL: [ProtocolVersion; 7] = [
+        Self::V2_1,
+        Self::V2_0,
+        Self::V1_4,
+        Self::V1_3,
+        Self::V1_2,
+        Self::V1_1,
+        Self::V1_0,
+    ];
 }
 
 impl fmt::Display for ProtocolVersion {

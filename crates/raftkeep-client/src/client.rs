@@ -32,15 +32,7 @@ use crate::failover::{Attempt, Exchange, Failover};
 use crate::servers::{Server, try_order};
 
 /// The versions this client speaks, most preferred first.
-pub const SUPPORTED_VERSIONS: [ProtocolVersion; 7] = [
-    ProtocolVersion::V2_1,
-    ProtocolVersion::V2_0,
-    ProtocolVersion::V1_4,
-    ProtocolVersion::V1_3,
-    ProtocolVersion::V1_2,
-    ProtocolVersion::V1_1,
-    ProtocolVersion::V1_0,
-];
+pub const SUPPORTED_VERSIONS: [ProtocolVersion; 7] = ProtocolVersion::ALL;
 
 /// A successful answer: its payload and how it was obtained.
 #[derive(Debug)]

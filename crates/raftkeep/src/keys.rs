@@ -99,15 +99,9 @@ pub struct CreateArgs {
     /// Length in bits.
     #[arg(long, default_value_t = 256)]
     pub length: i32,
-    /// A Name for the key (unique in the cluster).
-    #[arg(long)]
-    pub name: Option<String>,
-    /// Cryptographic usage, comma-separated: encrypt, decrypt, wrap-key, unwrap-key, mac-generate, ...
-    #[arg(long, default_value = "encrypt,decrypt")]
-    pub usage: String,
-    /// A custom attribute, x-NAME=TEXT (repeat for several).
-    #[arg(long = "attr")]
-    pub attrs: Vec<String>,
+    /// Name, usage, custom attributes.
+    #[command(flatten)]
+    pub attributes: KeyAttributeArgs,
     /// Activate the key at once.
     #[arg(long)]
     pub activate: bool,
@@ -125,10 +119,18 @@ pub struct RegisterArgs {
     /// Algorithm of the key.
     #[arg(long, default_value = "AES")]
     pub algorithm: String,
-    /// A Name for the key.
+    /// Name, usage, custom attributes.
+    #[command(flatten)]
+    pub attributes: KeyAttributeArgs,
+}
+
+/// The attributes a new key gets from the command line.
+#[derive(Debug, Args)]
+pub struct KeyAttributeArgs {
+    /// A Name for the key (unique in the cluster).
     #[arg(long)]
     pub name: Option<String>,
-    /// Cryptographic usage, comma-separated.
+    /// Cryptographic usage, comma-separated: encrypt, decrypt, wrap-key, unwrap-key, mac-generate, ...
     #[arg(long, default_value = "encrypt,decrypt")]
     pub usage: String,
     /// A custom attribute, x-NAME=TEXT (repeat for several).
@@ -226,7 +228,7 @@ async fn dispatch(client: &Client, command: KeysCommand, out: &Output) -> anyhow
 async fn create(client: &Client, a: CreateArgs, out: &Output) -> anyhow::Result<()> {
     let algorithm = enum_arg(&a.algorithm, CryptographicAlgorithm::from_name)
         .with_context(|| format!("unknown algorithm {:?}", a.algorithm))?;
-    let attributes = common_attributes(a.name.as_deref(), &a.usage, &a.attrs)?;
+    let attributes = common_attributes(&a.attributes)?;
     let uid = client
         .create_symmetric_key(algorithm, a.length, attributes)
         .await?;
@@ -259,7 +261,7 @@ async fn register(client: &Client, a: RegisterArgs, out: &Output) -> anyhow::Res
         cryptographic_length: Some(length),
         key_wrapping_data: None,
     });
-    let attributes = common_attributes(a.name.as_deref(), &a.usage, &a.attrs)?;
+    let attributes = common_attributes(&a.attributes)?;
     let uid = client.register(object, attributes).await?;
     out.created(&uid, &format!("{algorithm}-{length} key registered"))
 }
@@ -411,11 +413,8 @@ async fn attrs(client: &Client, uid: &str, names: Vec<String>, out: &Output) -> 
 }
 
 /// Name, Cryptographic Usage Mask and custom attributes from the command line.
-fn common_attributes(
-    name: Option<&str>,
-    usage: &str,
-    custom: &[String],
-) -> anyhow::Result<Vec<Attribute>> {
+fn common_attributes(args: &KeyAttributeArgs) -> anyhow::Result<Vec<Attribute>> {
+    let (name, usage, custom) = (args.name.as_deref(), &args.usage, &args.attrs);
     let mut out = Vec::new();
     let mut mask = 0_i32;
     for u in usage.split(',').map(str::trim).filter(|u| !u.is_empty()) {

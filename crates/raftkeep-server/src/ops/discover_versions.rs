@@ -8,15 +8,7 @@ use kmip_messages::payload::discover_versions::{
 use kmip_messages::{ProtocolVersion, ResponsePayload};
 
 /// The versions this server speaks, preferred first.
-pub const SUPPORTED: [ProtocolVersion; 7] = [
-    ProtocolVersion::V2_1,
-    ProtocolVersion::V2_0,
-    ProtocolVersion::V1_4,
-    ProtocolVersion::V1_3,
-    ProtocolVersion::V1_2,
-    ProtocolVersion::V1_1,
-    ProtocolVersion::V1_0,
-];
+pub const SUPPORTED: [ProtocolVersion; 7] = ProtocolVersion::ALL;
 
 /// Answers one Discover Versions batch item.
 pub fn run(req: &DiscoverVersionsRequest) -> ResponsePayload {
