@@ -18,6 +18,7 @@ use serde::Serialize;
 #[derive(Debug, Args)]
 pub struct Connection {
     /// A node's configuration file: use its cluster address and TLS files (on a node).
+    /// Default: ./raftkeep-dev/node1/node.toml if it exists and no other flag is given.
     #[arg(long, global = true, env = "RAFTKEEP_NODE_CONFIG")]
     pub config: Option<PathBuf>,
     /// A node's cluster endpoint, `host:port`.
@@ -95,9 +96,19 @@ pub(crate) struct Target {
     pub(crate) timeout: Duration,
 }
 
+/// Node 1's configuration of a `raftkeep dev` cluster in this directory, when nothing else
+/// says where the cluster is: `raftkeep cluster status` just works next to `raftkeep dev`.
+fn dev_node_config(c: &Connection) -> Option<PathBuf> {
+    if c.node.is_some() || c.ca.is_some() || c.cert.is_some() || c.key.is_some() {
+        return None;
+    }
+    Some(PathBuf::from("raftkeep-dev/node1/node.toml")).filter(|p| p.exists())
+}
+
 impl Target {
     pub(crate) fn from(c: &Connection) -> anyhow::Result<Self> {
-        let node_config = c.config.as_deref().map(NodeConfig::load).transpose()?;
+        let config = c.config.clone().or_else(|| dev_node_config(c));
+        let node_config = config.as_deref().map(NodeConfig::load).transpose()?;
         let pick = |flag: &Option<PathBuf>, from_node: Option<PathBuf>, what: &str| {
             flag.clone()
                 .or(from_node)

@@ -363,7 +363,7 @@ fn print_welcome(dir: &Path, nodes: &[Node], leader: Option<u64>) -> anyhow::Res
         "\nKMIP clients: CA {d}/ca.pem, client certificate {d}/client.pem, key {d}/client.key (allowed).\n\
          Our CLI (reads {d}/client.toml; run it from {}):\n  \
          raftkeep keys create --name demo-key --activate\n  raftkeep keys list\n  \
-         raftkeep keys get <UID> --verbose\n\
+         raftkeep keys get <UID> --verbose\n  raftkeep cluster status\n\
          PyKMIP: {d}/pykmip.conf, section [raftkeep].\n\
          vCenter (docs/vcenter.md): Key Provider servers {} (port {}), \"KMS certificate and private key\":\n  \
          upload {d}/client.pem and {d}/client.key; trust the KMS certificate vCenter shows.\n\

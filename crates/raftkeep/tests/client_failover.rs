@@ -1,7 +1,7 @@
 //! The client library's vCenter-style failover against real server processes: a killed
 //! server is left at once, a paused one after the service timeout, a client tries its own
-//! site first, a node without quorum sends the client on, and a Create retried across a
-//! leader change makes one key. The tests check the order and kind of attempts, never the
+//! site first, a node without quorum sends the client on, a Create retried across a leader
+//! change makes one key, and the CLI passes a Username/Password from the environment. The tests check the order and kind of attempts, never the
 //! wall clock.
 
 #![allow(
@@ -269,4 +269,73 @@ fn a_create_left_with_a_paused_leader_is_carried_out_once() {
     });
     let reader = c.client("client", &servers[1..], None, 600);
     assert_eq!(tagged(&c, &reader, "paused"), vec![uid]);
+}
+
+#[test]
+fn the_cli_sends_the_username_and_the_password_from_the_named_variable() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut c = Cluster::new(3);
+    let mut hasher = Command::new(support::BIN)
+        .args(["kmip", "hash-password"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    hasher.stdin.take().unwrap().write_all(b"s3cret\n").unwrap();
+    let hash = String::from_utf8(hasher.wait_with_output().unwrap().stdout).unwrap();
+    for n in &c.nodes {
+        let mut config = std::fs::read_to_string(&n.config).unwrap();
+        config.push_str(&format!(
+            "\n[[kmip.users]]\nusername = \"backup\"\npassword_hash = \"{}\"\n",
+            hash.trim()
+        ));
+        std::fs::write(&n.config, config).unwrap();
+    }
+    for i in 0..3 {
+        c.start(i);
+    }
+    c.init_all();
+    let leader = c.wait_leader(&[0, 1, 2]);
+    c.allow(leader, "client");
+    let keys = |password: &str| {
+        Command::new(support::BIN)
+            .args([
+                "keys",
+                "--servers",
+                &c.nodes[0].kmip_addr,
+                "--ca",
+                &c.pki("ca.pem"),
+            ])
+            .args([
+                "--cert",
+                &c.pki("client.pem"),
+                "--key",
+                &c.pki("client.key"),
+            ])
+            .args([
+                "--username",
+                "backup",
+                "--password-env",
+                "BACKUP_KMS_PASSWORD",
+            ])
+            .args(["create", "--json"])
+            .env("BACKUP_KMS_PASSWORD", password)
+            .output()
+            .unwrap()
+    };
+    let good = keys("s3cret");
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let bad = keys("guess");
+    assert_eq!(bad.status.code(), Some(3));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("AuthenticationNotSuccessful"), "{said}");
+    assert!(
+        !said.contains("guess"),
+        "the password appeared in an error: {said}"
+    );
 }

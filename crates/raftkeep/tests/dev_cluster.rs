@@ -149,6 +149,14 @@ fn dev_cluster_serves_the_cli_through_a_node_kill_and_a_restart() {
         "material shown unasked"
     );
 
+    // Operator commands find the dev cluster too.
+    let status = Command::new(BIN)
+        .args(["cluster", "status"])
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
+    assert!(ok(&status).contains("Leader"));
+
     let missing = keys(cwd.path(), &["get", "no-such-key"]);
     assert_eq!(missing.status.code(), Some(3), "KMIP refusal exit code");
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-key"));
