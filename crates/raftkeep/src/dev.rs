@@ -170,29 +170,44 @@ fn read_nodes(dir: &Path) -> anyhow::Result<Vec<Node>> {
         .collect()
 }
 
-/// Starts every node as a child process, its output appended to `nodeN/log`.
+/// Starts every node as a child process, its output appended to `nodeN/log`; if one cannot
+/// start, the ones started are stopped again.
 fn start(nodes: &[Node]) -> anyhow::Result<Vec<Child>> {
     let exe = std::env::current_exe().context("finding the raftkeep binary")?;
     let mut children = Vec::new();
     for n in nodes {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(n.dir.join("log"))
-            .with_context(|| format!("opening {}/log", n.dir.display()))?;
-        let child = std::process::Command::new(&exe)
-            .arg("server")
-            .arg("--config")
-            .arg(n.config())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .spawn()
-            .with_context(|| format!("starting node {}", n.id))?;
-        std::fs::write(n.dir.join("pid"), format!("{}\n", child.id()))?;
-        children.push(child);
+        match spawn_node(&exe, n) {
+            Ok(child) => children.push(child),
+            Err(e) => {
+                stop(&mut children, nodes);
+                return Err(e);
+            }
+        }
     }
     Ok(children)
+}
+
+fn spawn_node(exe: &Path, n: &Node) -> anyhow::Result<Child> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(n.dir.join("log"))
+        .with_context(|| format!("opening {}/log", n.dir.display()))?;
+    let mut child = std::process::Command::new(exe)
+        .arg("server")
+        .arg("--config")
+        .arg(n.config())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .spawn()
+        .with_context(|| format!("starting node {}", n.id))?;
+    if let Err(e) = std::fs::write(n.dir.join("pid"), format!("{}\n", child.id())) {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e).with_context(|| format!("writing {}/pid", n.dir.display()));
+    }
+    Ok(child)
 }
 
 /// Initializes the cluster once, allows the client, writes the client files, prints how to
