@@ -1,7 +1,8 @@
 //! How the failover loop classifies servers that cannot answer, against sockets that
 //! misbehave on purpose: a refused connection is *down* and left at once, a server that
 //! accepts but says nothing *hangs* for the service timeout, one that closes the connection
-//! during the TLS handshake is *down*. Every server is tried once, in order.
+//! during the TLS handshake is *down*. Every server is tried once, in order, and every
+//! attempt is counted.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test")]
 
@@ -69,5 +70,74 @@ async fn refused_is_down_silent_is_hung_and_a_closed_handshake_is_down() {
     assert!(
         shown.contains(&refused.to_string()) && shown.contains("no answer within 1s"),
         "{shown}"
+    );
+}
+
+#[test]
+fn every_attempt_is_counted_by_server_and_outcome() {
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = pki(dir.path());
+    let down = [
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap(),
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap(),
+    ];
+    let list = format!("{}@1,{}@2", down[0], down[1]);
+    let mut config = ClientConfig::new(servers::parse_list(&list).unwrap(), ca, cert, key);
+    config.version = Some("2.1".to_owned());
+    config.site = Some("2".to_owned());
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Client::new(&config).unwrap();
+    metrics::with_local_recorder(&recorder, || {
+        let _ = runtime.block_on(client.locate(Vec::new(), None));
+        let _ = runtime.block_on(client.locate(Vec::new(), None));
+    });
+    let mut counted: Vec<(String, Vec<String>, u64)> = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .filter_map(|(key, _, _, value)| match value {
+            DebugValue::Counter(n) => Some((
+                key.key().name().to_owned(),
+                key.key()
+                    .labels()
+                    .map(|l| format!("{}={}", l.key(), l.value()))
+                    .collect(),
+                n,
+            )),
+            _ => None,
+        })
+        .collect();
+    counted.sort();
+    assert_eq!(
+        counted,
+        vec![
+            (
+                "raftkeep_client_attempts_total".to_owned(),
+                vec![format!("server={}@1", down[0]), "outcome=down".to_owned()],
+                2
+            ),
+            (
+                "raftkeep_client_attempts_total".to_owned(),
+                vec![format!("server={}@2", down[1]), "outcome=down".to_owned()],
+                2
+            ),
+            (
+                "raftkeep_client_failovers_total".to_owned(),
+                vec!["reason=down".to_owned()],
+                4
+            ),
+        ]
     );
 }
