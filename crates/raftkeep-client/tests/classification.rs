@@ -120,24 +120,23 @@ fn every_attempt_is_counted_by_server_and_outcome() {
         })
         .collect();
     counted.sort();
-    assert_eq!(
-        counted,
-        vec![
-            (
-                "raftkeep_client_attempts_total".to_owned(),
-                vec![format!("server={}@1", down[0]), "outcome=down".to_owned()],
-                2
-            ),
-            (
-                "raftkeep_client_attempts_total".to_owned(),
-                vec![format!("server={}@2", down[1]), "outcome=down".to_owned()],
-                2
-            ),
-            (
-                "raftkeep_client_failovers_total".to_owned(),
-                vec!["reason=down".to_owned()],
-                4
-            ),
-        ]
-    );
+    let mut expected = vec![
+        (
+            "raftkeep_client_attempts_total".to_owned(),
+            vec![format!("server={}@1", down[0]), "outcome=down".to_owned()],
+            2,
+        ),
+        (
+            "raftkeep_client_attempts_total".to_owned(),
+            vec![format!("server={}@2", down[1]), "outcome=down".to_owned()],
+            2,
+        ),
+        (
+            "raftkeep_client_failovers_total".to_owned(),
+            vec!["reason=down".to_owned()],
+            4,
+        ),
+    ];
+    expected.sort();
+    assert_eq!(counted, expected);
 }
