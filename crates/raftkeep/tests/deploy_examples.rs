@@ -77,8 +77,7 @@ fn the_toml_snippets_of_the_docs_are_valid_configurations() {
     let mut checked = 0;
     for doc in docs {
         let text = std::fs::read_to_string(&doc).unwrap();
-        let mut blocks = text.split("```toml\n").skip(1);
-        while let Some(rest) = blocks.next() {
+        for rest in text.split("```toml\n").skip(1) {
             let block = rest.split("```").next().unwrap();
             let file = dir.path().join(format!("snippet{checked}.toml"));
             std::fs::write(&file, block).unwrap();
