@@ -38,6 +38,17 @@ pub enum NodeStartError {
         "the root key of this node is not the cluster's root key (it does not open the cluster's key check value); refusing to serve. Give this node the same root key as the other nodes"
     )]
     WrongRootKey,
+    /// One of the node's own certificates is unusable: unreadable, expired, not yet valid,
+    /// or not matching its private key. Checked at start-up, before anything listens.
+    #[error("{role} certificate {}: {reason}", path.display())]
+    Certificate {
+        /// Which identity: "cluster" (node-to-node) or "KMIP" (towards clients).
+        role: &'static str,
+        /// The certificate file.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
     /// The cluster identity could not be loaded.
     #[error(transparent)]
     Tls(#[from] raftkeep_net::NetError),

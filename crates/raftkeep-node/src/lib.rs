@@ -1,15 +1,17 @@
 //! A running Raftkeep node, as `raftkeep server` starts it: the configuration file, the
 //! start-up checks (a root key that does not open the cluster's key check value stops the
 //! node before it serves anything), Raft on the RocksDB store, and the gRPC server carrying
-//! Raft, cluster management and forwarded requests over mutual TLS. The KMIP listener joins it
-//! with the server issue.
+//! Raft, cluster management and forwarded requests over mutual TLS, and the KMIP listener on
+//! the replicated store. The node's own certificates are checked before anything listens.
 //!
 //! # Layout
 //!
 //! - [`config`] — [`NodeConfig`], the TOML file.
 //! - [`start`] — [`start`] and [`RunningNode`].
+//! - [`certs`] — start-up checks of the node's own certificates (validity, key match).
 //! - [`error`] — [`NodeStartError`].
 
+pub mod certs;
 pub mod config;
 pub mod error;
 pub mod start;

@@ -259,6 +259,11 @@ fn open_store(config: &NodeConfig, keyring: &Keyring) -> Result<StateMachine, No
 
 /// Starts a node from its configuration.
 pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
+    let now = time::OffsetDateTime::now_utc();
+    crate::certs::check_identity("cluster", &config.tls.cert, &config.tls.key, now)?;
+    if let Some(kmip) = &config.kmip {
+        crate::certs::check_identity("KMIP", &kmip.cert, &kmip.key, now)?;
+    }
     let keyring = load_keyring(config)?;
     let sm = open_store(config, &keyring)?;
     let tls = ClusterTls::load(&TlsFiles {

@@ -90,6 +90,20 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// An error and its causes on one line, each cause once: many errors already include their
+/// source in their own message, and the chain would print it again.
+pub fn error_text(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
 /// The exit status for an error (docs/client.md): 3 when a KMIP server refused the
 /// request, 4 when no server could answer, 5 for an unusable client configuration or TLS
 /// setup, 1 for anything else (clap exits 2 on a bad command line).
@@ -105,6 +119,15 @@ pub fn exit_code(error: &anyhow::Error) -> u8 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_cause_already_in_the_message_is_printed_once() {
+        let io = std::io::Error::other("disk on fire");
+        let e = anyhow::Error::new(io).context("reading x: disk on fire");
+        assert_eq!(super::error_text(&e), "reading x: disk on fire");
+        let e = anyhow::Error::new(std::io::Error::other("gone")).context("opening y");
+        assert_eq!(super::error_text(&e), "opening y: gone");
+    }
+
     #[test]
     fn the_command_line_definition_is_consistent() {
         <super::Cli as clap::CommandFactory>::command().debug_assert();

@@ -9,8 +9,7 @@ fn main() -> ExitCode {
     match raftkeep::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // `{:#}` prints the whole context chain on one line.
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", raftkeep::error_text(&e));
             ExitCode::from(raftkeep::exit_code(&e))
         }
     }

@@ -1,0 +1,82 @@
+//! Start-up checks of the node's own certificates, so that a node with an unusable identity
+//! says what is wrong instead of failing later with "transport error" or being refused by
+//! its peers: the files must read, the private key must belong to the certificate, and the
+//! certificate must be valid now. One that expires within [`EXPIRY_WARNING_DAYS`] is logged.
+
+use std::path::Path;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use time::OffsetDateTime;
+
+use crate::error::NodeStartError;
+
+/// A certificate this close to its end is warned about at every start.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// Checks one identity (certificate chain and key) as of `now`.
+pub fn check_identity(
+    role: &'static str,
+    cert: &Path,
+    key: &Path,
+    now: OffsetDateTime,
+) -> Result<(), NodeStartError> {
+    let fail = |reason: String| NodeStartError::Certificate {
+        role,
+        path: cert.to_owned(),
+        reason,
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| fail(format!("cannot read it as PEM: {e}")))?;
+    let leaf = chain
+        .first()
+        .ok_or_else(|| fail("no certificate in the file".to_owned()))?;
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+        fail(format!(
+            "cannot read its private key {}: {e}",
+            key.display()
+        ))
+    })?;
+    let signer = rustls::crypto::ring::sign::any_supported_type(&private).map_err(|e| {
+        fail(format!(
+            "its private key {} is not a supported key: {e}",
+            key.display()
+        ))
+    })?;
+    let certified = rustls::sign::CertifiedKey::new(chain.clone(), signer);
+    if let Err(rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch)) =
+        certified.keys_match()
+    {
+        return Err(fail(format!(
+            "the private key {} does not belong to this certificate",
+            key.display()
+        )));
+    }
+    check_validity(leaf, now).map_err(fail)
+}
+
+fn check_validity(leaf: &CertificateDer<'_>, now: OffsetDateTime) -> Result<(), String> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(leaf.as_ref())
+        .map_err(|e| format!("not an X.509 certificate: {e}"))?;
+    let validity = parsed.validity();
+    let (from, until) = (
+        validity.not_before.to_datetime(),
+        validity.not_after.to_datetime(),
+    );
+    if now < from {
+        return Err(format!(
+            "not valid before {from} (now {now}): check this machine's clock"
+        ));
+    }
+    if now > until {
+        return Err(format!(
+            "expired on {until} (now {now}): issue a new one (raftkeep certs issue-server)"
+        ));
+    }
+    let left = until - now;
+    if left.whole_days() < EXPIRY_WARNING_DAYS {
+        tracing::warn!(subject = %parsed.subject(), expires = %until, days_left = left.whole_days(), "certificate expires soon");
+    }
+    Ok(())
+}
