@@ -92,3 +92,25 @@ fn the_toml_snippets_of_the_docs_are_valid_configurations() {
         "the docs have fewer TOML snippets than expected: {checked}"
     );
 }
+
+#[test]
+fn the_systemd_unit_passes_systemd_analyze_verify() {
+    let unit = std::fs::read_to_string(repo().join("deploy/systemd/raftkeep.service")).unwrap();
+    let Ok(probe) = Command::new("systemd-analyze").arg("--version").output() else {
+        // Skipped on machines without systemd (containers, macOS); CI has it.
+        eprintln!("skipped: systemd-analyze is not installed");
+        return;
+    };
+    assert!(probe.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    // verify checks that ExecStart's binary exists: point it at the one under test.
+    let path = dir.path().join("raftkeep.service");
+    std::fs::write(&path, unit.replace("/usr/local/bin/raftkeep", BIN)).unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.trim().is_empty(), "{said}");
+}
