@@ -124,6 +124,10 @@ pub struct RootKeyConfig {
     /// An environment variable holding the key in hex.
     #[serde(default)]
     pub env: Option<String>,
+    /// A command (program and arguments, no shell) whose standard output is the key, in hex
+    /// or as 32 raw bytes: fetches it from a secret manager or an HSM at start-up.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
     /// The key's version (raised at each rotation).
     #[serde(default = "defaults::root_key_version")]
     pub version: u32,
@@ -146,6 +150,9 @@ pub struct HeldRootKey {
     /// An environment variable holding it in hex.
     #[serde(default)]
     pub env: Option<String>,
+    /// A command whose standard output is the key (as for the current key).
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
 }
 
 mod defaults {
@@ -240,19 +247,13 @@ impl NodeConfig {
         if c.write_timeout_ms == 0 {
             return Err("cluster.write_timeout_ms must be above 0".to_owned());
         }
-        let one_source =
-            |file: &Option<PathBuf>, env: &Option<String>| file.is_some() != env.is_some();
-        if !one_source(&self.root_key.file, &self.root_key.env) {
-            return Err("root_key: set exactly one of `file` and `env`".to_owned());
-        }
+        self.root_key
+            .source()
+            .map_err(|e| format!("root_key: {e}"))?;
         let mut versions = std::collections::BTreeSet::from([self.root_key.version]);
         for p in &self.root_key.held {
-            if !one_source(&p.file, &p.env) {
-                return Err(format!(
-                    "root_key.held (version {}): set exactly one of `file` and `env`",
-                    p.version
-                ));
-            }
+            p.source()
+                .map_err(|e| format!("root_key.held (version {}): {e}", p.version))?;
             if !versions.insert(p.version) {
                 return Err(format!("root_key: version {} appears twice", p.version));
             }
@@ -357,5 +358,46 @@ file = "root.key"
         let text = MINIMAL.replace("[cluster]", "[cluster]\nelection_timeout_min_ms = 100");
         let e = NodeConfig::load(&write(dir.path(), &text)).unwrap_err();
         assert!(e.to_string().contains("heartbeat_ms"), "{e}");
+    }
+}
+
+/// Where one root key comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum KeySource<'a> {
+    /// A file.
+    File(&'a Path),
+    /// An environment variable.
+    Env(&'a str),
+    /// A command's standard output.
+    Command(&'a [String]),
+}
+
+fn key_source<'a>(
+    file: &'a Option<PathBuf>,
+    env: &'a Option<String>,
+    command: &'a Option<Vec<String>>,
+) -> Result<KeySource<'a>, String> {
+    match (file, env, command) {
+        (Some(f), None, None) => Ok(KeySource::File(f)),
+        (None, Some(e), None) => Ok(KeySource::Env(e)),
+        (None, None, Some(c)) if c.is_empty() => {
+            Err("`command` needs at least the program to run".to_owned())
+        }
+        (None, None, Some(c)) => Ok(KeySource::Command(c)),
+        _ => Err("set exactly one of `file`, `env` and `command`".to_owned()),
+    }
+}
+
+impl RootKeyConfig {
+    /// Where the current root key comes from.
+    pub fn source(&self) -> Result<KeySource<'_>, String> {
+        key_source(&self.file, &self.env, &self.command)
+    }
+}
+
+impl HeldRootKey {
+    /// Where this held key comes from.
+    pub fn source(&self) -> Result<KeySource<'_>, String> {
+        key_source(&self.file, &self.env, &self.command)
     }
 }

@@ -21,6 +21,14 @@ pub enum NodeStartError {
         /// What is wrong.
         reason: String,
     },
+    /// The command that fetches the root key failed.
+    #[error("root key command `{command}`: {reason}")]
+    RootKeyCommand {
+        /// The command as configured.
+        command: String,
+        /// What went wrong (never the command's output).
+        reason: String,
+    },
     /// The root key could not be loaded.
     #[error("cannot load the root key: {0}")]
     RootKey(#[source] raftkeep_seal::SealError),

@@ -8,12 +8,14 @@
 //!
 //! - [`config`] — [`NodeConfig`], the TOML file.
 //! - [`start`] — [`start`] and [`RunningNode`].
+//! - [`key_command`] — a root key fetched by a command (secret manager, HSM).
 //! - [`certs`] — start-up checks of the node's own certificates (validity, key match).
 //! - [`error`] — [`NodeStartError`].
 
 pub mod certs;
 pub mod config;
 pub mod error;
+pub mod key_command;
 pub mod start;
 
 pub use config::NodeConfig;

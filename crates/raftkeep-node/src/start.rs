@@ -15,6 +15,7 @@ use raftkeep_store::{
 };
 use tokio::sync::{oneshot, watch};
 
+use crate::config::KeySource;
 use crate::{NodeConfig, NodeStartError};
 
 /// A node that is running: Raft, its store and its gRPC server.
@@ -191,31 +192,27 @@ async fn start_kmip(
     }))
 }
 
-fn load_key(
+async fn load_key(
     version: u32,
-    file: Option<&std::path::Path>,
-    env: Option<&str>,
+    source: Result<KeySource<'_>, String>,
 ) -> Result<RootKey, NodeStartError> {
     let version = KeyVersion(version);
-    let key = match (file, env) {
-        (Some(file), _) => RootKey::from_file(version, file),
-        (None, Some(var)) => RootKey::from_env(version, var),
-        // `NodeConfig::load` refuses a key without a source.
-        (None, None) => {
-            return Err(NodeStartError::RootKey(
-                raftkeep_seal::SealError::NoSuchVersion(version),
-            ));
-        }
-    };
-    key.map_err(NodeStartError::RootKey)
+    // `NodeConfig::load` has refused a key without exactly one source.
+    let source = source
+        .map_err(|_| NodeStartError::RootKey(raftkeep_seal::SealError::NoSuchVersion(version)))?;
+    match source {
+        KeySource::File(file) => RootKey::from_file(version, file).map_err(NodeStartError::RootKey),
+        KeySource::Env(var) => RootKey::from_env(version, var).map_err(NodeStartError::RootKey),
+        KeySource::Command(argv) => crate::key_command::run(version, argv).await,
+    }
 }
 
 /// The current root key and the others held during a rotation.
-fn load_keyring(config: &NodeConfig) -> Result<Keyring, NodeStartError> {
+async fn load_keyring(config: &NodeConfig) -> Result<Keyring, NodeStartError> {
     let rk = &config.root_key;
-    let mut keys = vec![load_key(rk.version, rk.file.as_deref(), rk.env.as_deref())?];
+    let mut keys = vec![load_key(rk.version, rk.source()).await?];
     for p in &rk.held {
-        keys.push(load_key(p.version, p.file.as_deref(), p.env.as_deref())?);
+        keys.push(load_key(p.version, p.source()).await?);
     }
     Keyring::new(KeyVersion(rk.version), keys).map_err(NodeStartError::RootKey)
 }
@@ -264,7 +261,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     if let Some(kmip) = &config.kmip {
         crate::certs::check_identity("KMIP", &kmip.cert, &kmip.key, now)?;
     }
-    let keyring = load_keyring(config)?;
+    let keyring = load_keyring(config).await?;
     let sm = open_store(config, &keyring)?;
     let tls = ClusterTls::load(&TlsFiles {
         ca: config.tls.ca.clone(),

@@ -137,4 +137,19 @@ fn a_node_names_the_certificate_or_key_that_keeps_it_from_starting() {
     );
     // Each cause once on the line.
     assert_eq!(said.matches("256-bit").count(), 1, "{said}");
+
+    let config = variant(
+        &c,
+        "command.toml",
+        "[root_key]",
+        &[(
+            "file = \"root.key\"",
+            "command = [\"sh\", \"-c\", \"echo vault sealed >&2; exit 2\"]",
+        )],
+    );
+    let said = refused(&config);
+    assert!(
+        said.contains("root key command") && said.contains("vault sealed"),
+        "{said}"
+    );
 }
