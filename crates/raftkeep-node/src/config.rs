@@ -275,6 +275,47 @@ impl NodeConfig {
     }
 }
 
+/// Where one root key comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum KeySource<'a> {
+    /// A file.
+    File(&'a Path),
+    /// An environment variable.
+    Env(&'a str),
+    /// A command's standard output.
+    Command(&'a [String]),
+}
+
+fn key_source<'a>(
+    file: &'a Option<PathBuf>,
+    env: &'a Option<String>,
+    command: &'a Option<Vec<String>>,
+) -> Result<KeySource<'a>, String> {
+    match (file, env, command) {
+        (Some(f), None, None) => Ok(KeySource::File(f)),
+        (None, Some(e), None) => Ok(KeySource::Env(e)),
+        (None, None, Some(c)) if c.is_empty() => {
+            Err("`command` needs at least the program to run".to_owned())
+        }
+        (None, None, Some(c)) => Ok(KeySource::Command(c)),
+        _ => Err("set exactly one of `file`, `env` and `command`".to_owned()),
+    }
+}
+
+impl RootKeyConfig {
+    /// Where the current root key comes from.
+    pub fn source(&self) -> Result<KeySource<'_>, String> {
+        key_source(&self.file, &self.env, &self.command)
+    }
+}
+
+impl HeldRootKey {
+    /// Where this held key comes from.
+    pub fn source(&self) -> Result<KeySource<'_>, String> {
+        key_source(&self.file, &self.env, &self.command)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, reason = "test")]
@@ -336,6 +377,15 @@ file = "root.key"
         let text = MINIMAL.replace("file = \"root.key\"", "file = \"a\"\nenv = \"B\"");
         let e = NodeConfig::load(&write(dir.path(), &text)).unwrap_err();
         assert!(e.to_string().contains("exactly one"), "{e}");
+        let text = MINIMAL.replace("file = \"root.key\"", "file = \"a\"\ncommand = [\"vault\"]");
+        let e = NodeConfig::load(&write(dir.path(), &text)).unwrap_err();
+        assert!(e.to_string().contains("exactly one"), "{e}");
+        let text = MINIMAL.replace("file = \"root.key\"", "command = []");
+        let e = NodeConfig::load(&write(dir.path(), &text)).unwrap_err();
+        assert!(e.to_string().contains("at least the program"), "{e}");
+        let text = MINIMAL.replace("file = \"root.key\"", "command = [\"vault\", \"read\"]");
+        let c = NodeConfig::load(&write(dir.path(), &text)).unwrap();
+        assert!(matches!(c.root_key.source(), Ok(KeySource::Command(argv)) if argv.len() == 2));
     }
 
     #[test]
@@ -358,46 +408,5 @@ file = "root.key"
         let text = MINIMAL.replace("[cluster]", "[cluster]\nelection_timeout_min_ms = 100");
         let e = NodeConfig::load(&write(dir.path(), &text)).unwrap_err();
         assert!(e.to_string().contains("heartbeat_ms"), "{e}");
-    }
-}
-
-/// Where one root key comes from.
-#[derive(Debug, Clone, Copy)]
-pub enum KeySource<'a> {
-    /// A file.
-    File(&'a Path),
-    /// An environment variable.
-    Env(&'a str),
-    /// A command's standard output.
-    Command(&'a [String]),
-}
-
-fn key_source<'a>(
-    file: &'a Option<PathBuf>,
-    env: &'a Option<String>,
-    command: &'a Option<Vec<String>>,
-) -> Result<KeySource<'a>, String> {
-    match (file, env, command) {
-        (Some(f), None, None) => Ok(KeySource::File(f)),
-        (None, Some(e), None) => Ok(KeySource::Env(e)),
-        (None, None, Some(c)) if c.is_empty() => {
-            Err("`command` needs at least the program to run".to_owned())
-        }
-        (None, None, Some(c)) => Ok(KeySource::Command(c)),
-        _ => Err("set exactly one of `file`, `env` and `command`".to_owned()),
-    }
-}
-
-impl RootKeyConfig {
-    /// Where the current root key comes from.
-    pub fn source(&self) -> Result<KeySource<'_>, String> {
-        key_source(&self.file, &self.env, &self.command)
-    }
-}
-
-impl HeldRootKey {
-    /// Where this held key comes from.
-    pub fn source(&self) -> Result<KeySource<'_>, String> {
-        key_source(&self.file, &self.env, &self.command)
     }
 }
