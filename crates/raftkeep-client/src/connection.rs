@@ -20,7 +20,7 @@ use crate::failover::Outcome;
 use crate::servers::Server;
 
 /// The TLS client setup from PEM files: the CA to trust, the certificate to present.
-pub(crate) fn connector(ca: &Path, cert: &Path, key: &Path) -> Result<TlsConnector, ClientError> {
+pub fn connector(ca: &Path, cert: &Path, key: &Path) -> Result<TlsConnector, ClientError> {
     let mut roots = rustls::RootCertStore::empty();
     for c in read_certs(ca)? {
         roots
@@ -60,7 +60,7 @@ fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, ClientError> 
 
 /// How long each phase may take.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Timeouts {
+pub struct Timeouts {
     /// TCP connect: past it the server counts as down.
     pub connect: Duration,
     /// TLS handshake and each response: past it the server counts as hung.
@@ -69,14 +69,14 @@ pub(crate) struct Timeouts {
 
 /// An open connection.
 #[derive(Debug)]
-pub(crate) struct Connection {
+pub struct Connection {
     tls: TlsStream<TcpStream>,
     limits: Limits,
 }
 
 impl Connection {
     /// Connects and completes the TLS handshake.
-    pub(crate) async fn open(
+    pub async fn open(
         server: &Server,
         tls: &TlsConnector,
         timeouts: Timeouts,
@@ -111,7 +111,7 @@ impl Connection {
     }
 
     /// Sends one request and reads its response.
-    pub(crate) async fn exchange(
+    pub async fn exchange(
         &mut self,
         request: &[u8],
         service: Duration,

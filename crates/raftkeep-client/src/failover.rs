@@ -184,11 +184,12 @@ impl Failover {
                 Ok(_) => Outcome::Answered,
                 Err(o) => o.clone(),
             };
-            record(server, &outcome, started.elapsed(), attempts.is_empty());
+            let elapsed = started.elapsed();
+            record(server, &outcome, elapsed, attempts.is_empty());
             attempts.push(Attempt {
                 server: server.clone(),
                 outcome,
-                elapsed: started.elapsed(),
+                elapsed,
             });
             if let Ok(response) = result {
                 if let Ok(mut g) = self.last_good.lock() {

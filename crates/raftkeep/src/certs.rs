@@ -106,17 +106,13 @@ pub fn run(cmd: CertsCommand) -> anyhow::Result<()> {
         CertsCommand::IssueClient(args) => issue_client(&args),
         CertsCommand::SignCsr(args) => sign_csr(&args),
         CertsCommand::Fingerprint { cert } => {
-            let pem = read(&cert)?;
-            let (_, parsed) = x509_parser::pem::parse_x509_pem(pem.as_bytes())
-                .map_err(|e| anyhow::anyhow!("{}: not a PEM certificate: {e}", cert.display()))?;
-            let subject = parsed
-                .parse_x509()
-                .map(|c| c.subject().to_string())
-                .unwrap_or_default();
+            // The same identity the allow-list records.
+            let id = crate::clients::identity(&cert)?;
             writeln!(
                 std::io::stdout(),
-                "sha256:{}  {subject}",
-                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&parsed.contents))
+                "sha256:{}  {}",
+                id.fingerprint,
+                id.subject
             )?;
             Ok(())
         }
