@@ -258,6 +258,7 @@ impl Cluster for ClusterService {
                 .map_err(|e| Status::internal(e.to_string()))?,
             root_key_version: self.keyring.current().0,
             root_key_versions: self.keyring.versions().map(|v| v.0).collect(),
+            unix_millis: crate::clock::unix_millis(),
         }))
     }
 

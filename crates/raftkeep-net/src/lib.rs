@@ -10,6 +10,7 @@
 //! - [`tls`] — [`ClusterTls`]: the cluster identity, server and client TLS settings.
 //! - [`channel`] — lazily connected channels to peers.
 //! - [`client`] — [`GrpcNetwork`], the openraft `RaftNetworkFactory`.
+//! - [`clock`] — clock skew between nodes: measured, exported, warned about.
 //! - [`server`] — [`RaftService`], the Raft RPCs into the local node.
 //! - [`admin`] — [`ClusterService`]: init, status, membership, forwarded writes and reads.
 //! - [`peer`] — [`Peer`]: a typed client of another node's `Cluster` service.
@@ -22,6 +23,7 @@
 pub mod admin;
 pub mod channel;
 pub mod client;
+pub mod clock;
 pub mod error;
 pub mod forward;
 pub mod peer;

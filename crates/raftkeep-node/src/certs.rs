@@ -53,10 +53,14 @@ pub fn check_identity(
             key.display()
         )));
     }
-    check_validity(leaf, now).map_err(fail)
+    check_validity(role, leaf, now).map_err(fail)
 }
 
-fn check_validity(leaf: &CertificateDer<'_>, now: OffsetDateTime) -> Result<(), String> {
+fn check_validity(
+    role: &'static str,
+    leaf: &CertificateDer<'_>,
+    now: OffsetDateTime,
+) -> Result<(), String> {
     let (_, parsed) = x509_parser::parse_x509_certificate(leaf.as_ref())
         .map_err(|e| format!("not an X.509 certificate: {e}"))?;
     let validity = parsed.validity();
@@ -74,6 +78,10 @@ fn check_validity(leaf: &CertificateDer<'_>, now: OffsetDateTime) -> Result<(), 
             "expired on {until} (now {now}): issue a new one (raftkeep certs issue-server)"
         ));
     }
+    // An alert on `raftkeep_certificate_expiry_timestamp_seconds - time() < 30 * 86400`
+    // sees a renewal coming on every node, long before a handshake fails.
+    metrics::gauge!("raftkeep_certificate_expiry_timestamp_seconds", "certificate" => role)
+        .set(until.unix_timestamp() as f64);
     let left = until - now;
     if left.whole_days() < EXPIRY_WARNING_DAYS {
         tracing::warn!(subject = %parsed.subject(), expires = %until, days_left = left.whole_days(), "certificate expires soon");

@@ -12,6 +12,7 @@ use crate::NodeStartError;
 
 /// A node's configuration.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NodeConfig {
     /// This node's id in the cluster; unique, never reused.
@@ -27,10 +28,39 @@ pub struct NodeConfig {
     /// The KMIP listener; absent: this node serves no KMIP clients (it still replicates).
     #[serde(default)]
     pub kmip: Option<KmipConfig>,
+    /// The monitoring endpoint (`/healthz`, `/readyz`, `/metrics`); absent: none.
+    #[serde(default)]
+    pub monitoring: Option<MonitoringConfig>,
+}
+
+/// The monitoring endpoint: plain HTTP, meant for a management network or localhost.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MonitoringConfig {
+    /// Address to listen on.
+    #[serde(default = "defaults::monitoring_listen")]
+    pub listen: SocketAddr,
+}
+
+/// A request rate per client certificate, on each node.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    /// Requests (messages) per second a client identity may send, sustained.
+    pub requests_per_sec: u32,
+    /// Requests it may send at once after a quiet time; default: `requests_per_sec`.
+    #[serde(default)]
+    pub burst: Option<u32>,
+    /// Milliseconds a request over the rate waits for its turn before it is refused.
+    #[serde(default = "defaults::rate_limit_max_wait_ms")]
+    pub max_wait_ms: u64,
 }
 
 /// The KMIP listener (TTLV over TLS).
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KmipConfig {
     /// Address to listen on; KMIP's port is 5696.
@@ -50,6 +80,13 @@ pub struct KmipConfig {
     /// The audit log (JSON lines, hash-chained); default `audit.jsonl` in the data directory.
     #[serde(default)]
     pub audit_log: Option<PathBuf>,
+    /// The largest request accepted, in bytes; a larger one is refused from its header
+    /// (before its body is read) and the connection closed.
+    #[serde(default = "defaults::kmip_max_message_bytes")]
+    pub max_message_bytes: usize,
+    /// A request rate per client certificate; absent: no limit.
+    #[serde(default)]
+    pub rate_limit: Option<RateLimitConfig>,
     /// Users whose Username/Password credential every request must carry; none: no check.
     #[serde(default)]
     pub users: Vec<KmipUser>,
@@ -57,6 +94,7 @@ pub struct KmipConfig {
 
 /// A KMIP user for the optional Username/Password check.
 #[derive(Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KmipUser {
     /// The Username clients send.
@@ -75,6 +113,7 @@ impl std::fmt::Debug for KmipUser {
 
 /// The node-to-node endpoint and Raft timing.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClusterConfig {
     /// Address the gRPC server (Raft, cluster management, forwarding) listens on.
@@ -88,7 +127,8 @@ pub struct ClusterConfig {
     /// Leader heartbeat interval, in milliseconds.
     #[serde(default = "defaults::heartbeat_ms")]
     pub heartbeat_ms: u64,
-    /// Election timeout range, in milliseconds.
+    /// Lower end of the election timeout range, in milliseconds: a follower that hears no
+    /// leader for a random time in [min, max] stands for election.
     #[serde(default = "defaults::election_timeout_min_ms")]
     pub election_timeout_min_ms: u64,
     /// Upper end of the election timeout range, in milliseconds.
@@ -104,6 +144,7 @@ pub struct ClusterConfig {
 
 /// PEM files of the node's cluster identity.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TlsConfig {
     /// The cluster CA certificate.
@@ -114,8 +155,10 @@ pub struct TlsConfig {
     pub key: PathBuf,
 }
 
-/// The root key: a file (32 raw bytes or 64 hex digits, mode 0600) or an environment variable.
+/// The root key: exactly one of a file (32 raw bytes or 64 hex digits, mode 0600), an
+/// environment variable, or a command.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RootKeyConfig {
     /// A file holding the key.
@@ -140,6 +183,7 @@ pub struct RootKeyConfig {
 
 /// A root key held, not sealing, during a rotation.
 #[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HeldRootKey {
     /// Its version.
@@ -185,6 +229,15 @@ mod defaults {
     }
     pub(super) fn kmip_idle_timeout_secs() -> u64 {
         120
+    }
+    pub(super) fn kmip_max_message_bytes() -> usize {
+        kmip_ttlv::Limits::DEFAULT_MAX_MESSAGE_LEN
+    }
+    pub(super) fn rate_limit_max_wait_ms() -> u64 {
+        1_000
+    }
+    pub(super) fn monitoring_listen() -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], 9696))
     }
 }
 
@@ -247,6 +300,9 @@ impl NodeConfig {
         if c.write_timeout_ms == 0 {
             return Err("cluster.write_timeout_ms must be above 0".to_owned());
         }
+        if let Some(k) = &self.kmip {
+            check_kmip(k)?;
+        }
         self.root_key
             .source()
             .map_err(|e| format!("root_key: {e}"))?;
@@ -272,6 +328,44 @@ impl NodeConfig {
     /// The bound on writes and linearizable reads.
     pub fn write_timeout(&self) -> Duration {
         Duration::from_millis(self.cluster.write_timeout_ms)
+    }
+}
+
+fn check_kmip(k: &KmipConfig) -> Result<(), String> {
+    // Below this a vCenter Get of an AES-256 key with its attributes would not fit.
+    const SMALLEST: usize = 4096;
+    if k.max_message_bytes < SMALLEST {
+        return Err(format!(
+            "kmip.max_message_bytes = {} is too small (at least {SMALLEST})",
+            k.max_message_bytes
+        ));
+    }
+    if let Some(r) = &k.rate_limit {
+        if r.requests_per_sec == 0 {
+            return Err(
+                "kmip.rate_limit.requests_per_sec = 0 would refuse every request; remove [kmip.rate_limit] for no limit".to_owned(),
+            );
+        }
+        if r.burst == Some(0) {
+            return Err("kmip.rate_limit.burst = 0 would refuse every request".to_owned());
+        }
+    }
+    Ok(())
+}
+
+impl RateLimitConfig {
+    /// The limiter's settings (the values were checked at load).
+    pub fn settings(&self) -> Option<raftkeep_server::RateLimitSettings> {
+        let per_second = std::num::NonZeroU32::new(self.requests_per_sec)?;
+        let burst = match self.burst {
+            Some(b) => std::num::NonZeroU32::new(b)?,
+            None => per_second,
+        };
+        Some(raftkeep_server::RateLimitSettings {
+            per_second,
+            burst,
+            max_wait: Duration::from_millis(self.max_wait_ms),
+        })
     }
 }
 

@@ -9,13 +9,17 @@
 //! - [`config`] — [`NodeConfig`], the TOML file.
 //! - [`start`] — [`start`] and [`RunningNode`].
 //! - [`key_command`] — a root key fetched by a command (secret manager, HSM).
+//! - [`monitoring`] — `/healthz`, `/readyz`, `/metrics`; Raft's state as gauges.
 //! - [`certs`] — start-up checks of the node's own certificates (validity, key match).
 //! - [`error`] — [`NodeStartError`].
 
 pub mod certs;
 pub mod config;
+#[cfg(test)]
+mod config_reference;
 pub mod error;
 pub mod key_command;
+pub mod monitoring;
 pub mod start;
 
 pub use config::NodeConfig;

@@ -28,6 +28,9 @@ pub struct RunningNode {
     server: tokio::task::JoinHandle<Result<(), tonic::transport::Error>>,
     fatal: watch::Receiver<bool>,
     kmip: Option<Kmip>,
+    monitoring: Option<crate::monitoring::Endpoint>,
+    /// Clock comparison, certificate re-checks: stopped with the node.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// The running KMIP listener.
@@ -148,6 +151,10 @@ async fn start_kmip(
     let settings = raftkeep_server::Settings {
         max_connections: k.max_connections,
         idle_timeout: std::time::Duration::from_secs(k.idle_timeout_secs),
+        limits: kmip_ttlv::Limits {
+            max_message_len: k.max_message_bytes,
+            ..kmip_ttlv::Limits::default()
+        },
         ..raftkeep_server::Settings::default()
     };
     let listener = raftkeep_server::KmipListener::bind(k.listen, tls, settings).await?;
@@ -166,6 +173,19 @@ async fn start_kmip(
         keyring,
     )
     .with_audit(Arc::new(audit));
+    let engine = match k.rate_limit.as_ref().and_then(|r| r.settings()) {
+        Some(rate) => {
+            tracing::info!(
+                per_second = rate.per_second,
+                burst = rate.burst,
+                "KMIP requests are rate-limited per client certificate"
+            );
+            let limit = Arc::new(raftkeep_server::RateLimit::new(rate));
+            tokio::spawn(forget_idle_clients(limit.clone()));
+            engine.with_rate_limit(limit)
+        }
+        None => engine,
+    };
     let engine = if k.users.is_empty() {
         engine
     } else {
@@ -190,6 +210,19 @@ async fn start_kmip(
         stop,
         task,
     }))
+}
+
+/// Drops idle clients from the rate limiter's table now and then.
+async fn forget_idle_clients(limit: Arc<raftkeep_server::RateLimit>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        // The listener is gone when only this task holds the limiter.
+        if Arc::strong_count(&limit) == 1 {
+            return;
+        }
+        limit.forget_idle();
+    }
 }
 
 async fn load_key(
@@ -254,8 +287,25 @@ fn open_store(config: &NodeConfig, keyring: &Keyring) -> Result<StateMachine, No
     }
 }
 
+/// A TCP listener on `addr`, and the address it got (useful with port 0).
+pub(crate) async fn bind(
+    addr: SocketAddr,
+) -> Result<(tokio::net::TcpListener, SocketAddr), NodeStartError> {
+    let fail = |e: std::io::Error| NodeStartError::Listen {
+        addr: addr.to_string(),
+        reason: e.to_string(),
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(fail)?;
+    let local = listener.local_addr().map_err(fail)?;
+    Ok((listener, local))
+}
+
 /// Starts a node from its configuration.
 pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
+    if config.monitoring.is_some() {
+        // Before anything records: what is recorded without a recorder is lost.
+        let _ = crate::monitoring::recorder();
+    }
     let now = time::OffsetDateTime::now_utc();
     crate::certs::check_identity("cluster", &config.tls.cert, &config.tls.key, now)?;
     if let Some(kmip) = &config.kmip {
@@ -285,12 +335,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         addr: listen.to_string(),
         reason,
     };
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| listen_err(e.to_string()))?;
-    let local_addr = listener
-        .local_addr()
-        .map_err(|e| listen_err(e.to_string()))?;
+    let (listener, local_addr) = bind(listen).await?;
     let (stop_server, stopped) = oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
         .tls_config(tls.server())
@@ -314,7 +359,27 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         let _ = stopped.await;
     }));
     let fatal = watch_root_key(node.clone(), keyring.clone());
+    let background = vec![
+        tokio::spawn(raftkeep_net::clock::watch(
+            forwarder.clone(),
+            std::time::Duration::from_secs(60),
+        )),
+        tokio::spawn(recheck_certificates(config.clone())),
+    ];
     let kmip = start_kmip(config, forwarder.clone(), keyring).await?;
+    let monitoring = match &config.monitoring {
+        Some(m) => Some(
+            crate::monitoring::start(
+                m.listen,
+                node.clone(),
+                config.node_id,
+                fatal.clone(),
+                std::time::Duration::from_millis(config.cluster.election_timeout_max_ms),
+            )
+            .await?,
+        ),
+        None => None,
+    };
     tracing::info!(node_id = config.node_id, %local_addr, advertise = %config.advertise(), "node started");
     Ok(RunningNode {
         node,
@@ -324,7 +389,29 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         server,
         fatal,
         kmip,
+        monitoring,
+        background,
     })
+}
+
+/// A node runs for months: its certificates are checked again twice a day, so the expiry
+/// warning (and the error once expired) reaches the log while there is time to renew.
+async fn recheck_certificates(config: NodeConfig) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(12 * 3600));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let now = time::OffsetDateTime::now_utc();
+        let mut identities = vec![("cluster", &config.tls.cert, &config.tls.key)];
+        if let Some(k) = &config.kmip {
+            identities.push(("KMIP", &k.cert, &k.key));
+        }
+        for (role, cert, key) in identities {
+            if let Err(e) = crate::certs::check_identity(role, cert, key, now) {
+                tracing::error!(error = %e, "certificate check failed");
+            }
+        }
+    }
 }
 
 /// A node that joined before the cluster recorded its key check, or by snapshot, learns the
@@ -365,6 +452,11 @@ impl RunningNode {
         self.kmip.as_ref().map(|k| k.local_addr)
     }
 
+    /// The address of the monitoring endpoint, if the node has one.
+    pub fn monitoring_addr(&self) -> Option<SocketAddr> {
+        self.monitoring.as_ref().map(|m| m.local_addr)
+    }
+
     /// The node's Raft and store.
     pub fn node(&self) -> &RaftNode {
         &self.node
@@ -395,6 +487,12 @@ impl RunningNode {
             // The listener finishes the requests in flight (bounded) before Raft goes away.
             let _ = kmip.stop.send(());
             let _ = kmip.task.await;
+        }
+        for task in &self.background {
+            task.abort();
+        }
+        if let Some(m) = self.monitoring.take() {
+            let _ = m.stop.send(());
         }
         let _ = self.stop_server.send(());
         if let Err(e) = self.node.raft().shutdown().await {

@@ -14,7 +14,7 @@ use kmip_messages::{
     RequestBatchItem, RequestMessage, RequestPayload, ResponseBatchItem, ResponseMessage,
     ResponsePayload, UniqueIdentifier,
 };
-use kmip_ttlv::enums::{BatchErrorContinuationOption, Operation, ResultReason, ResultStatus};
+use kmip_ttlv::enums::{BatchErrorContinuationOption, Operation, ResultStatus};
 use raftkeep_seal::Keyring;
 use raftkeep_store::Command;
 
@@ -22,6 +22,7 @@ use crate::audit::{AuditSink, Event};
 use crate::credentials::Passwords;
 use crate::error::OpError;
 use crate::ops::context::OpCtx;
+use crate::rate::RateLimit;
 use crate::store::KeyStore;
 use crate::{ops, response};
 
@@ -77,6 +78,7 @@ pub struct Engine {
     keyring: Keyring,
     audit: Option<Arc<dyn AuditSink>>,
     passwords: Option<Arc<Passwords>>,
+    rate: Option<Arc<RateLimit>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -95,6 +97,7 @@ impl Engine {
             keyring,
             audit: None,
             passwords: None,
+            rate: None,
         }
     }
 
@@ -102,6 +105,12 @@ impl Engine {
     /// users in every request.
     pub fn with_passwords(mut self, passwords: Arc<Passwords>) -> Self {
         self.passwords = Some(passwords);
+        self
+    }
+
+    /// The same engine, holding each client certificate to `rate`.
+    pub fn with_rate_limit(mut self, rate: Arc<RateLimit>) -> Self {
+        self.rate = Some(rate);
         self
     }
 
@@ -138,16 +147,11 @@ impl Engine {
         });
     }
 
-    /// Every item refused, with the reason; `None` when the client may go on.
-    fn refuse(&self, client: &Client, request: &RequestMessage) -> Option<ResponseMessage> {
-        let (reason, text) = match self.allow.allowed(client) {
-            Ok(true) => match self.passwords.as_ref().map(|p| p.check(&request.header)) {
-                None | Some(Ok(_)) => return None,
-                Some(Err(why)) => {
-                    tracing::warn!(client = %client.fingerprint, peer = %client.peer, %why, "authentication failed");
-                    (ResultReason::AUTHENTICATION_NOT_SUCCESSFUL, why)
-                }
-            },
+    /// Why this client may not go on, if it may not: its certificate, its credential, its
+    /// rate.
+    async fn refusal(&self, client: &Client, request: &RequestMessage) -> Option<OpError> {
+        match self.allow.allowed(client) {
+            Ok(true) => {}
             Ok(false) => {
                 let subject = client
                     .chain
@@ -156,28 +160,39 @@ impl Engine {
                     .and_then(|der| crate::tls::subject(der))
                     .unwrap_or_default();
                 tracing::warn!(client = %client.fingerprint, %subject, peer = %client.peer, "request from a client certificate that is not allowed");
-                (
-                    ResultReason::PERMISSION_DENIED,
-                    format!(
-                        "client certificate sha256:{} is not allowed on this cluster (an operator allows it with `raftkeep clients allow CERT.pem`)",
-                        client.fingerprint
-                    ),
-                )
+                return Some(OpError::Denied(format!(
+                    "client certificate sha256:{} is not allowed on this cluster (an operator allows it with `raftkeep clients allow CERT.pem`)",
+                    client.fingerprint
+                )));
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the allow-list");
-                (
-                    ResultReason::GENERAL_FAILURE,
+                return Some(OpError::Store(crate::store::StoreFailure::Internal(
                     "the server cannot read its allow-list".to_owned(),
-                )
+                )));
             }
-        };
+        }
+        if let Some(Err(why)) = self.passwords.as_ref().map(|p| p.check(&request.header)) {
+            tracing::warn!(client = %client.fingerprint, peer = %client.peer, %why, "authentication failed");
+            return Some(OpError::Unauthenticated(why));
+        }
+        let rate = self.rate.as_ref()?;
+        let refused = rate.admit(&client.fingerprint).await.err();
+        if let Some(e) = &refused {
+            tracing::warn!(client = %client.fingerprint, peer = %client.peer, error = %e, "request refused: rate limit");
+        }
+        refused
+    }
+
+    /// Every item of `request` answered with `refusal`.
+    fn refuse(request: &RequestMessage, refusal: &OpError) -> ResponseMessage {
+        let reason = refusal.reason(request.header.protocol_version);
         let items = request
             .batch_items
             .iter()
-            .map(|item| response::failure(Some(item), reason, text.clone()))
+            .map(|item| response::failure(Some(item), reason, refusal.to_string()))
             .collect();
-        Some(response::message(request.header.protocol_version, items))
+        response::message(request.header.protocol_version, items)
     }
 }
 
@@ -192,7 +207,8 @@ impl Handler for Engine {
     async fn handle(&self, client: &Client, request: RequestMessage) -> ResponseMessage {
         let request_id = uuid::Uuid::new_v4().to_string();
         let version = request.header.protocol_version;
-        if let Some(refused) = self.refuse(client, &request) {
+        if let Some(refusal) = self.refusal(client, &request).await {
+            let refused = Self::refuse(&request, &refusal);
             // Rare: the UIDs asked for are read from the encoded request.
             let ctx = kmip_messages::Ctx::new(version);
             for (asked, answer) in request.batch_items.iter().zip(&refused.batch_items) {
@@ -234,6 +250,7 @@ impl Handler for Engine {
         for (position, item) in request.batch_items.iter().enumerate() {
             ctx.touched.clear();
             ctx.item = position;
+            let started = std::time::Instant::now();
             let answer = match dispatch(&mut ctx, item).await {
                 Ok(payload) => response::success(item, payload),
                 Err(e) => {
@@ -245,6 +262,13 @@ impl Handler for Engine {
                 }
             };
             let failed = answer.result_reason.is_some();
+            crate::observe::operation(
+                item.operation.name().unwrap_or("unknown"),
+                answer
+                    .result_reason
+                    .map_or("Success", |r| r.name().unwrap_or("unknown")),
+                started.elapsed(),
+            );
             let mut uids = std::mem::take(&mut ctx.touched);
             for uid in answered_uids(&answer) {
                 if !uids.contains(&uid) {
@@ -361,6 +385,7 @@ mod tests {
     use kmip_messages::payload::create::CreateRequest;
     use kmip_messages::payload::register::RegisterRequest;
     use kmip_messages::{ManagedObject, ProtocolVersion, RequestBatchItem, RequestHeader};
+    use kmip_ttlv::enums::ResultReason;
     use kmip_ttlv::enums::{ObjectType, OpaqueDataType};
     use kmip_ttlv::{Tag, Ttlv};
     use raftkeep_seal::{KeyVersion, RootKey};
@@ -547,5 +572,48 @@ mod tests {
         }
         let r = engine.handle(&client, ask(Some("pw"))).await;
         assert_eq!(r.batch_items[0].result_status, ResultStatus::SUCCESS);
+    }
+
+    #[tokio::test]
+    async fn a_client_over_its_rate_is_refused_and_another_client_is_not() {
+        let engine = Engine::new(
+            Arc::new(Everyone),
+            Arc::new(Empty),
+            Keyring::single(RootKey::new(KeyVersion(1), [1; 32])),
+        )
+        .with_rate_limit(Arc::new(RateLimit::new(crate::rate::RateLimitSettings {
+            per_second: std::num::NonZeroU32::MIN,
+            burst: std::num::NonZeroU32::MIN,
+            max_wait: std::time::Duration::ZERO,
+        })));
+        let client = |fingerprint: &str| Client {
+            fingerprint: fingerprint.into(),
+            peer: "127.0.0.1:1".parse().unwrap(),
+            chain: CertChain::default(),
+        };
+        let ask = || RequestMessage {
+            header: RequestHeader::new(ProtocolVersion::V1_4, 1),
+            batch_items: vec![RequestBatchItem {
+                operation: Operation::DISCOVER_VERSIONS,
+                ephemeral: None,
+                unique_batch_item_id: None,
+                payload: payload(Operation::DISCOVER_VERSIONS, ProtocolVersion::V1_4),
+                message_extension: None,
+            }],
+        };
+        let first = engine.handle(&client("aa"), ask()).await;
+        assert_eq!(first.batch_items[0].result_status, ResultStatus::SUCCESS);
+        let second = engine.handle(&client("aa"), ask()).await;
+        assert_eq!(
+            second.batch_items[0].result_reason,
+            Some(ResultReason::GENERAL_FAILURE)
+        );
+        let said = second.batch_items[0]
+            .result_message
+            .clone()
+            .unwrap_or_default();
+        assert!(said.contains("retry later"), "{said}");
+        let other = engine.handle(&client("bb"), ask()).await;
+        assert_eq!(other.batch_items[0].result_status, ResultStatus::SUCCESS);
     }
 }

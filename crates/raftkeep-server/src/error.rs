@@ -85,6 +85,13 @@ pub enum OpError {
     /// The server will not do what was asked (a key weaker than the client requires).
     #[error("{0}")]
     Refused(String),
+    /// The client's Username/Password credential is missing or wrong.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The client sends more requests than its rate limit allows, for longer than the
+    /// server waits to smooth a burst.
+    #[error("{0}")]
+    Throttled(String),
     /// The store could not serve the request.
     #[error(transparent)]
     Store(#[from] crate::store::StoreFailure),
@@ -134,7 +141,8 @@ impl OpError {
             OpError::NameTaken(_) => ResultReason::INVALID_FIELD,
             OpError::NotSupported(_) => ResultReason::OPERATION_NOT_SUPPORTED,
             OpError::FormatNotSupported(_) => ResultReason::KEY_FORMAT_TYPE_NOT_SUPPORTED,
-            OpError::Refused(_) | OpError::Store(_) | OpError::Seal(_) => {
+            OpError::Unauthenticated(_) => ResultReason::AUTHENTICATION_NOT_SUCCESSFUL,
+            OpError::Refused(_) | OpError::Throttled(_) | OpError::Store(_) | OpError::Seal(_) => {
                 ResultReason::GENERAL_FAILURE
             }
         }

@@ -21,6 +21,8 @@
 //! - [`material`] — sealing, unsealing, key formats, digests, random bytes.
 //! - [`audit`] — the hash-chained audit log.
 //! - [`credentials`] — the optional Username/Password check.
+//! - [`rate`] — per-client rate limits.
+//! - [`observe`] — metric names, connection and operation metrics.
 //! - [`response`] — response headers and items.
 //! - [`error`] — [`ServerError`], [`FrameError`], [`OpError`] (and its one mapping to result
 //!   reasons).
@@ -33,7 +35,9 @@ pub mod error;
 pub mod framing;
 pub mod listener;
 pub mod material;
+pub mod observe;
 pub mod ops;
+pub mod rate;
 pub mod response;
 mod session;
 pub mod store;
@@ -43,4 +47,5 @@ pub use audit::{AuditLog, AuditSink};
 pub use engine::{AllowList, CertChain, Client, Engine, Handler};
 pub use error::{FrameError, OpError, ServerError};
 pub use listener::{KmipListener, Settings};
+pub use rate::{RateLimit, RateLimitSettings};
 pub use store::{KeyStore, StoreFailure, StoreFuture};

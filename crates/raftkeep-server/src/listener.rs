@@ -124,6 +124,7 @@ impl KmipListener {
             }
             let Ok(permit) = permits.clone().try_acquire_owned() else {
                 tracing::warn!(%peer, limit = self.settings.max_connections, "connection limit reached; closing");
+                metrics::counter!(crate::observe::CONNECTIONS_REFUSED).increment(1);
                 drop(tcp);
                 continue;
             };

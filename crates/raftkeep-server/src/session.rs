@@ -17,7 +17,7 @@ use crate::engine::{CertChain, Client, Handler};
 use crate::framing::read_message;
 use crate::listener::Settings;
 use crate::tls::fingerprint;
-use crate::{FrameError, response};
+use crate::{FrameError, observe, response};
 
 /// Serves one accepted TCP connection.
 pub(crate) async fn serve<H: Handler>(
@@ -34,14 +34,18 @@ pub(crate) async fn serve<H: Handler>(
     let tls = match tokio::time::timeout(settings.handshake_timeout, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
-            tracing::info!(%peer, error = %e, "TLS handshake failed");
+            let reason = observe::handshake_failure_reason(&e);
+            tracing::info!(%peer, error = %e, reason, "TLS handshake failed");
+            observe::handshake_failed(reason);
             return;
         }
         Err(_) => {
             tracing::info!(%peer, "TLS handshake timed out");
+            observe::handshake_failed("timeout");
             return;
         }
     };
+    let _open = observe::OpenConnection::new();
     let presented = tls.get_ref().1.peer_certificates().unwrap_or_default();
     let Some(cert) = presented.first() else {
         // The verifier makes a certificate mandatory; this is only defence in depth.

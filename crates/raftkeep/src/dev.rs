@@ -31,7 +31,8 @@ pub struct DevArgs {
     #[arg(long, default_value = "raftkeep-dev")]
     pub dir: PathBuf,
     /// KMIP port of node 1; nodes 2 and 3 take the next two. Default 5696, or free ports
-    /// when those are taken (0: free ports). Used on the first run only.
+    /// when those are taken (0: free ports). Used on the first run only. The monitoring
+    /// endpoints take 9696-9698 without it, free ports with it.
     #[arg(long)]
     pub base_port: Option<u16>,
     /// Cluster (Raft, admin) port of node 1; default 7101, or free ports. First run only.
@@ -46,6 +47,8 @@ struct Node {
     dir: PathBuf,
     kmip: String,
     cluster: String,
+    /// `/healthz`, `/readyz`, `/metrics`; `None` in a directory made before it existed.
+    monitoring: Option<String>,
 }
 
 impl Node {
@@ -109,7 +112,9 @@ fn generate(dir: &Path, args: &DevArgs) -> anyhow::Result<()> {
     }
     let kmip = ports(args.base_port.unwrap_or(5696))?;
     let cluster = ports(args.cluster_base_port.unwrap_or(7101))?;
-    for (i, (k, c)) in kmip.iter().zip(&cluster).enumerate() {
+    // 9696.. by default; free ports when the KMIP ports were chosen (tests, several clusters).
+    let monitoring = ports(if args.base_port.is_some() { 0 } else { 9696 })?;
+    for (i, ((k, c), m)) in kmip.iter().zip(&cluster).zip(&monitoring).enumerate() {
         let id = i + 1;
         let node_dir = dir.join(format!("node{id}"));
         std::fs::create_dir_all(&node_dir)?;
@@ -118,6 +123,7 @@ fn generate(dir: &Path, args: &DevArgs) -> anyhow::Result<()> {
              node_id = {id}\ndata_dir = \"data\"\n\n[cluster]\nlisten = \"127.0.0.1:{c}\"\n\n\
              [tls]\nca = \"../pki/ca.pem\"\ncert = \"../pki/node{id}.pem\"\nkey = \"../pki/node{id}.key\"\n\n\
              [kmip]\nlisten = \"127.0.0.1:{k}\"\ncert = \"../pki/node{id}.pem\"\nkey = \"../pki/node{id}.key\"\n\n\
+             [monitoring]\nlisten = \"127.0.0.1:{m}\"\n\n\
              [root_key]\nfile = \"../root.key\"\n"
         );
         std::fs::write(node_dir.join("node.toml"), text)?;
@@ -165,6 +171,7 @@ fn read_nodes(dir: &Path) -> anyhow::Result<Vec<Node>> {
                 dir: node_dir,
                 kmip: kmip.listen.to_string(),
                 cluster: config.cluster.listen.to_string(),
+                monitoring: config.monitoring.as_ref().map(|m| m.listen.to_string()),
             })
         })
         .collect()
@@ -371,6 +378,9 @@ fn print_welcome(dir: &Path, nodes: &[Node], leader: Option<u64>) -> anyhow::Res
             n.dir.display(),
             n.dir.display()
         )?;
+        if let Some(m) = &n.monitoring {
+            writeln!(text, "          http://{m}/readyz  http://{m}/metrics")?;
+        }
     }
     let first = nodes.first().context("no nodes")?;
     writeln!(

@@ -15,6 +15,7 @@
 //! - [`access`] — `raftkeep access`: grants on one object to clients other than its owner.
 //! - [`audit`] — `raftkeep audit`: verify and tail a node's audit log.
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
+//! - [`root_key`] — `raftkeep root-key`: generate, split among custodians, combine.
 //! - [`conformance`] — `raftkeep conformance`: OASIS test cases against a live server.
 //! - [`dev`] — `raftkeep dev`: a local 3-node cluster with generated certificates.
 //! - [`keys`] — `raftkeep keys`: key management over KMIP with failover.
@@ -32,6 +33,7 @@ pub mod dev;
 pub mod keys;
 pub mod kmip;
 pub mod kmip_conn;
+pub mod root_key;
 pub mod server;
 
 use clap::{Parser, Subcommand};
@@ -63,6 +65,9 @@ pub enum Command {
     /// The cluster CA and certificates for nodes and operators.
     #[command(subcommand)]
     Certs(certs::CertsCommand),
+    /// The root key: generate, split among custodians (Shamir), combine shares.
+    #[command(subcommand)]
+    RootKey(root_key::RootKeyCommand),
     /// Inspect and convert KMIP messages (TTLV, hex, XML, JSON, readable text).
     #[command(subcommand)]
     Kmip(kmip::KmipCommand),
@@ -84,6 +89,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Certs(cmd) => certs::run(cmd),
         Command::Kmip(cmd) => kmip::run(cmd),
+        Command::RootKey(cmd) => root_key::run(cmd),
         Command::Conformance(args) => conformance::run(&args),
         Command::Keys(args) => keys::run(args),
         Command::Dev(args) => dev::run(&args),

@@ -15,11 +15,36 @@ pub struct ServerArgs {
     /// Check the configuration and exit.
     #[arg(long)]
     pub check_config: bool,
+    /// This node's id, instead of the file's `node_id` (one file for every replica, e.g. a
+    /// Kubernetes StatefulSet computing the id from the pod's ordinal).
+    #[arg(long, env = "RAFTKEEP_NODE_ID", value_name = "ID")]
+    pub node_id: Option<u64>,
+    /// The address other nodes reach this one at, instead of the file's `cluster.advertise`.
+    #[arg(long, env = "RAFTKEEP_ADVERTISE", value_name = "HOST:PORT")]
+    pub advertise: Option<String>,
+    /// Log lines as readable text or as JSON objects, one per line (for a log collector).
+    #[arg(long, env = "RAFTKEEP_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How `raftkeep server` writes its log to standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines (colored on a terminal).
+    Text,
+    /// One JSON object per line: time, level, target, message and fields.
+    Json,
 }
 
 /// Runs a node.
 pub fn run(args: &ServerArgs) -> anyhow::Result<()> {
-    let config = NodeConfig::load(&args.config)?;
+    let mut config = NodeConfig::load(&args.config)?;
+    if let Some(id) = args.node_id {
+        config.node_id = id;
+    }
+    if let Some(advertise) = &args.advertise {
+        config.cluster.advertise = Some(advertise.clone());
+    }
     if args.check_config {
         std::io::Write::write_fmt(
             &mut std::io::stdout(),
@@ -27,7 +52,7 @@ pub fn run(args: &ServerArgs) -> anyhow::Result<()> {
         )?;
         return Ok(());
     }
-    init_logging();
+    init_logging(args.log_format);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let node = raftkeep_node::start(&config).await?;
@@ -36,14 +61,18 @@ pub fn run(args: &ServerArgs) -> anyhow::Result<()> {
     })
 }
 
-fn init_logging() {
+fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RAFTKEEP_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=error"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 pub(crate) async fn shutdown_signal() {

@@ -114,3 +114,277 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && said.trim().is_empty(), "{said}");
 }
+
+/// The Kubernetes files: valid against the API schemas (strict), and consistent — the
+/// StatefulSet's ports and probes are the ones its node configuration listens on, its
+/// mounts hold the files that configuration names, the services and the disruption budget
+/// select its pods.
+#[test]
+fn the_kubernetes_manifests_pass_the_api_schema_and_agree_with_the_node_config() {
+    let dir = repo().join("deploy/kubernetes");
+    let files = [
+        "config.yaml",
+        "services.yaml",
+        "pdb.yaml",
+        "statefulset.yaml",
+    ];
+    let out = Command::new(repo().join("tests/kubernetes/validate.sh"))
+        .arg("1.30.0")
+        .args(files.iter().map(|f| dir.join(f)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "schema validation failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let docs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let kind =
+        |k: &str| -> Vec<&serde_json::Value> { docs.iter().filter(|d| d["kind"] == k).collect() };
+    let [set] = kind("StatefulSet")[..] else {
+        panic!("one StatefulSet expected")
+    };
+    let [config_map] = kind("ConfigMap")[..] else {
+        panic!("one ConfigMap expected")
+    };
+    let [pdb] = kind("PodDisruptionBudget")[..] else {
+        panic!("one PodDisruptionBudget expected")
+    };
+
+    // The node configuration every pod runs is valid, also with a pod's overrides.
+    let tmp = tempfile::tempdir().unwrap();
+    let node_toml = tmp.path().join("node.toml");
+    std::fs::write(
+        &node_toml,
+        config_map["data"]["node.toml"].as_str().unwrap(),
+    )
+    .unwrap();
+    let checked = Command::new(BIN)
+        .args(["server", "--check-config", "--node-id", "3", "--advertise"])
+        .arg("raftkeep-2.raftkeep-peers.kms.svc.cluster.local:7101")
+        .arg("--config")
+        .arg(&node_toml)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    let config = raftkeep_node::NodeConfig::load(&node_toml).unwrap();
+
+    let pod = &set["spec"]["template"];
+    let labels = &pod["metadata"]["labels"];
+    assert_eq!(set["spec"]["selector"]["matchLabels"], *labels);
+    assert_eq!(pdb["spec"]["selector"]["matchLabels"], *labels);
+    assert_eq!(
+        pdb["spec"]["maxUnavailable"], 1,
+        "3 voters keep quorum with one away"
+    );
+    for service in kind("Service") {
+        assert_eq!(
+            service["spec"]["selector"], *labels,
+            "{}",
+            service["metadata"]["name"]
+        );
+    }
+    let headless = kind("Service")
+        .into_iter()
+        .find(|s| s["metadata"]["name"] == set["spec"]["serviceName"])
+        .expect("the StatefulSet's serviceName is one of the services");
+    assert_eq!(headless["spec"]["clusterIP"], "None");
+    assert_eq!(
+        headless["spec"]["publishNotReadyAddresses"], true,
+        "a node must reach its peers before it is ready"
+    );
+    let spec = &pod["spec"];
+    assert_eq!(
+        spec["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]["topologyKey"],
+        "kubernetes.io/hostname"
+    );
+    assert_eq!(spec["securityContext"]["runAsNonRoot"], true);
+
+    let [container] = spec["containers"].as_array().unwrap().as_slice() else {
+        panic!("one container expected")
+    };
+    let port = |name: &str| -> u16 {
+        container["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no container port {name}"))["containerPort"]
+            .as_u64()
+            .unwrap() as u16
+    };
+    assert_eq!(port("kmip"), config.kmip.as_ref().unwrap().listen.port());
+    assert_eq!(port("cluster"), config.cluster.listen.port());
+    assert_eq!(
+        port("monitoring"),
+        config.monitoring.as_ref().unwrap().listen.port()
+    );
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
+    assert_eq!(container["readinessProbe"]["httpGet"]["port"], "monitoring");
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
+    let script = container["command"][2].as_str().unwrap();
+    assert!(
+        script.contains("--node-id") && script.contains("--advertise"),
+        "{script}"
+    );
+    assert!(script.contains(&format!(":{}", config.cluster.listen.port())));
+
+    // Every file the configuration names is in a mount; the root key comes from a Secret.
+    let mounts: Vec<&str> = container["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["mountPath"].as_str().unwrap())
+        .collect();
+    let k = config.kmip.as_ref().unwrap();
+    for file in [
+        &config.tls.ca,
+        &config.tls.cert,
+        &config.tls.key,
+        &k.cert,
+        &k.key,
+        &config.data_dir,
+    ] {
+        assert!(
+            mounts.iter().any(|m| file.starts_with(m)),
+            "{} is in no volume mount ({mounts:?})",
+            file.display()
+        );
+    }
+    assert!(
+        script.contains("--config /etc/raftkeep/node.toml")
+            && mounts.contains(&"/etc/raftkeep/node.toml")
+    );
+    let var = config
+        .root_key
+        .env
+        .as_deref()
+        .expect("root key from the env");
+    let env = container["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == var)
+        .unwrap_or_else(|| panic!("{var} is not set"));
+    assert!(env["valueFrom"]["secretKeyRef"]["name"].is_string());
+}
+
+/// The image runs as a non-root user, exposes the ports the examples use and starts the
+/// node with the configuration path the Kubernetes example mounts.
+#[test]
+fn the_dockerfile_runs_the_node_as_a_non_root_user() {
+    let text = std::fs::read_to_string(repo().join("deploy/docker/Dockerfile")).unwrap();
+    let last_stage = text.rsplit("\nFROM ").next().unwrap();
+    let user = last_stage
+        .lines()
+        .find_map(|l| l.strip_prefix("USER "))
+        .expect("a USER in the final stage");
+    assert!(
+        !user.starts_with('0') && !user.starts_with("root"),
+        "{user}"
+    );
+    let expose = last_stage
+        .lines()
+        .find_map(|l| l.strip_prefix("EXPOSE "))
+        .unwrap();
+    for port in ["5696", "7101", "9696"] {
+        assert!(expose.split_whitespace().any(|p| p == port), "{expose}");
+    }
+    assert!(last_stage.contains(r#"CMD ["server", "--config", "/etc/raftkeep/node.toml"]"#));
+    assert!(last_stage.contains(r#"ENTRYPOINT ["raftkeep"]"#));
+}
+
+/// The `raftkeep_*` metric names the nodes record (string literals in the server, node and
+/// network crates).
+fn recorded_metrics() -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for krate in ["raftkeep-server", "raftkeep-node", "raftkeep-net"] {
+        let mut stack = vec![repo().join("crates").join(krate).join("src")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text.split("\"raftkeep_").skip(1) {
+                    let name: String = piece
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    if piece[name.len()..].starts_with('"') {
+                        names.insert(format!("raftkeep_{name}"));
+                    }
+                }
+            }
+        }
+    }
+    names
+}
+
+/// The metric names a text uses (`raftkeep_...`, histogram suffixes removed).
+fn metrics_named_in(text: &str) -> std::collections::BTreeSet<String> {
+    text.split("raftkeep_")
+        .skip(1)
+        .filter_map(|piece| {
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect();
+            // `raftkeep_server=debug` is a log filter, not a metric.
+            if piece[name.len()..].starts_with('=') {
+                return None;
+            }
+            let name = name.trim_end_matches('_');
+            let name = ["_bucket", "_sum", "_count"]
+                .iter()
+                .fold(name, |n, s| n.strip_suffix(s).unwrap_or(n));
+            Some(format!("raftkeep_{name}"))
+        })
+        .filter(|n| !n.starts_with("raftkeep_client_") && n != "raftkeep_")
+        .collect()
+}
+
+/// The dashboard and docs/monitoring.md cannot drift from the code: every metric they name
+/// is recorded by a node, and the docs list every metric a node records.
+#[test]
+fn the_dashboard_and_the_monitoring_docs_name_exactly_the_metrics_the_nodes_record() {
+    let recorded = recorded_metrics();
+    assert!(recorded.len() >= 15, "{recorded:?}");
+    let dashboard = std::fs::read_to_string(repo().join("deploy/grafana/raftkeep.json")).unwrap();
+    let dashboard: serde_json::Value = serde_json::from_str(&dashboard).unwrap();
+    let mut exprs = String::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            exprs.push_str(target["expr"].as_str().unwrap());
+            exprs.push('\n');
+        }
+    }
+    let used = metrics_named_in(&exprs);
+    assert!(used.len() >= 10, "{used:?}");
+    for name in &used {
+        assert!(
+            recorded.contains(name),
+            "the dashboard uses {name}, which no node records"
+        );
+    }
+    let docs = std::fs::read_to_string(repo().join("docs/monitoring.md")).unwrap();
+    let documented = metrics_named_in(&docs);
+    for name in &documented {
+        assert!(
+            recorded.contains(name),
+            "docs/monitoring.md names {name}, which no node records"
+        );
+    }
+    for name in &recorded {
+        assert!(
+            documented.contains(name),
+            "{name} is not in docs/monitoring.md"
+        );
+    }
+}

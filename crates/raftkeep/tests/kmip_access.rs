@@ -267,11 +267,15 @@ fn only_the_owner_and_granted_clients_use_a_key_and_destroy_shreds_it_everywhere
         "--operations",
         "Get,GetAttributes",
     ]);
+    // The follower answers from its own copy: it has the change once it applied the
+    // leader's log (a replication round trip; a loaded machine made this test flaky).
+    c.wait_converged(&[leader, follower]);
     assert_eq!(
         get(&c, follower, "other", &uid).result_status,
         ResultStatus::SUCCESS
     );
     admin(&["group", "backup"]);
+    c.wait_converged(&[leader, follower]);
     assert_denied(&get(&c, follower, "other", &uid));
 
     // A's lifecycle: Activate, Destroy refused while Active, Revoke, Destroy; then the

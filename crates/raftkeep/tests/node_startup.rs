@@ -153,3 +153,62 @@ fn a_node_names_the_certificate_or_key_that_keeps_it_from_starting() {
         "{said}"
     );
 }
+
+/// The custodian procedure of docs/security.md: the root key split 3-of-5, the node started
+/// with a `[root_key] command` that combines shares. Two shares are refused with a message
+/// that says so; three start the node, which opens the cluster's key check value with it.
+#[test]
+fn a_node_unseals_with_a_root_key_rebuilt_from_three_of_five_custodian_shares() {
+    let mut c = Cluster::new(1);
+    let dir = c.dir.path().to_owned();
+    let shares = dir.join("shares");
+    let key = dir.join("root.key");
+    support::cli(&[
+        "root-key",
+        "split",
+        "--key",
+        key.to_str().unwrap(),
+        "--shares",
+        "5",
+        "--threshold",
+        "3",
+        "--out-dir",
+        shares.to_str().unwrap(),
+    ]);
+    let share = |n: u32| shares.join(format!("share-{n}.txt"));
+    // A share alone says nothing about the key.
+    let text = std::fs::read_to_string(share(1)).unwrap();
+    assert!(!text.contains(&hex::encode(c.root_key)), "{text}");
+    let with = |file: &str, picked: &[u32]| {
+        let args: Vec<String> = picked
+            .iter()
+            .map(|n| format!("{:?}", share(*n).to_str().unwrap()))
+            .collect();
+        let command = format!(
+            "command = [{:?}, \"root-key\", \"combine\", {}]",
+            support::BIN,
+            args.join(", ")
+        );
+        variant(&c, file, "[root_key]", &[("file = \"root.key\"", &command)])
+    };
+
+    let said = refused(&with("two.toml", &[2, 4]));
+    assert!(
+        said.contains("root key command") && said.contains("2 shares given, 3 needed"),
+        "{said}"
+    );
+
+    // The node starts, initializes a cluster (recording the key check value) and serves.
+    std::fs::copy(with("three.toml", &[1, 3, 5]), &c.nodes[0].config).unwrap();
+    c.start(0);
+    c.init_all();
+    c.wait_leader(&[0]);
+    let rebuilt = support::cli(&[
+        "root-key",
+        "combine",
+        share(5).to_str().unwrap(),
+        share(2).to_str().unwrap(),
+        share(4).to_str().unwrap(),
+    ]);
+    assert_eq!(rebuilt.trim(), hex::encode(c.root_key));
+}

@@ -29,6 +29,8 @@ pub struct Node {
     pub id: u64,
     pub addr: String,
     pub kmip_addr: String,
+    /// `/healthz`, `/readyz`, `/metrics`.
+    pub monitoring_addr: String,
     pub config: PathBuf,
     pub data_dir: PathBuf,
     pub log: PathBuf,
@@ -113,6 +115,7 @@ impl Cluster {
                 issue(pki_s, &name, "127.0.0.1");
                 let addr = format!("127.0.0.1:{}", free_port());
                 let kmip_addr = format!("127.0.0.1:{}", free_port());
+                let monitoring_addr = format!("127.0.0.1:{}", free_port());
                 let config = dir.path().join(format!("{name}.toml"));
                 std::fs::write(
                     &config,
@@ -135,6 +138,8 @@ key = "pki/{name}.key"
 listen = "{kmip_addr}"
 cert = "pki/{name}.pem"
 key = "pki/{name}.key"
+[monitoring]
+listen = "{monitoring_addr}"
 [root_key]
 file = "root.key"
 "#,
@@ -146,6 +151,7 @@ file = "root.key"
                     id,
                     addr,
                     kmip_addr,
+                    monitoring_addr,
                     config,
                     data_dir: dir.path().join(&name),
                     log: dir.path().join(format!("{name}.log")),
@@ -521,4 +527,22 @@ pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
         }
     }
     hits
+}
+
+/// `GET path` on a monitoring endpoint: the status code and the body; `None` if nothing
+/// answers there.
+pub fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let status = text.split(' ').nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n")?.1.to_owned();
+    Some((status, body))
 }
