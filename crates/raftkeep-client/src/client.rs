@@ -51,6 +51,7 @@ pub struct Client {
     authentication: Option<Authentication>,
     fixed_version: Option<ProtocolVersion>,
     negotiated: OnceCell<ProtocolVersion>,
+    idempotency_keys: bool,
 }
 
 impl fmt::Debug for Client {
@@ -76,10 +77,16 @@ impl Client {
             connect: config.connect_timeout(),
             service: config.service_timeout(),
         };
+        let failover = Failover::new(order, config.sticky, tls, timeouts);
         Ok(Client {
-            failover: Failover::new(order, config.sticky, tls, timeouts),
+            failover: if config.reuse_connections {
+                failover
+            } else {
+                failover.without_reuse()
+            },
             authentication: credentials(config)?,
             fixed_version: config.protocol_version()?,
+            idempotency_keys: config.idempotency_keys,
             negotiated: OnceCell::new(),
         })
     }
@@ -189,8 +196,11 @@ impl Client {
     ) -> RequestMessage {
         let mut header = RequestHeader::new(version, 1);
         header.authentication = self.authentication.clone();
-        header.client_correlation_value =
-            Some(format!("{IDEMPOTENCY_PREFIX}{}", uuid::Uuid::new_v4()));
+        // Client Correlation Value exists from KMIP 1.4 on.
+        if self.idempotency_keys && version >= ProtocolVersion::V1_4 {
+            header.client_correlation_value =
+                Some(format!("{IDEMPOTENCY_PREFIX}{}", uuid::Uuid::new_v4()));
+        }
         RequestMessage {
             header,
             batch_items: vec![RequestBatchItem {

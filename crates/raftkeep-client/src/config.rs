@@ -42,6 +42,15 @@ pub struct ClientConfig {
     /// Start each operation at the server that answered last, not at the first one.
     #[serde(default)]
     pub sticky: bool,
+    /// Keep a connection open per server between operations; `false`: a new TLS connection
+    /// for every request, as vCenter and ESXi do.
+    #[serde(default = "default_true")]
+    pub reuse_connections: bool,
+    /// Put an idempotency key in each request's Client Correlation Value (a KMIP 1.4 header
+    /// field; never sent at older versions) so a retried Create makes one key. `false` for
+    /// servers that speak 1.4 but cannot parse the field (PyKMIP 0.11).
+    #[serde(default = "default_true")]
+    pub idempotency_keys: bool,
     /// CA certificate (PEM) that issued the servers' certificates.
     pub ca: PathBuf,
     /// Client certificate (PEM, leaf first).
@@ -65,6 +74,10 @@ fn default_service_timeout() -> u64 {
     DEFAULT_SERVICE_TIMEOUT_SECS
 }
 
+fn default_true() -> bool {
+    true
+}
+
 fn default_connect_timeout() -> u64 {
     DEFAULT_CONNECT_TIMEOUT_SECS
 }
@@ -78,6 +91,8 @@ impl ClientConfig {
             service_timeout_secs: DEFAULT_SERVICE_TIMEOUT_SECS,
             connect_timeout_secs: DEFAULT_CONNECT_TIMEOUT_SECS,
             sticky: false,
+            reuse_connections: true,
+            idempotency_keys: true,
             ca,
             cert,
             key,

@@ -130,6 +130,8 @@ pub(crate) struct Failover {
     tls: TlsConnector,
     timeouts: Timeouts,
     idle: Mutex<HashMap<String, Connection>>,
+    /// Keep a connection per server for the next request.
+    reuse: bool,
 }
 
 impl fmt::Debug for Failover {
@@ -156,7 +158,14 @@ impl Failover {
             tls,
             timeouts,
             idle: Mutex::new(HashMap::new()),
+            reuse: true,
         }
+    }
+
+    /// The same loop, opening a new connection for every request.
+    pub(crate) fn without_reuse(mut self) -> Self {
+        self.reuse = false;
+        self
     }
 
     /// The servers in the order this request tries them.
@@ -238,8 +247,10 @@ impl Failover {
     ) -> Result<ResponseMessage, Outcome> {
         let response = ResponseMessage::decode(bytes, &Limits::default())
             .map_err(|e| Outcome::Invalid(e.to_string()))?;
-        if let Ok(mut idle) = self.idle.lock() {
-            idle.insert(server.address.clone(), conn);
+        if self.reuse {
+            if let Ok(mut idle) = self.idle.lock() {
+                idle.insert(server.address.clone(), conn);
+            }
         }
         let unavailable = response.batch_items.iter().find(|item| {
             item.message_extension

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 /// Connections open now.
 pub const CONNECTIONS: &str = "raftkeep_kmip_connections";
+/// Connections that completed the TLS handshake (vCenter opens one per request).
+pub const CONNECTIONS_TOTAL: &str = "raftkeep_kmip_connections_total";
 /// TLS handshakes that failed, by `reason`.
 pub const HANDSHAKE_FAILURES: &str = "raftkeep_kmip_tls_handshake_failures_total";
 /// Connections closed at accept because `max_connections` were open.
@@ -20,6 +22,7 @@ pub(crate) struct OpenConnection(());
 
 impl OpenConnection {
     pub(crate) fn new() -> Self {
+        metrics::counter!(CONNECTIONS_TOTAL).increment(1);
         metrics::gauge!(CONNECTIONS).increment(1.0);
         OpenConnection(())
     }

@@ -49,6 +49,10 @@ pub struct ConnectArgs {
     /// Start at the server that answered last instead of the first one.
     #[arg(long, global = true)]
     pub sticky: bool,
+    /// Send no idempotency key (for servers that cannot parse the Client Correlation Value,
+    /// e.g. PyKMIP 0.11); a retried Create may then make two keys.
+    #[arg(long, global = true)]
+    pub no_idempotency_keys: bool,
 }
 
 impl ConnectArgs {
@@ -91,6 +95,7 @@ impl ConnectArgs {
             config.version.clone_from(&self.kmip_version);
         }
         config.sticky |= self.sticky;
+        config.idempotency_keys &= !self.no_idempotency_keys;
         config.validate()?;
         Ok(config)
     }

@@ -18,12 +18,14 @@
 //! - [`root_key`] — `raftkeep root-key`: generate, split among custodians, combine.
 //! - [`conformance`] — `raftkeep conformance`: OASIS test cases against a live server.
 //! - [`dev`] — `raftkeep dev`: a local 3-node cluster with generated certificates.
+//! - [`bench`] — `raftkeep bench`: a KMIP load generator with latency percentiles.
 //! - [`keys`] — `raftkeep keys`: key management over KMIP with failover.
 //! - [`connect`] — how `keys` finds the cluster: flags, environment, client.toml.
 //! - [`kmip_conn`] — a KMIP connection over TLS for the commands that talk KMIP.
 
 pub mod access;
 pub mod audit;
+pub mod bench;
 pub mod certs;
 pub mod clients;
 pub mod cluster;
@@ -73,6 +75,9 @@ pub enum Command {
     Kmip(kmip::KmipCommand),
     /// Run OASIS KMIP profile test cases against a server.
     Conformance(conformance::ConformanceArgs),
+    /// Load a KMIP server: get, create, mixed or vCenter's sequence; latency percentiles
+    /// and throughput.
+    Bench(bench::BenchArgs),
     /// Run a local 3-node cluster with generated certificates, ready for KMIP clients.
     Dev(dev::DevArgs),
     /// Manage keys over KMIP (create, get, list, ...) with vCenter-style failover.
@@ -93,6 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Conformance(args) => conformance::run(&args),
         Command::Keys(args) => keys::run(args),
         Command::Dev(args) => dev::run(&args),
+        Command::Bench(args) => bench::run(&args),
     }
 }
 
