@@ -50,6 +50,7 @@ fn bench_stops_at_its_operation_count_and_reports_every_operation_once() {
         ("mixed", &["--keys", "5"][..]),
         ("vcenter", &["--new-connection-per-op"][..]),
     ] {
+        let svg = c.dir.path().join(format!("{workload}.svg"));
         let mut args = vec![
             "--workload",
             workload,
@@ -59,8 +60,15 @@ fn bench_stops_at_its_operation_count_and_reports_every_operation_once() {
             "30",
         ];
         args.extend_from_slice(extra);
+        args.extend_from_slice(&["--report", svg.to_str().unwrap()]);
         let before = connections(&c, follower);
         let r = bench(&c, follower, &args);
+        let drawn = std::fs::read_to_string(&svg).unwrap();
+        assert!(
+            drawn.starts_with("<svg") && drawn.contains("percentile"),
+            "{drawn}"
+        );
+        assert!(drawn.contains("<polyline"), "no curve drawn");
         let opened = connections(&c, follower) - before;
         if extra.contains(&"--new-connection-per-op") {
             // vCenter's sequence is six requests, each on its own connection.

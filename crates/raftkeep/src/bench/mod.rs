@@ -4,6 +4,7 @@
 //! HdrHistograms (microseconds), throughput into one-second buckets. It talks to any KMIP
 //! server: ours, PyKMIP, another vendor's.
 
+mod plot;
 mod workload;
 
 use std::io::Write;
@@ -44,6 +45,9 @@ pub struct BenchArgs {
     /// Print one JSON object instead of the summary.
     #[arg(long)]
     pub json: bool,
+    /// Also draw the latency distribution and the throughput over time into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub report: Option<std::path::PathBuf>,
     /// Connection settings.
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -68,7 +72,8 @@ pub struct Report {
     pub ops_per_sec: f64,
     /// Latency percentiles of successful operations, microseconds.
     pub latency_us: Percentiles,
-    /// Successful operations in each second of the run.
+    /// Successful operations completed in each second of the run (the last one is partial:
+    /// what was in flight at the deadline).
     pub per_second: Vec<u64>,
     /// The first error, if any.
     pub first_error: Option<String>,
@@ -118,7 +123,10 @@ fn histogram() -> anyhow::Result<Histogram<u64>> {
 /// Runs `raftkeep bench`.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    let report = runtime.block_on(bench(args))?;
+    let (report, latencies) = runtime.block_on(bench(args))?;
+    if let Some(path) = &args.report {
+        plot::write_svg(path, &report, &latencies)?;
+    }
     let mut out = std::io::stdout();
     if args.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
@@ -128,7 +136,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn bench(args: &BenchArgs) -> anyhow::Result<Report> {
+async fn bench(args: &BenchArgs) -> anyhow::Result<(Report, Histogram<u64>)> {
     anyhow::ensure!(args.concurrency > 0, "--concurrency must be at least 1");
     let mut config = args.connect.client_config()?;
     // Negotiate once: the workers then speak that version without a Discover Versions each.
@@ -237,7 +245,11 @@ async fn show_progress(done: Arc<AtomicU64>, started: Instant, deadline: Instant
     }
 }
 
-fn report(args: &BenchArgs, tallies: Vec<Tally>, took: Duration) -> anyhow::Result<Report> {
+fn report(
+    args: &BenchArgs,
+    tallies: Vec<Tally>,
+    took: Duration,
+) -> anyhow::Result<(Report, Histogram<u64>)> {
     let mut latencies = histogram()?;
     let mut per_second: Vec<u64> = Vec::new();
     let (mut errors, mut first_error) = (0, None);
@@ -254,7 +266,7 @@ fn report(args: &BenchArgs, tallies: Vec<Tally>, took: Duration) -> anyhow::Resu
     }
     let ops = latencies.len();
     let seconds = took.as_secs_f64();
-    Ok(Report {
+    let report = Report {
         workload: args.workload,
         concurrency: args.concurrency,
         new_connection_per_op: args.new_connection_per_op,
@@ -276,7 +288,8 @@ fn report(args: &BenchArgs, tallies: Vec<Tally>, took: Duration) -> anyhow::Resu
         },
         per_second,
         first_error,
-    })
+    };
+    Ok((report, latencies))
 }
 
 fn print_summary(out: &mut impl Write, r: &Report) -> anyhow::Result<()> {
