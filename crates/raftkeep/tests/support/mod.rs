@@ -35,6 +35,8 @@ pub struct Node {
     pub data_dir: PathBuf,
     pub log: PathBuf,
     pub child: Option<Child>,
+    /// Started at least once: its addresses are in the cluster and can no longer change.
+    pub started: bool,
 }
 
 /// One cluster at a time: several would compete for two cores and could miss heartbeats,
@@ -156,6 +158,7 @@ file = "root.key"
                     data_dir: dir.path().join(&name),
                     log: dir.path().join(format!("{name}.log")),
                     child: None,
+                    started: false,
                 }
             })
             .collect();
@@ -254,6 +257,64 @@ file = "root.key"
 
     /// Starts node `i` as its own process, appending its log to `nodeN.log`.
     pub fn start(&mut self, i: usize) {
+        if self.nodes[i].started {
+            self.spawn(i);
+            return;
+        }
+        // A port chosen free may be taken by another process before the node binds it
+        // (seen once in CI): before the node is part of a cluster, move it to new ports.
+        for _ in 0..3 {
+            self.spawn(i);
+            if !self.lost_a_port(i) {
+                break;
+            }
+            self.move_to_new_ports(i);
+        }
+        self.nodes[i].started = true;
+    }
+
+    /// Whether node `i` exited at start because one of its ports was in use.
+    fn lost_a_port(&mut self, i: usize) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            let node = &mut self.nodes[i];
+            if std::net::TcpStream::connect(&node.addr).is_ok() {
+                return false;
+            }
+            let exited = node
+                .child
+                .as_mut()
+                .is_some_and(|c| c.try_wait().ok().flatten().is_some());
+            if exited {
+                // Any other reason to stop is the test's business: the child stays.
+                let log = std::fs::read_to_string(&node.log).unwrap_or_default();
+                let lost = log.contains("Address already in use");
+                if lost {
+                    node.child = None;
+                }
+                return lost;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    fn move_to_new_ports(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        let mut config = std::fs::read_to_string(&node.config).unwrap();
+        for addr in [
+            &mut node.addr,
+            &mut node.kmip_addr,
+            &mut node.monitoring_addr,
+        ] {
+            let fresh = format!("127.0.0.1:{}", free_port());
+            config = config.replace(&format!("\"{addr}\""), &format!("\"{fresh}\""));
+            *addr = fresh;
+        }
+        std::fs::write(&node.config, config).unwrap();
+    }
+
+    fn spawn(&mut self, i: usize) {
         let node = &mut self.nodes[i];
         assert!(node.child.is_none(), "node {} is running", node.id);
         let log = std::fs::OpenOptions::new()
