@@ -144,6 +144,13 @@ pub(crate) async fn start(
     let handle = recorder();
     let (listener, local_addr) = crate::start::bind(listen).await?;
     tokio::spawn(mirror_raft(node.clone()));
+    if let Some(h) = handle.clone() {
+        // One drain loop per process, however many nodes it runs.
+        static UPKEEP: std::sync::Once = std::sync::Once::new();
+        UPKEEP.call_once(|| {
+            tokio::spawn(upkeep(h));
+        });
+    }
     let monitor = Monitor {
         node,
         node_id,
@@ -199,6 +206,17 @@ async fn render(handle: Option<PrometheusHandle>) -> Response {
             "this process has another metrics recorder\n",
         )
             .into_response(),
+    }
+}
+
+/// Histogram samples wait in buckets until drained; without a scrape they would pile up
+/// under load. Draining every few seconds bounds that memory whether or not Prometheus
+/// scrapes.
+async fn upkeep(handle: PrometheusHandle) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        handle.run_upkeep();
     }
 }
 
