@@ -19,12 +19,13 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn toml_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file under `dir` whose extension is `ext`.
+fn files_ending(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            toml_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "toml") {
+            files_ending(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
             out.push(path);
         }
     }
@@ -57,7 +58,7 @@ fn check(path: &Path) {
 #[test]
 fn every_example_configuration_in_deploy_is_valid() {
     let mut files = Vec::new();
-    toml_files(&repo().join("deploy"), &mut files);
+    files_ending(&repo().join("deploy"), "toml", &mut files);
     assert!(files.len() >= 17, "examples went missing: {files:?}");
     for f in &files {
         check(f);
@@ -298,29 +299,33 @@ fn the_dockerfile_runs_the_node_as_a_non_root_user() {
     assert!(last_stage.contains(r#"ENTRYPOINT ["raftkeep"]"#));
 }
 
+/// The metric-name characters at the start of `piece` (what follows `raftkeep_`), and the
+/// rest.
+fn metric_name(piece: &str) -> (&str, &str) {
+    let end = piece
+        .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+        .unwrap_or(piece.len());
+    piece.split_at(end)
+}
+
 /// The `raftkeep_*` metric names the nodes record (string literals in the server, node and
 /// network crates).
 fn recorded_metrics() -> std::collections::BTreeSet<String> {
-    let mut names = std::collections::BTreeSet::new();
+    let mut sources = Vec::new();
     for krate in ["raftkeep-server", "raftkeep-node", "raftkeep-net"] {
-        let mut stack = vec![repo().join("crates").join(krate).join("src")];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path).unwrap();
-                for piece in text.split("\"raftkeep_").skip(1) {
-                    let name: String = piece
-                        .chars()
-                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                        .collect();
-                    if piece[name.len()..].starts_with('"') {
-                        names.insert(format!("raftkeep_{name}"));
-                    }
-                }
+        files_ending(
+            &repo().join("crates").join(krate).join("src"),
+            "rs",
+            &mut sources,
+        );
+    }
+    let mut names = std::collections::BTreeSet::new();
+    for path in sources {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for piece in text.split("\"raftkeep_").skip(1) {
+            let (name, rest) = metric_name(piece);
+            if rest.starts_with('"') {
+                names.insert(format!("raftkeep_{name}"));
             }
         }
     }
@@ -332,12 +337,9 @@ fn metrics_named_in(text: &str) -> std::collections::BTreeSet<String> {
     text.split("raftkeep_")
         .skip(1)
         .filter_map(|piece| {
-            let name: String = piece
-                .chars()
-                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                .collect();
+            let (name, rest) = metric_name(piece);
             // `raftkeep_server=debug` is a log filter, not a metric.
-            if piece[name.len()..].starts_with('=') {
+            if rest.starts_with('=') {
                 return None;
             }
             let name = name.trim_end_matches('_');
