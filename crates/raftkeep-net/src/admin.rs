@@ -8,7 +8,7 @@ use openraft::error::{ClientWriteError, InitializeError, RaftError};
 use openraft::{BasicNode, ChangeMembers, RaftMetrics, ServerState};
 use raftkeep_proto::cluster::cluster_server::{Cluster, ClusterServer};
 use raftkeep_proto::cluster::{
-    AddLearnerRequest, InitReply, InitRequest, JsonMessage, ListClientsRequest, Member,
+    AddLearnerRequest, EncodedMessage, InitReply, InitRequest, ListClientsRequest, Member,
     MembershipReply, NodeIdRequest, PauseElectionsReply, PauseElectionsRequest, Replication,
     RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
 };
@@ -169,16 +169,16 @@ fn write_status(e: RaftError<NodeId, ClientWriteError<NodeId, BasicNode>>) -> St
     }
 }
 
-fn decode<T: DeserializeOwned>(request: Request<JsonMessage>) -> Result<(T, bool), Status> {
+fn decode<T: DeserializeOwned>(request: Request<EncodedMessage>) -> Result<(T, bool), Status> {
     let forwarded = request.metadata().contains_key(FORWARDED);
-    let value = serde_json::from_slice(&request.into_inner().json)
+    let value = raftkeep_store::codec::decode(&request.into_inner().data)
         .map_err(|e| Status::invalid_argument(format!("not a valid request: {e}")))?;
     Ok((value, forwarded))
 }
 
-fn reply<T: Serialize>(result: &T) -> Result<Response<JsonMessage>, Status> {
-    serde_json::to_vec(result)
-        .map(|json| Response::new(JsonMessage { json }))
+fn reply<T: Serialize>(result: &T) -> Result<Response<EncodedMessage>, Status> {
+    raftkeep_store::codec::encode(result)
+        .map(|data| Response::new(EncodedMessage { data }))
         .map_err(|e| Status::internal(format!("cannot encode the reply: {e}")))
 }
 
@@ -377,7 +377,7 @@ impl Cluster for ClusterService {
     async fn list_clients(
         &self,
         _request: Request<ListClientsRequest>,
-    ) -> Result<Response<JsonMessage>, Status> {
+    ) -> Result<Response<EncodedMessage>, Status> {
         let sm = self.forwarder.node().state_machine();
         let internal = |e: raftkeep_store::StoreError| Status::internal(e.to_string());
         reply(&crate::AllowListEntries {
@@ -387,7 +387,10 @@ impl Cluster for ClusterService {
         })
     }
 
-    async fn write(&self, request: Request<JsonMessage>) -> Result<Response<JsonMessage>, Status> {
+    async fn write(
+        &self,
+        request: Request<EncodedMessage>,
+    ) -> Result<Response<EncodedMessage>, Status> {
         let (cmd, forwarded): (Command, bool) = decode(request)?;
         let result = if forwarded {
             self.forwarder.node().write_indexed(cmd).await
@@ -397,7 +400,10 @@ impl Cluster for ClusterService {
         reply(&result)
     }
 
-    async fn read(&self, request: Request<JsonMessage>) -> Result<Response<JsonMessage>, Status> {
+    async fn read(
+        &self,
+        request: Request<EncodedMessage>,
+    ) -> Result<Response<EncodedMessage>, Status> {
         let (req, forwarded): (ReadRequest, bool) = decode(request)?;
         let result = if forwarded {
             self.forwarder.read_here(&req).await

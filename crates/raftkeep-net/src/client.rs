@@ -91,9 +91,9 @@ impl GrpcConnection {
         let network = |e: &dyn std::fmt::Display| {
             RPCError::Network(NetworkError::new(&AnyError::error(e.to_string())))
         };
-        let json = serde_json::to_vec(req).map_err(|e| network(&e))?;
+        let data = raftkeep_store::codec::encode(req).map_err(|e| network(&e))?;
         let client = self.client().map_err(RPCError::Network)?;
-        let mut request = tonic::Request::new(RaftMessage { json });
+        let mut request = tonic::Request::new(RaftMessage { data });
         request.set_timeout(option.hard_ttl());
         let reply = send(client, request)
             .await
@@ -103,7 +103,7 @@ impl GrpcConnection {
                 _ => RPCError::Network(NetworkError::new(&status)),
             })?;
         let result: Result<Resp, RaftError<NodeId, E>> =
-            serde_json::from_slice(&reply.into_inner().json).map_err(|e| network(&e))?;
+            raftkeep_store::codec::decode(&reply.into_inner().data).map_err(|e| network(&e))?;
         result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
     }
 }

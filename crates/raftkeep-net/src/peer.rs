@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use raftkeep_proto::cluster::cluster_client::ClusterClient;
 use raftkeep_proto::cluster::{
-    AddLearnerRequest, InitRequest, JsonMessage, ListClientsRequest, Member, NodeIdRequest,
+    AddLearnerRequest, EncodedMessage, InitRequest, ListClientsRequest, Member, NodeIdRequest,
     PauseElectionsRequest, RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
 };
 use raftkeep_store::{Command, CommandResult, NodeError};
@@ -160,15 +160,15 @@ impl Peer {
         timeout: Duration,
     ) -> Result<crate::AllowListEntries, NetError> {
         let request = Self::request(ListClientsRequest {}, timeout, false);
-        let json = self
+        let data = self
             .client
             .clone()
             .list_clients(request)
             .await
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner()
-            .json;
-        serde_json::from_slice(&json).map_err(|e| NetError::BadReply {
+            .data;
+        raftkeep_store::codec::decode(&data).map_err(|e| NetError::BadReply {
             addr: self.addr.clone(),
             reason: e.to_string(),
         })
@@ -207,9 +207,9 @@ impl Peer {
         self.decode(reply)
     }
 
-    fn encode<T: Serialize>(&self, value: &T) -> Result<JsonMessage, NetError> {
-        serde_json::to_vec(value)
-            .map(|json| JsonMessage { json })
+    fn encode<T: Serialize>(&self, value: &T) -> Result<EncodedMessage, NetError> {
+        raftkeep_store::codec::encode(value)
+            .map(|data| EncodedMessage { data })
             .map_err(|e| NetError::BadReply {
                 addr: self.addr.clone(),
                 reason: format!("cannot encode the request: {e}"),
@@ -218,13 +218,13 @@ impl Peer {
 
     fn decode<T: DeserializeOwned>(
         &self,
-        reply: Result<tonic::Response<JsonMessage>, tonic::Status>,
+        reply: Result<tonic::Response<EncodedMessage>, tonic::Status>,
     ) -> Result<Result<T, NodeError>, NetError> {
-        let json = reply
+        let data = reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner()
-            .json;
-        serde_json::from_slice(&json).map_err(|e| NetError::BadReply {
+            .data;
+        raftkeep_store::codec::decode(&data).map_err(|e| NetError::BadReply {
             addr: self.addr.clone(),
             reason: e.to_string(),
         })

@@ -33,14 +33,14 @@ impl RaftService {
 }
 
 fn decode<T: DeserializeOwned>(request: Request<RaftMessage>) -> Result<T, Status> {
-    serde_json::from_slice(&request.into_inner().json)
+    raftkeep_store::codec::decode(&request.into_inner().data)
         .map_err(|e| Status::invalid_argument(format!("not a Raft message: {e}")))
 }
 
 /// Replies with the whole `Result`, so the caller gets the Raft error typed.
 fn reply<T: Serialize>(result: &T) -> Result<Response<RaftMessage>, Status> {
-    serde_json::to_vec(result)
-        .map(|json| Response::new(RaftMessage { json }))
+    raftkeep_store::codec::encode(result)
+        .map(|data| Response::new(RaftMessage { data }))
         .map_err(|e| Status::internal(format!("cannot encode the reply: {e}")))
 }
 

@@ -4,6 +4,7 @@
 //! changes.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -126,6 +127,18 @@ impl Monitor {
     }
 }
 
+/// Files whose state is exported as gauges.
+#[derive(Debug, Clone)]
+pub(crate) struct WatchedFiles {
+    /// The current snapshot (its age).
+    pub(crate) snapshot: PathBuf,
+    /// The audit log (its size), if the node serves KMIP.
+    pub(crate) audit_log: Option<PathBuf>,
+}
+
+/// How often the file gauges are refreshed.
+const FILE_WATCH: Duration = Duration::from_secs(15);
+
 /// The running endpoint.
 #[derive(Debug)]
 pub(crate) struct Endpoint {
@@ -140,10 +153,12 @@ pub(crate) async fn start(
     node_id: u64,
     fatal: watch::Receiver<bool>,
     leader_silence: Duration,
+    files: WatchedFiles,
 ) -> Result<Endpoint, NodeStartError> {
     let handle = recorder();
     let (listener, local_addr) = crate::start::bind(listen).await?;
     tokio::spawn(mirror_raft(node.clone()));
+    tokio::spawn(watch_files(node.clone(), files));
     if let Some(h) = handle.clone() {
         // One drain loop per process, however many nodes it runs.
         static UPKEEP: std::sync::Once = std::sync::Once::new();
@@ -217,6 +232,34 @@ async fn upkeep(handle: PrometheusHandle) {
     loop {
         tick.tick().await;
         handle.run_upkeep();
+    }
+}
+
+/// Keeps the snapshot-age and audit-size gauges current, until Raft shuts down. A snapshot
+/// that stops getting younger under writes means snapshots fail; an audit log that only grows
+/// needs rotation before its disk fills.
+async fn watch_files(node: RaftNode, files: WatchedFiles) {
+    let raft = node.raft().metrics();
+    let mut tick = tokio::time::interval(FILE_WATCH);
+    loop {
+        tick.tick().await;
+        if raft.has_changed().is_err() {
+            return;
+        }
+        let age = std::fs::metadata(&files.snapshot)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok());
+        if let Some(age) = age {
+            metrics::gauge!("raftkeep_raft_snapshot_age_seconds").set(age.as_secs_f64());
+        }
+        if let Some(size) = files
+            .audit_log
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+        {
+            metrics::gauge!("raftkeep_audit_log_bytes").set(size.len() as f64);
+        }
     }
 }
 

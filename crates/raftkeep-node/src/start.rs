@@ -138,6 +138,13 @@ impl KeyStore for NodeStore {
 }
 
 /// Starts the KMIP listener if the configuration has one.
+/// Where the node writes its audit log.
+fn audit_log_path(config: &NodeConfig, kmip: &crate::config::KmipConfig) -> std::path::PathBuf {
+    kmip.audit_log
+        .clone()
+        .unwrap_or_else(|| config.data_dir.join("audit.jsonl"))
+}
+
 async fn start_kmip(
     config: &NodeConfig,
     forwarder: Forwarder,
@@ -161,10 +168,7 @@ async fn start_kmip(
     let local_addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let sm = forwarder.node().state_machine().clone();
-    let audit_path = k
-        .audit_log
-        .clone()
-        .unwrap_or_else(|| config.data_dir.join("audit.jsonl"));
+    let audit_path = audit_log_path(config, k);
     let audit = raftkeep_server::AuditLog::open(&audit_path, config.node_id)?;
     tracing::info!(path = %audit_path.display(), "audit log open, chain verified");
     let engine = raftkeep_server::Engine::new(
@@ -375,6 +379,10 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
                 config.node_id,
                 fatal.clone(),
                 std::time::Duration::from_millis(config.cluster.election_timeout_max_ms),
+                crate::monitoring::WatchedFiles {
+                    snapshot: node.state_machine().snapshot_file(),
+                    audit_log: config.kmip.as_ref().map(|k| audit_log_path(config, k)),
+                },
             )
             .await?,
         ),

@@ -9,7 +9,7 @@ use rocksdb::{DB, WriteBatch};
 use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
-use crate::db::{CF_CLIENTS, CF_CLUSTER, CF_INDEX, CF_OBJECTS, cf, get_json, to_json};
+use crate::db::{CF_CLIENTS, CF_CLUSTER, CF_INDEX, CF_OBJECTS, cf, encode, get_decoded};
 use crate::model::{
     ClientGroup, ClientIdentity, Material, StoredAttribute, StoredObject, TrustedIssuer,
 };
@@ -205,7 +205,7 @@ pub(crate) fn apply_command(
     cmd: &Command,
 ) -> Result<CommandResult, StoreError> {
     let load = |uid: &str| -> Result<Option<StoredObject>, StoreError> {
-        get_json(db, CF_OBJECTS, uid.as_bytes(), "object")
+        get_decoded(db, CF_OBJECTS, uid.as_bytes(), "object")
     };
     let not_found = |uid: &str| Ok(CommandResult::NotFound(uid.to_owned()));
     match cmd {
@@ -343,7 +343,7 @@ pub(crate) fn apply_command(
             batch.put_cf(
                 cf(db, CF_CLIENTS)?,
                 identity.fingerprint.as_bytes(),
-                to_json(identity, "client")?,
+                encode(identity, "client")?,
             );
             Ok(CommandResult::Ok)
         }
@@ -356,7 +356,7 @@ pub(crate) fn apply_command(
             if group.members.is_empty() {
                 batch.delete_cf(cf(db, CF_CLIENTS)?, key);
             } else {
-                batch.put_cf(cf(db, CF_CLIENTS)?, key, to_json(group, "client group")?);
+                batch.put_cf(cf(db, CF_CLIENTS)?, key, encode(group, "client group")?);
             }
             Ok(CommandResult::Ok)
         }
@@ -364,7 +364,7 @@ pub(crate) fn apply_command(
             batch.put_cf(
                 cf(db, CF_CLIENTS)?,
                 TrustedIssuer::key(&issuer.ca_fingerprint, &issuer.subject),
-                to_json(issuer, "trusted issuer")?,
+                encode(issuer, "trusted issuer")?,
             );
             Ok(CommandResult::Ok)
         }
@@ -416,7 +416,7 @@ fn write_object(
     batch.put_cf(
         cf(db, CF_OBJECTS)?,
         new.uid.as_bytes(),
-        to_json(new, "object")?,
+        encode(new, "object")?,
     );
     Ok(())
 }

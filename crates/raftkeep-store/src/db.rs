@@ -7,7 +7,7 @@ use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, DB, Options};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::StoreError;
+use crate::{StoreError, codec};
 
 /// Raft log entries, keyed by big-endian index so they sort.
 pub const CF_LOG: &str = "log";
@@ -49,23 +49,26 @@ pub fn cf<'a>(db: &'a DB, name: &'static str) -> Result<&'a ColumnFamily, StoreE
         .ok_or(StoreError::MissingColumnFamily(name))
 }
 
-/// Reads and decodes a JSON value.
-pub fn get_json<T: DeserializeOwned>(
+/// Reads and decodes a value ([`crate::codec`]).
+pub fn get_decoded<T: DeserializeOwned>(
     db: &DB,
     cf_name: &'static str,
     key: &[u8],
     what: &'static str,
 ) -> Result<Option<T>, StoreError> {
     match db.get_cf(cf(db, cf_name)?, key)? {
-        Some(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|source| StoreError::Corrupt { what, source }),
+        Some(bytes) => decode(&bytes, what).map(Some),
         None => Ok(None),
     }
 }
 
-/// Encodes a value as JSON. Serializing these plain data types cannot fail; an error would
-/// be a bug, reported as corruption rather than a panic.
-pub fn to_json<T: Serialize>(value: &T, what: &'static str) -> Result<Vec<u8>, StoreError> {
-    serde_json::to_vec(value).map_err(|source| StoreError::Corrupt { what, source })
+/// Decodes a stored value ([`crate::codec`]), naming it in the error.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8], what: &'static str) -> Result<T, StoreError> {
+    codec::decode(bytes).map_err(|source| StoreError::Corrupt { what, source })
+}
+
+/// Encodes a value for storage ([`crate::codec`]). Serializing these plain data types cannot
+/// fail; an error would be a bug, reported as corruption rather than a panic.
+pub fn encode<T: Serialize>(value: &T, what: &'static str) -> Result<Vec<u8>, StoreError> {
+    codec::encode(value).map_err(|source| StoreError::Corrupt { what, source })
 }

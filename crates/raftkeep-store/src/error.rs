@@ -17,7 +17,7 @@ pub enum StoreError {
         what: &'static str,
         /// Why.
         #[source]
-        source: serde_json::Error,
+        source: crate::codec::CodecError,
     },
     /// A column family is missing: the data directory was not created by this version.
     #[error("column family {0} is missing")]
@@ -36,6 +36,9 @@ pub enum StoreError {
         "this node's root key is not the cluster's: {0}; refusing to start (check the root key file or variable)"
     )]
     WrongRootKey(#[source] raftkeep_seal::SealError),
+    /// A snapshot file (received or on disk) is damaged or cut short.
+    #[error("snapshot file is damaged: {0}")]
+    BadSnapshot(&'static str),
     /// A blocking task did not finish.
     #[error("background storage task failed: {0}")]
     Task(String),

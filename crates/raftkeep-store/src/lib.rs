@@ -16,6 +16,7 @@
 //!
 //! - [`model`] — [`StoredObject`], its attributes and sealed material.
 //! - [`command`] — [`Command`] and [`CommandResult`], the replicated mutations.
+//! - [`codec`] — the binary encoding of stored values and Raft messages.
 //! - [`db`] — opening RocksDB with one column family per concern.
 //! - [`log_store`] — [`LogStore`]: the Raft log, vote and committed index.
 //! - [`state_machine`] — [`StateMachine`]: objects, secondary indexes, client allow-list.
@@ -24,6 +25,7 @@
 //! - [`snapshot`] — streaming snapshot files.
 //! - [`error`] — [`StoreError`].
 
+pub mod codec;
 pub mod command;
 pub mod db;
 pub mod error;

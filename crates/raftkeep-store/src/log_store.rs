@@ -2,7 +2,8 @@
 
 use std::fmt::Debug;
 use std::ops::RangeBounds;
-use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Weak};
 
 use openraft::storage::{LogFlushed, RaftLogStorage};
 use openraft::{
@@ -10,7 +11,7 @@ use openraft::{
 };
 use rocksdb::{DB, Direction, IteratorMode, WriteBatch, WriteOptions};
 
-use crate::db::{CF_LOG, CF_META, cf, get_json, to_json};
+use crate::db::{CF_LOG, CF_META, cf, decode, encode, get_decoded};
 use crate::error::log_err;
 use crate::{NodeId, StoreError, TypeConfig};
 
@@ -18,10 +19,14 @@ const KEY_VOTE: &[u8] = b"vote";
 const KEY_COMMITTED: &[u8] = b"committed";
 const KEY_LAST_PURGED: &[u8] = b"last_purged";
 
-/// The Raft log of one node. Cheap to clone: clones share the database.
+/// The Raft log of one node. Cheap to clone: clones share the database and the WAL syncer.
 #[derive(Debug, Clone)]
 pub struct LogStore {
     db: Arc<DB>,
+    /// Group commit: appended entries are written at once (so they are readable) and reported
+    /// durable by the syncer thread after one WAL sync that covers every append queued
+    /// meanwhile. `None` if the thread could not be started: each append then syncs itself.
+    syncer: Option<Sender<LogFlushed<TypeConfig>>>,
 }
 
 /// Writes that must reach the disk before they are acknowledged.
@@ -40,14 +45,24 @@ fn index_key(index: u64) -> [u8; 8] {
 /// do not carry it.
 pub fn committed_index(db: &DB) -> Result<Option<u64>, StoreError> {
     let v: Option<Option<LogId<NodeId>>> =
-        get_json(db, CF_META, KEY_COMMITTED, "committed log id")?;
+        get_decoded(db, CF_META, KEY_COMMITTED, "committed log id")?;
     Ok(v.flatten().map(|l| l.index))
 }
 
 impl LogStore {
     /// The log store over an open database (see [`crate::db::open`]).
     pub fn new(db: Arc<DB>) -> Self {
-        LogStore { db }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let weak = Arc::downgrade(&db);
+        let syncer = std::thread::Builder::new()
+            .name("raft-log-sync".into())
+            .spawn(move || sync_loop(&weak, &rx))
+            .map_err(
+                |e| tracing::warn!(error = %e, "no WAL sync thread; every append syncs itself"),
+            )
+            .ok()
+            .map(|_| tx);
+        LogStore { db, syncer }
     }
 
     fn entries(&self, start: u64, end: Option<u64>) -> Result<Vec<Entry<TypeConfig>>, StoreError> {
@@ -67,11 +82,7 @@ impl LogStore {
             if end.is_some_and(|e| index >= e) {
                 break;
             }
-            let entry = serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
-                what: "log entry",
-                source,
-            })?;
-            out.push(entry);
+            out.push(decode(&value, "log entry")?);
         }
         Ok(out)
     }
@@ -81,12 +92,7 @@ impl LogStore {
         match self.db.iterator_cf(cf, IteratorMode::End).next() {
             Some(item) => {
                 let (_, value) = item?;
-                serde_json::from_slice(&value)
-                    .map(Some)
-                    .map_err(|source| StoreError::Corrupt {
-                        what: "log entry",
-                        source,
-                    })
+                decode(&value, "log entry").map(Some)
             }
             None => Ok(None),
         }
@@ -98,15 +104,16 @@ impl LogStore {
         value: &T,
         opts: &WriteOptions,
     ) -> Result<(), StoreError> {
-        let bytes = to_json(value, "log metadata")?;
+        let bytes = encode(value, "log metadata")?;
         self.db
             .put_cf_opt(cf(&self.db, CF_META)?, key, bytes, opts)?;
         Ok(())
     }
 
-    fn append_sync(
+    fn append_entries(
         &self,
         entries: impl IntoIterator<Item = Entry<TypeConfig>>,
+        opts: &WriteOptions,
     ) -> Result<(), StoreError> {
         let cf = cf(&self.db, CF_LOG)?;
         let mut batch = WriteBatch::default();
@@ -114,12 +121,10 @@ impl LogStore {
             batch.put_cf(
                 cf,
                 index_key(entry.log_id.index),
-                to_json(&entry, "log entry")?,
+                encode(&entry, "log entry")?,
             );
         }
-        // Raft safety: an entry the leader counts toward a majority must survive a crash of
-        // this node, so it is reported flushed only after the WAL is synced.
-        self.db.write_opt(batch, &synced())?;
+        self.db.write_opt(batch, opts)?;
         Ok(())
     }
 
@@ -139,7 +144,7 @@ impl LogStore {
         batch.put_cf(
             cf(&self.db, CF_META)?,
             KEY_LAST_PURGED,
-            to_json(log_id, "log metadata")?,
+            encode(log_id, "log metadata")?,
         );
         batch.delete_range_cf(
             cf(&self.db, CF_LOG)?,
@@ -150,6 +155,22 @@ impl LogStore {
         // a crash, the entries are simply purged again.
         self.db.write(batch)?;
         Ok(())
+    }
+}
+
+/// The syncer thread: waits for an append, takes every other one queued meanwhile, syncs the
+/// WAL once (which covers all writes made before the sync) and reports them flushed, in order.
+/// Holds the database only during a sync, so a closed node's database is not kept open.
+fn sync_loop(db: &Weak<DB>, rx: &Receiver<LogFlushed<TypeConfig>>) {
+    while let Ok(first) = rx.recv() {
+        let group: Vec<_> = std::iter::once(first).chain(rx.try_iter()).collect();
+        let result = match db.upgrade() {
+            Some(db) => db.flush_wal(true).map_err(|e| e.to_string()),
+            None => Err("the database is closed".to_owned()),
+        };
+        for callback in group {
+            callback.log_io_completed(result.clone().map_err(std::io::Error::other));
+        }
     }
 }
 
@@ -183,7 +204,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<NodeId>> {
         let last_purged: Option<LogId<NodeId>> =
-            get_json(&self.db, CF_META, KEY_LAST_PURGED, "last purged log id")
+            get_decoded(&self.db, CF_META, KEY_LAST_PURGED, "last purged log id")
                 .map_err(log_err(ErrorVerb::Read))?;
         let last = self
             .last_entry()
@@ -207,7 +228,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn read_vote(&mut self) -> Result<Option<Vote<NodeId>>, StorageError<NodeId>> {
-        get_json(&self.db, CF_META, KEY_VOTE, "vote")
+        get_decoded(&self.db, CF_META, KEY_VOTE, "vote")
             .map_err(|e| e.into_storage(openraft::ErrorSubject::Vote, ErrorVerb::Read))
     }
 
@@ -222,7 +243,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn read_committed(&mut self) -> Result<Option<LogId<NodeId>>, StorageError<NodeId>> {
         let v: Option<Option<LogId<NodeId>>> =
-            get_json(&self.db, CF_META, KEY_COMMITTED, "committed log id")
+            get_decoded(&self.db, CF_META, KEY_COMMITTED, "committed log id")
                 .map_err(log_err(ErrorVerb::Read))?;
         Ok(v.flatten())
     }
@@ -236,10 +257,25 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
-        let result = self.append_sync(entries);
-        match result {
+        // Raft safety: an entry the leader counts toward a majority must survive a crash of
+        // this node, so it is reported flushed only once the WAL holding it is synced — by the
+        // syncer, for this append and every other one waiting (group commit).
+        let opts = match self.syncer {
+            Some(_) => WriteOptions::default(),
+            None => synced(),
+        };
+        match self.append_entries(entries, &opts) {
             Ok(()) => {
-                callback.log_io_completed(Ok(()));
+                match &self.syncer {
+                    Some(tx) => {
+                        if let Err(unsent) = tx.send(callback) {
+                            unsent.0.log_io_completed(Err(std::io::Error::other(
+                                "the WAL sync thread has stopped",
+                            )));
+                        }
+                    }
+                    None => callback.log_io_completed(Ok(())),
+                }
                 Ok(())
             }
             Err(e) => {

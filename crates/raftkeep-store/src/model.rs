@@ -37,7 +37,7 @@ pub struct StoredAttribute {
     /// Instance index among attributes of the same name.
     pub index: u32,
     /// The value, TTLV-encoded as an Attribute Value item.
-    #[serde(with = "hex::serde")]
+    #[serde(with = "crate::codec::bytes")]
     pub value: Vec<u8>,
 }
 
@@ -45,7 +45,7 @@ pub struct StoredAttribute {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Material {
     /// Sealed with the cluster root key (a [`raftkeep_seal::SealedBlob`]'s bytes).
-    Sealed(#[serde(with = "hex::serde")] Vec<u8>),
+    Sealed(#[serde(with = "crate::codec::bytes")] Vec<u8>),
     /// Destroyed (crypto-shredded): the metadata stays, the material is gone for good.
     Destroyed,
     /// Objects without material (templates and the like).
@@ -84,7 +84,7 @@ pub struct TrustedIssuer {
     /// The CA's subject, for people.
     pub ca_subject: String,
     /// The CA certificate (DER), to verify signatures with.
-    #[serde(with = "hex::serde")]
+    #[serde(with = "crate::codec::bytes")]
     pub ca_der: Vec<u8>,
     /// The client certificates' subject, as RFC 4514 text ("CN=vcenter, O=Example").
     pub subject: String,

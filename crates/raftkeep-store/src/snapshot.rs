@@ -1,7 +1,14 @@
-//! Snapshots as files, built and installed as streams: one JSON header line with the snapshot
-//! meta, then one line per key of the state machine's column families. Building iterates a
-//! RocksDB snapshot into the file, installing reads the file line by line into write batches,
-//! so neither holds the whole store in memory.
+//! Snapshots as files, built and installed as streams, so neither holds the whole store in
+//! memory. Building iterates a RocksDB snapshot into the file; installing reads the file into
+//! write batches.
+//!
+//! # Format
+//!
+//! One JSON header line with the snapshot meta (readable with `head -1`), then one binary
+//! record per key of the state machine's column families — column family (one byte, an index
+//! into [`SNAPSHOT_CFS`]), key length (u32, big-endian), key, value length (u32), value — and
+//! a trailer record (column family byte 0xFF, then the number of records as u64), so a file
+//! cut short is refused rather than installed in part. Values are as stored (still sealed).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
@@ -14,7 +21,7 @@ use openraft::{
 use rocksdb::{IteratorMode, WriteBatch, WriteOptions};
 use serde::{Deserialize, Serialize};
 
-use crate::db::{CF_SM_META, SNAPSHOT_CFS, cf, to_json};
+use crate::db::{CF_SM_META, SNAPSHOT_CFS, cf, decode, encode};
 use crate::error::sm_err;
 use crate::state_machine::{KEY_LAST_APPLIED, KEY_MEMBERSHIP, StateMachine};
 use crate::{NodeId, StoreError, TypeConfig};
@@ -24,6 +31,11 @@ const INCOMING: &str = "incoming.snap";
 const BUILDING: &str = "building.snap";
 /// Keys written per batch while installing.
 const BATCH: usize = 1000;
+/// The column-family byte of the trailer record.
+const TRAILER: u8 = 0xFF;
+/// Longest key or value a snapshot record may declare (a damaged length must not make the
+/// installer allocate gigabytes).
+const MAX_FIELD: u32 = 64 << 20;
 
 type Meta = SnapshotMeta<NodeId, BasicNode>;
 
@@ -31,14 +43,6 @@ type Meta = SnapshotMeta<NodeId, BasicNode>;
 struct Header {
     meta: Meta,
 }
-
-/// One key of a snapshot: column family (index into [`SNAPSHOT_CFS`]), key, value.
-#[derive(Serialize, Deserialize)]
-struct Line(
-    usize,
-    #[serde(with = "hex::serde")] Vec<u8>,
-    #[serde(with = "hex::serde")] Vec<u8>,
-);
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
     let what = what.into();
@@ -55,6 +59,11 @@ impl SnapshotFiles {
     pub(crate) fn new(dir: PathBuf) -> Result<Self, StoreError> {
         std::fs::create_dir_all(&dir).map_err(io(format!("cannot create {}", dir.display())))?;
         Ok(SnapshotFiles { dir })
+    }
+
+    /// The current snapshot's file (absent until the first snapshot is built or installed).
+    pub fn current_path(&self) -> PathBuf {
+        self.path(CURRENT)
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -101,10 +110,7 @@ fn read_header(path: &Path) -> Result<Meta, StoreError> {
     BufReader::new(file)
         .read_line(&mut line)
         .map_err(io(format!("cannot read {}", path.display())))?;
-    let header: Header = serde_json::from_str(&line).map_err(|source| StoreError::Corrupt {
-        what: "snapshot header",
-        source,
-    })?;
+    let header: Header = decode(line.as_bytes(), "snapshot header")?;
     Ok(header.meta)
 }
 
@@ -141,6 +147,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
 }
 
 fn build(sm: &StateMachine) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
     let db = &sm.db;
     // Durability: applied entries are written without sync; once a snapshot exists the log
     // before it may be purged, so the state it describes must be on disk first.
@@ -148,18 +155,12 @@ fn build(sm: &StateMachine) -> Result<(), StoreError> {
     let snap = db.snapshot();
     let meta_cf = cf(db, CF_SM_META)?;
     let last_log_id: Option<LogId<NodeId>> = match snap.get_cf(meta_cf, KEY_LAST_APPLIED)? {
-        Some(b) => serde_json::from_slice(&b).map_err(|source| StoreError::Corrupt {
-            what: "last applied log id",
-            source,
-        })?,
+        Some(b) => decode(&b, "last applied log id")?,
         None => None,
     };
     let last_membership: StoredMembership<NodeId, BasicNode> =
         match snap.get_cf(meta_cf, KEY_MEMBERSHIP)? {
-            Some(b) => serde_json::from_slice(&b).map_err(|source| StoreError::Corrupt {
-                what: "membership",
-                source,
-            })?,
+            Some(b) => decode(&b, "membership")?,
             None => StoredMembership::default(),
         };
     let stamp = std::time::SystemTime::now()
@@ -175,12 +176,22 @@ fn build(sm: &StateMachine) -> Result<(), StoreError> {
 
     let mut out = SnapshotWriter::create(&sm.snapshots, &meta)?;
     for (i, name) in SNAPSHOT_CFS.iter().enumerate() {
+        let i = u8::try_from(i).map_err(|_| StoreError::MissingColumnFamily(name))?;
         for item in snap.iterator_cf(cf(db, name)?, IteratorMode::Start) {
             let (k, v) = item?;
-            out.line(&to_json(&Line(i, k.to_vec(), v.to_vec()), "snapshot line")?)?;
+            out.record(i, &k, &v)?;
         }
     }
-    out.make_current()
+    let index = meta.last_log_id.map(|l| l.index);
+    let (records, bytes) = out.make_current()?;
+    tracing::info!(
+        ?index,
+        records,
+        bytes,
+        elapsed_ms = started.elapsed().as_millis(),
+        "snapshot built"
+    );
+    Ok(())
 }
 
 /// Replaces the state machine's data with the snapshot's, then makes it the current snapshot.
@@ -198,6 +209,7 @@ pub(crate) async fn install(
 }
 
 fn install_blocking(sm: &StateMachine, meta: &Meta, mut file: File) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
     let db = &sm.db;
     file.seek(SeekFrom::Start(0))
         .map_err(io("cannot rewind the received snapshot"))?;
@@ -205,43 +217,43 @@ fn install_blocking(sm: &StateMachine, meta: &Meta, mut file: File) -> Result<()
         clear(db, name)?;
     }
     // The installed snapshot becomes this node's current one, rewritten under `meta` as its
-    // lines are applied (the received header, if any, is the sender's view of the same meta).
+    // records are applied (the received header is the sender's view of the same meta).
     let mut out = SnapshotWriter::create(&sm.snapshots, meta)?;
+    let mut reader = SnapshotReader::open(BufReader::new(file))?;
     let mut batch = WriteBatch::default();
-    for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(io("cannot read the received snapshot"))?;
-        if n == 0 && serde_json::from_str::<Header>(&line).is_ok() {
-            continue;
-        }
-        let Line(i, k, v) = serde_json::from_str(&line).map_err(|source| StoreError::Corrupt {
-            what: "snapshot line",
-            source,
-        })?;
-        let name = SNAPSHOT_CFS.get(i).ok_or(StoreError::MissingColumnFamily(
-            "snapshot column family index",
-        ))?;
-        batch.put_cf(cf(db, name)?, k, v);
+    while let Some((i, k, v)) = reader.next_record()? {
+        let name = SNAPSHOT_CFS
+            .get(usize::from(i))
+            .ok_or(StoreError::BadSnapshot("unknown column family index"))?;
+        batch.put_cf(cf(db, name)?, &k, &v);
         if batch.len() >= BATCH {
             db.write(std::mem::take(&mut batch))?;
         }
-        out.line(line.as_bytes())?;
+        out.record(i, &k, &v)?;
     }
     let sm_meta = cf(db, CF_SM_META)?;
     batch.put_cf(
         sm_meta,
         KEY_LAST_APPLIED,
-        to_json(&meta.last_log_id, "last applied log id")?,
+        encode(&meta.last_log_id, "last applied log id")?,
     );
     batch.put_cf(
         sm_meta,
         KEY_MEMBERSHIP,
-        to_json(&meta.last_membership, "membership")?,
+        encode(&meta.last_membership, "membership")?,
     );
     let mut synced = WriteOptions::default();
     // Durability: after an install the leader stops sending the entries it covers.
     synced.set_sync(true);
     db.write_opt(batch, &synced)?;
-    out.make_current()?;
+    let (records, bytes) = out.make_current()?;
+    tracing::info!(
+        index = ?meta.last_log_id.map(|l| l.index),
+        records,
+        bytes,
+        elapsed_ms = started.elapsed().as_millis(),
+        "snapshot installed"
+    );
     let incoming = sm.snapshots.path(INCOMING);
     std::fs::remove_file(&incoming)
         .or_else(|e| {
@@ -254,11 +266,81 @@ fn install_blocking(sm: &StateMachine, meta: &Meta, mut file: File) -> Result<()
         .map_err(io(format!("cannot remove {}", incoming.display())))
 }
 
+/// One record: column family index, key, value.
+type Record = (u8, Vec<u8>, Vec<u8>);
+
+/// Reads a snapshot file: the header, then records up to the trailer.
+struct SnapshotReader<R> {
+    input: R,
+    records: u64,
+}
+
+impl<R: BufRead> SnapshotReader<R> {
+    fn open(mut input: R) -> Result<Self, StoreError> {
+        let mut header = Vec::new();
+        input
+            .read_until(b'\n', &mut header)
+            .map_err(io("cannot read the snapshot header"))?;
+        let _: Header = decode(&header, "snapshot header")?;
+        Ok(SnapshotReader { input, records: 0 })
+    }
+
+    /// The next record, or `None` after a trailer that counts every record read.
+    fn next_record(&mut self) -> Result<Option<Record>, StoreError> {
+        let mut cf_byte = [0u8; 1];
+        self.read(&mut cf_byte)?;
+        let [i] = cf_byte;
+        if i == TRAILER {
+            let mut count = [0u8; 8];
+            self.read(&mut count)?;
+            return if u64::from_be_bytes(count) == self.records {
+                Ok(None)
+            } else {
+                Err(StoreError::BadSnapshot(
+                    "record count in the trailer differs",
+                ))
+            };
+        }
+        let key = self.field()?;
+        let value = self.field()?;
+        self.records = self.records.saturating_add(1);
+        Ok(Some((i, key, value)))
+    }
+
+    fn field(&mut self) -> Result<Vec<u8>, StoreError> {
+        let mut len = [0u8; 4];
+        self.read(&mut len)?;
+        let len = u32::from_be_bytes(len);
+        if len > MAX_FIELD {
+            return Err(StoreError::BadSnapshot(
+                "record longer than any stored value",
+            ));
+        }
+        let mut bytes = vec![0u8; len as usize];
+        self.read(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<(), StoreError> {
+        self.input.read_exact(buf).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                StoreError::BadSnapshot("file ends before its trailer")
+            } else {
+                StoreError::Io {
+                    what: "cannot read the snapshot".into(),
+                    source: e,
+                }
+            }
+        })
+    }
+}
+
 /// Writes a snapshot file next to the current one and swaps it in when complete.
 struct SnapshotWriter {
     out: BufWriter<File>,
     path: PathBuf,
     current: PathBuf,
+    records: u64,
 }
 
 impl SnapshotWriter {
@@ -267,24 +349,51 @@ impl SnapshotWriter {
         let path = files.path(BUILDING);
         let file = File::create(&path).map_err(io(format!("cannot create {}", path.display())))?;
         let mut w = SnapshotWriter {
-            out: BufWriter::new(file),
+            out: BufWriter::with_capacity(1 << 20, file),
             path,
             current: files.path(CURRENT),
+            records: 0,
         };
-        w.line(&to_json(&Header { meta: meta.clone() }, "snapshot header")?)?;
+        let header = serde_json::to_vec(&Header { meta: meta.clone() }).map_err(|e| {
+            StoreError::Corrupt {
+                what: "snapshot header",
+                source: e.into(),
+            }
+        })?;
+        w.write(&header)?;
+        w.write(b"\n")?;
         Ok(w)
     }
 
-    /// Appends one line.
-    fn line(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
+    /// Appends one record.
+    fn record(&mut self, cf_index: u8, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
+        self.write(&[cf_index])?;
+        for field in [key, value] {
+            let len = u32::try_from(field.len())
+                .ok()
+                .filter(|l| *l <= MAX_FIELD)
+                .ok_or(StoreError::BadSnapshot(
+                    "value too long for a snapshot record",
+                ))?;
+            self.write(&len.to_be_bytes())?;
+            self.write(field)?;
+        }
+        self.records = self.records.saturating_add(1);
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), StoreError> {
         self.out
             .write_all(bytes)
-            .and_then(|()| self.out.write_all(b"\n"))
             .map_err(io(format!("cannot write {}", self.path.display())))
     }
 
-    /// Syncs the file and makes it the current snapshot.
-    fn make_current(self) -> Result<(), StoreError> {
+    /// Writes the trailer, syncs the file and makes it the current snapshot; returns the
+    /// number of records and the file's size.
+    fn make_current(mut self) -> Result<(u64, u64), StoreError> {
+        let count = self.records.to_be_bytes();
+        self.write(&[TRAILER])?;
+        self.write(&count)?;
         let path = self.path;
         let file = self.out.into_inner().map_err(|e| StoreError::Io {
             what: format!("cannot write {}", path.display()),
@@ -293,21 +402,100 @@ impl SnapshotWriter {
         // Durability: a snapshot replaces log entries, so it is on disk before it is current.
         file.sync_all()
             .map_err(io(format!("cannot sync {}", path.display())))?;
+        let bytes = file
+            .metadata()
+            .map_err(io(format!("cannot stat {}", path.display())))?
+            .len();
         std::fs::rename(&path, &self.current)
-            .map_err(io(format!("cannot rename to {}", self.current.display())))
+            .map_err(io(format!("cannot rename to {}", self.current.display())))?;
+        Ok((self.records, bytes))
     }
 }
 
+/// Empties a column family with one range deletion (first key up to the last, then the last),
+/// not a delete per key: a store of millions of keys is cleared at once.
 fn clear(db: &rocksdb::DB, name: &'static str) -> Result<(), StoreError> {
     let handle = cf(db, name)?;
-    let mut batch = WriteBatch::default();
-    for item in db.iterator_cf(handle, IteratorMode::Start) {
-        let (k, _) = item?;
-        batch.delete_cf(handle, k);
-        if batch.len() >= BATCH {
-            db.write(std::mem::take(&mut batch))?;
+    let first = db
+        .iterator_cf(handle, IteratorMode::Start)
+        .next()
+        .transpose()?;
+    let last = db
+        .iterator_cf(handle, IteratorMode::End)
+        .next()
+        .transpose()?;
+    if let (Some((first, _)), Some((last, _))) = (first, last) {
+        let mut batch = WriteBatch::default();
+        batch.delete_range_cf(handle, &first, &last);
+        batch.delete_cf(handle, &last);
+        db.write(batch)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(records: &[(u8, &[u8], &[u8])]) -> (tempfile::TempDir, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = SnapshotFiles::new(dir.path().to_path_buf()).unwrap();
+        let mut w = SnapshotWriter::create(&files, &Meta::default()).unwrap();
+        for (i, k, v) in records {
+            w.record(*i, k, v).unwrap();
+        }
+        w.make_current().unwrap();
+        let bytes = std::fs::read(files.path(CURRENT)).unwrap();
+        (dir, bytes)
+    }
+
+    fn read_all(bytes: &[u8]) -> Result<Vec<Record>, StoreError> {
+        let mut r = SnapshotReader::open(bytes)?;
+        let mut out = Vec::new();
+        while let Some(rec) = r.next_record()? {
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn records_round_trip_including_newlines_and_empty_values() {
+        let (_dir, bytes) = written(&[(0, b"a\nb", b"\n\n"), (2, b"k", b"")]);
+        assert!(bytes.starts_with(b"{\"meta\""));
+        let got = read_all(&bytes).unwrap();
+        assert_eq!(
+            got,
+            vec![
+                (0, b"a\nb".to_vec(), b"\n\n".to_vec()),
+                (2, b"k".to_vec(), Vec::new())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_cut_short_anywhere_is_refused() {
+        let (_dir, bytes) = written(&[(0, b"key", b"value"), (1, b"k2", b"v2")]);
+        let header_len = bytes.iter().position(|b| *b == b'\n').unwrap() + 1;
+        for len in header_len..bytes.len() {
+            let err = read_all(bytes.get(..len).unwrap()).unwrap_err();
+            assert!(
+                matches!(err, StoreError::BadSnapshot(_)),
+                "cut at {len}: {err}"
+            );
         }
     }
-    db.write(batch)?;
-    Ok(())
+
+    #[test]
+    fn a_trailer_with_the_wrong_count_is_refused() {
+        let (_dir, mut bytes) = written(&[(0, b"key", b"value")]);
+        if let Some(last) = bytes.last_mut() {
+            *last = 2;
+        }
+        assert!(matches!(
+            read_all(&bytes),
+            Err(StoreError::BadSnapshot(
+                "record count in the trailer differs"
+            ))
+        ));
+    }
 }

@@ -12,7 +12,7 @@ use openraft::{
 use rocksdb::{DB, IteratorMode, WriteBatch};
 
 use crate::command::apply_command;
-use crate::db::{CF_CLIENTS, CF_INDEX, CF_OBJECTS, CF_SM_META, cf, get_json, to_json};
+use crate::db::{CF_CLIENTS, CF_INDEX, CF_OBJECTS, CF_SM_META, cf, decode, encode, get_decoded};
 use crate::error::sm_err;
 use crate::model::{ClientGroup, ClientIdentity, StoredObject, TrustedIssuer};
 use crate::snapshot::{SnapshotBuilder, SnapshotFiles};
@@ -48,9 +48,14 @@ impl StateMachine {
         &self.db
     }
 
+    /// The current snapshot's file, for monitoring its age and size.
+    pub fn snapshot_file(&self) -> PathBuf {
+        self.snapshots.current_path()
+    }
+
     /// The object with this UID.
     pub fn object(&self, uid: &str) -> Result<Option<StoredObject>, StoreError> {
-        get_json(&self.db, CF_OBJECTS, uid.as_bytes(), "object")
+        get_decoded(&self.db, CF_OBJECTS, uid.as_bytes(), "object")
     }
 
     /// The UIDs a secondary index lists for `kind` (`type`, `state`, `name`, `attr`) and the
@@ -135,19 +140,14 @@ impl StateMachine {
             if out.len() >= limit {
                 break;
             }
-            out.push(
-                serde_json::from_slice(&value).map_err(|source| StoreError::Corrupt {
-                    what: "object",
-                    source,
-                })?,
-            );
+            out.push(decode(&value, "object")?);
         }
         Ok(out)
     }
 
     /// The allowed client with this fingerprint.
     pub fn client(&self, fingerprint: &str) -> Result<Option<ClientIdentity>, StoreError> {
-        get_json(&self.db, CF_CLIENTS, fingerprint.as_bytes(), "client")
+        get_decoded(&self.db, CF_CLIENTS, fingerprint.as_bytes(), "client")
     }
 
     /// Every allowed client, by fingerprint.
@@ -185,22 +185,21 @@ impl StateMachine {
             if !wanted {
                 continue;
             }
-            out.push(
-                serde_json::from_slice(&value)
-                    .map_err(|source| StoreError::Corrupt { what, source })?,
-            );
+            out.push(decode(&value, what)?);
         }
         Ok(out)
     }
 
     fn applied(&self) -> Result<AppliedState, StoreError> {
-        let last = get_json(
+        // Stored as the `Option` it is (apply and snapshot install write `Some(log id)`).
+        let last: Option<Option<LogId<NodeId>>> = get_decoded(
             &self.db,
             CF_SM_META,
             KEY_LAST_APPLIED,
             "last applied log id",
         )?;
-        let membership = get_json(&self.db, CF_SM_META, KEY_MEMBERSHIP, "membership")?;
+        let last = last.flatten();
+        let membership = get_decoded(&self.db, CF_SM_META, KEY_MEMBERSHIP, "membership")?;
         Ok((last, membership.unwrap_or_default()))
     }
 
@@ -216,7 +215,7 @@ impl StateMachine {
                 batch.put_cf(
                     cf(&self.db, CF_SM_META)?,
                     KEY_MEMBERSHIP,
-                    to_json(&stored, "membership")?,
+                    encode(&stored, "membership")?,
                 );
                 CommandResult::Ok
             }
@@ -224,7 +223,7 @@ impl StateMachine {
         batch.put_cf(
             cf(&self.db, CF_SM_META)?,
             KEY_LAST_APPLIED,
-            to_json(&Some(entry.log_id), "last applied log id")?,
+            encode(&Some(entry.log_id), "last applied log id")?,
         );
         self.db.write(batch)?;
         Ok(result)

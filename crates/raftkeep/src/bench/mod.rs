@@ -17,6 +17,7 @@ use clap::Args;
 use hdrhistogram::Histogram;
 use raftkeep_client::Client;
 
+use workload::BenchKey;
 pub use workload::Workload;
 
 use crate::connect::ConnectArgs;
@@ -30,13 +31,13 @@ pub struct BenchArgs {
     /// Operations in flight at once (one client each).
     #[arg(long, default_value_t = 8)]
     pub concurrency: u32,
-    /// Seconds to run (after the keys for get/mixed are made).
+    /// Seconds to run (after the keys for get, mixed and locate are made).
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
     /// Stop after this many operations, if sooner.
     #[arg(long, default_value_t = 10_000_000)]
     pub max_ops: u64,
-    /// Keys made before a get or mixed run.
+    /// Keys made before a get, mixed or locate run (named, so Locate finds each).
     #[arg(long, default_value_t = 100)]
     pub keys: u32,
     /// A new TLS connection for every request (vCenter and ESXi), not one per client.
@@ -174,13 +175,19 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<(Report, Histogram<u64>)> {
     report(args, tallies, started.elapsed())
 }
 
-async fn make_keys(client: &Client, n: u32) -> anyhow::Result<Vec<String>> {
+/// Makes the keys a run reads, named `raftkeep-bench-<run>-<i>` so Locate finds exactly one.
+async fn make_keys(client: &Client, n: u32) -> anyhow::Result<Vec<BenchKey>> {
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
     let mut keys = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
-    for _ in 0..n {
-        let uid = workload::create(client)
+    for i in 0..n {
+        let name = format!("raftkeep-bench-{run}-{i}");
+        let uid = workload::create(client, vec![workload::name_attribute(&name)])
             .await
             .context("making the keys the run reads")?;
-        keys.push(uid);
+        keys.push(BenchKey { uid, name });
     }
     Ok(keys)
 }
@@ -190,7 +197,7 @@ async fn worker(
     client: Client,
     mut tally: Tally,
     workload: Workload,
-    keys: &[String],
+    keys: &[BenchKey],
     (started, deadline, max_ops): (Instant, Instant, u64),
     issued: &AtomicU64,
     done: &AtomicU64,

@@ -17,6 +17,8 @@ pub enum Workload {
     Create,
     /// Nine Gets to one Create.
     Mixed,
+    /// Locate of a key made before the run, by its Name (an index lookup, then a read).
+    Locate,
     /// What vCenter sends to encrypt one VM, as in the captured session: Discover
     /// Versions, Create, Get Attributes twice, Activate, Get — one operation here.
     Vcenter,
@@ -25,37 +27,75 @@ pub enum Workload {
 impl Workload {
     /// Whether the run needs keys made beforehand.
     pub fn needs_keys(self) -> bool {
-        matches!(self, Workload::Get | Workload::Mixed)
+        matches!(self, Workload::Get | Workload::Mixed | Workload::Locate)
     }
+}
+
+/// A key made before the run.
+#[derive(Debug, Clone)]
+pub(super) struct BenchKey {
+    pub uid: String,
+    pub name: String,
 }
 
 /// Runs operation number `n` of `workload`; `keys` are the keys made before the run.
 pub(super) async fn run_one(
     workload: Workload,
     client: &Client,
-    keys: &[String],
+    keys: &[BenchKey],
     n: u64,
 ) -> Result<(), ClientError> {
-    let pick = || {
-        let i = usize::try_from(n).unwrap_or(0) % keys.len().max(1);
-        keys.get(i).map_or("", String::as_str)
-    };
+    let i = usize::try_from(n).unwrap_or(0) % keys.len().max(1);
+    let key = keys.get(i);
+    let uid = key.map_or("", |k| k.uid.as_str());
     match workload {
-        Workload::Get => client.get(pick()).await.map(drop),
-        Workload::Create => create(client).await.map(drop),
-        Workload::Mixed if n % 10 == 9 => create(client).await.map(drop),
-        Workload::Mixed => client.get(pick()).await.map(drop),
+        Workload::Get => client.get(uid).await.map(drop),
+        Workload::Create => create(client, Vec::new()).await.map(drop),
+        Workload::Mixed if n % 10 == 9 => create(client, Vec::new()).await.map(drop),
+        Workload::Mixed => client.get(uid).await.map(drop),
+        Workload::Locate => locate(client, key).await,
         Workload::Vcenter => vcenter(client).await,
     }
 }
 
+async fn locate(client: &Client, key: Option<&BenchKey>) -> Result<(), ClientError> {
+    let name = key.map_or("", |k| k.name.as_str());
+    let found = client.locate(vec![name_attribute(name)], Some(2)).await?;
+    if found.len() == 1 {
+        Ok(())
+    } else {
+        Err(ClientError::Unexpected {
+            operation: Operation::LOCATE,
+            server: "the cluster".into(),
+            detail: format!("Locate of Name {name} found {} keys, not 1", found.len()),
+        })
+    }
+}
+
+/// A Name attribute (Uninterpreted Text String).
+pub(super) fn name_attribute(name: &str) -> Attribute {
+    Attribute::new(
+        "Name",
+        Value::Structure(vec![
+            kmip_ttlv::Ttlv::text(kmip_ttlv::Tag::NAME_VALUE, name),
+            kmip_ttlv::Ttlv::enumeration(kmip_ttlv::Tag::NAME_TYPE, 1u32),
+        ]),
+    )
+}
+
 /// An AES-256 key for Encrypt and Decrypt, as vCenter asks for one (some servers, PyKMIP
 /// among them, refuse a Create without a usage mask).
-pub(super) async fn create(client: &Client) -> Result<String, ClientError> {
+pub(super) async fn create(
+    client: &Client,
+    mut attributes: Vec<Attribute>,
+) -> Result<String, ClientError> {
     let mask = CryptographicUsageMask::ENCRYPT.to_i32() | CryptographicUsageMask::DECRYPT.to_i32();
-    let usage = Attribute::new("Cryptographic Usage Mask", Value::Integer(mask));
+    attributes.push(Attribute::new(
+        "Cryptographic Usage Mask",
+        Value::Integer(mask),
+    ));
     client
-        .create_symmetric_key(CryptographicAlgorithm::AES, 256, vec![usage])
+        .create_symmetric_key(CryptographicAlgorithm::AES, 256, attributes)
         .await
 }
 
@@ -68,7 +108,7 @@ async fn vcenter(client: &Client) -> Result<(), ClientError> {
             }),
         )
         .await?;
-    let uid = create(client).await?;
+    let uid = create(client, Vec::new()).await?;
     client.get_attributes(&uid, Vec::new()).await?;
     client.get_attributes(&uid, Vec::new()).await?;
     client.activate(&uid).await?;
