@@ -134,7 +134,9 @@ pub struct ClusterConfig {
     /// Upper end of the election timeout range, in milliseconds.
     #[serde(default = "defaults::election_timeout_max_ms")]
     pub election_timeout_max_ms: u64,
-    /// Build a snapshot after this many log entries since the last one.
+    /// Build a snapshot after this many log entries since the last one, or after a tenth of
+    /// the store's objects if that is more: a snapshot copies the whole store, so a large
+    /// store snapshots less often (at 1,000,000 keys, every 100,000 entries).
     #[serde(default = "defaults::snapshot_after_logs")]
     pub snapshot_after_logs: u64,
     /// Log entries kept after a snapshot (so that a briefly absent node catches up by log).

@@ -261,13 +261,54 @@ fn raft_config(config: &NodeConfig) -> Result<Arc<Config>, NodeStartError> {
         heartbeat_interval: c.heartbeat_ms,
         election_timeout_min: c.election_timeout_min_ms,
         election_timeout_max: c.election_timeout_max_ms,
-        snapshot_policy: SnapshotPolicy::LogsSinceLast(c.snapshot_after_logs),
+        // Snapshots are asked for by `snapshot_policy`, which scales with the store.
+        snapshot_policy: SnapshotPolicy::Never,
         max_in_snapshot_log_to_keep: c.keep_logs_after_snapshot,
         ..Default::default()
     };
     raft.validate()
         .map(Arc::new)
         .map_err(|e| NodeStartError::Raft(e.to_string()))
+}
+
+/// How long a requested snapshot may take before it is asked for again (a failed build).
+const SNAPSHOT_RETRY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Asks for a snapshot when the log since the last one reaches `after_logs` entries or a tenth
+/// of the store's objects, whichever is more. A snapshot copies the whole store; with a fixed
+/// interval a store of millions of keys would be snapshotting all the time, with this one a
+/// snapshot costs a bounded number of record copies per write however large the store grows.
+async fn snapshot_policy(node: RaftNode, after_logs: u64) {
+    let mut rx = node.raft().metrics();
+    let mut requested: Option<(Option<u64>, std::time::Instant)> = None;
+    while rx.changed().await.is_ok() {
+        let (applied, snapshot) = {
+            let m = rx.borrow_and_update();
+            (
+                m.last_applied.map_or(0, |l| l.index),
+                m.snapshot.map(|l| l.index),
+            )
+        };
+        if let Some((at, when)) = requested {
+            if at == snapshot && when.elapsed() < SNAPSHOT_RETRY {
+                continue;
+            }
+            requested = None;
+        }
+        let since = applied.saturating_sub(snapshot.unwrap_or(0));
+        if since < after_logs {
+            continue;
+        }
+        let objects = node.state_machine().estimated_objects();
+        if since < after_logs.max(objects / 10) {
+            continue;
+        }
+        tracing::debug!(since, objects, "asking for a snapshot");
+        if let Err(e) = node.raft().trigger().snapshot().await {
+            tracing::warn!(error = %e, "could not ask for a snapshot");
+        }
+        requested = Some((snapshot, std::time::Instant::now()));
+    }
 }
 
 /// Opens the store and refuses a root key that does not open the cluster's check value.
@@ -364,6 +405,10 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     }));
     let fatal = watch_root_key(node.clone(), keyring.clone());
     let background = vec![
+        tokio::spawn(snapshot_policy(
+            node.clone(),
+            config.cluster.snapshot_after_logs,
+        )),
         tokio::spawn(raftkeep_net::clock::watch(
             forwarder.clone(),
             std::time::Duration::from_secs(60),

@@ -48,6 +48,19 @@ impl StateMachine {
         &self.db
     }
 
+    /// About how many objects the store holds (RocksDB's estimate: cheap, not exact).
+    pub fn estimated_objects(&self) -> u64 {
+        cf(&self.db, CF_OBJECTS)
+            .ok()
+            .and_then(|h| {
+                self.db
+                    .property_int_value_cf(h, "rocksdb.estimate-num-keys")
+                    .ok()
+                    .flatten()
+            })
+            .unwrap_or(0)
+    }
+
     /// The current snapshot's file, for monitoring its age and size.
     pub fn snapshot_file(&self) -> PathBuf {
         self.snapshots.current_path()
