@@ -73,11 +73,16 @@ impl raftkeep_server::AllowList for ReplicatedAllowList {
 
 /// The key store as the KMIP engine sees it on this node: reads from the local copy, writes
 /// through the leader (forwarded if this node follows), visible here when they return.
-struct NodeStore(Forwarder);
+/// The engine's view of the replicated store. `leader_silence`: a node that has not heard from
+/// a leader for longer (the largest election timeout) counts its reads as possibly stale.
+struct NodeStore {
+    forwarder: Forwarder,
+    leader_silence: std::time::Duration,
+}
 
 impl NodeStore {
     fn sm(&self) -> &StateMachine {
-        self.0.node().state_machine()
+        self.forwarder.node().state_machine()
     }
 }
 
@@ -87,6 +92,14 @@ fn internal(e: StoreError) -> StoreFailure {
 
 impl KeyStore for NodeStore {
     fn object(&self, uid: &str) -> Result<Option<StoredObject>, StoreFailure> {
+        let heard = self
+            .forwarder
+            .node()
+            .since_leader_contact()
+            .is_some_and(|t| t <= self.leader_silence);
+        if !heard {
+            raftkeep_server::observe::stale_read();
+        }
         self.sm().object(uid).map_err(internal)
     }
 
@@ -108,7 +121,7 @@ impl KeyStore for NodeStore {
             consistency: raftkeep_net::Consistency::Linearizable,
         };
         Box::pin(async move {
-            self.0
+            self.forwarder
                 .read(&request)
                 .await
                 .map(|reply| reply.object)
@@ -129,7 +142,7 @@ impl KeyStore for NodeStore {
 
     fn write(&self, cmd: Command) -> StoreFuture<'_, CommandResult> {
         Box::pin(async move {
-            self.0.write(cmd).await.map_err(|e| match e {
+            self.forwarder.write(cmd).await.map_err(|e| match e {
                 NodeError::Fatal(reason) => StoreFailure::Internal(reason),
                 other => StoreFailure::Unavailable(other.to_string()),
             })
@@ -173,7 +186,12 @@ async fn start_kmip(
     tracing::info!(path = %audit_path.display(), "audit log open, chain verified");
     let engine = raftkeep_server::Engine::new(
         Arc::new(ReplicatedAllowList(sm)),
-        Arc::new(NodeStore(forwarder)),
+        Arc::new(NodeStore {
+            forwarder,
+            leader_silence: std::time::Duration::from_millis(
+                config.cluster.election_timeout_max_ms,
+            ),
+        }),
         keyring,
     )
     .with_audit(Arc::new(audit));

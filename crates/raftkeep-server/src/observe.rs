@@ -16,6 +16,15 @@ pub const OPERATIONS: &str = "raftkeep_kmip_operations_total";
 /// Time to answer a batch item, by `operation`, in seconds.
 pub const OPERATION_SECONDS: &str = "raftkeep_kmip_operation_seconds";
 
+/// Object reads served from the node's own copy while it had not heard from a leader within
+/// the election timeout: that copy may lack recent changes (a revocation, a destroy).
+pub const STALE_READS: &str = "raftkeep_kmip_stale_reads_total";
+
+/// Records one read served from a copy that may be stale (see [`STALE_READS`]).
+pub fn stale_read() {
+    metrics::counter!(STALE_READS).increment(1);
+}
+
 /// Counts an open connection until dropped.
 #[derive(Debug)]
 pub(crate) struct OpenConnection(());

@@ -55,12 +55,13 @@ fn readyz_follows_membership_and_quorum_and_metrics_count_operations() {
     c.allow(leader, "client");
     let follower = (0..3).find(|i| *i != leader).unwrap();
     let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
-    c.block_on(client.create_symmetric_key(
-        kmip_ttlv::enums::CryptographicAlgorithm::AES,
-        256,
-        Vec::new(),
-    ))
-    .unwrap();
+    let uid = c
+        .block_on(client.create_symmetric_key(
+            kmip_ttlv::enums::CryptographicAlgorithm::AES,
+            256,
+            Vec::new(),
+        ))
+        .unwrap();
     let missing = c.block_on(client.get("no-such-object"));
     assert!(missing.is_err());
     let (status, metrics) = http_get(&c.nodes[follower].monitoring_addr, "/metrics").unwrap();
@@ -79,7 +80,10 @@ fn readyz_follows_membership_and_quorum_and_metrics_count_operations() {
     assert!(
         metrics.contains("raftkeep_certificate_expiry_timestamp_seconds{certificate=\"KMIP\"}")
     );
-    drop(client);
+    assert!(
+        !metrics.contains("raftkeep_kmip_stale_reads_total"),
+        "a read with a live leader counted as stale:\n{metrics}"
+    );
     let (_, metrics) = http_get(&c.nodes[leader].monitoring_addr, "/metrics").unwrap();
     assert!(metrics.contains("raftkeep_raft_is_leader 1"), "{metrics}");
     assert!(
@@ -101,4 +105,14 @@ fn readyz_follows_membership_and_quorum_and_metrics_count_operations() {
         body["reason"].as_str().unwrap().contains("reads only"),
         "{body}"
     );
+
+    // A read served now is counted as possibly stale.
+    c.block_on(client.get(&uid)).unwrap();
+    let (_, metrics) = http_get(&c.nodes[follower].monitoring_addr, "/metrics").unwrap();
+    let stale: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("raftkeep_kmip_stale_reads_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(stale >= 1, "no stale read counted:\n{metrics}");
 }
