@@ -52,13 +52,7 @@ fn a_signed_csr_and_an_issued_client_certificate_connect_once_allowed() {
         assert!(refused.is_err(), "{name} connected before it was allowed");
         c.allow(leader, name);
         let client = c.client(name, &servers, None, 60);
-        let uid = c
-            .block_on(client.create_symmetric_key(
-                kmip_ttlv::enums::CryptographicAlgorithm::AES,
-                256,
-                Vec::new(),
-            ))
-            .unwrap();
+        let uid = c.create_key(&client);
         assert_eq!(
             c.block_on(client.locate(Vec::new(), None)).unwrap(),
             vec![uid]

@@ -107,13 +107,7 @@ fn a_paused_first_server_costs_the_service_timeout_then_the_next_answers() {
         c.nodes[other].kmip_addr.clone(),
     ];
     let client = c.client("client", &servers, None, 2);
-    let uid = c
-        .block_on(client.create_symmetric_key(
-            kmip_ttlv::enums::CryptographicAlgorithm::AES,
-            128,
-            Vec::new(),
-        ))
-        .unwrap();
+    let uid = c.create_key(&client);
     c.pause(follower);
     let got = c.block_on(client.call(
         Operation::GET,

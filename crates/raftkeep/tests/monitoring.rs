@@ -55,13 +55,7 @@ fn readyz_follows_membership_and_quorum_and_metrics_count_operations() {
     c.allow(leader, "client");
     let follower = (0..3).find(|i| *i != leader).unwrap();
     let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
-    let uid = c
-        .block_on(client.create_symmetric_key(
-            kmip_ttlv::enums::CryptographicAlgorithm::AES,
-            256,
-            Vec::new(),
-        ))
-        .unwrap();
+    let uid = c.create_key(&client);
     let missing = c.block_on(client.get("no-such-object"));
     assert!(missing.is_err());
     let (status, metrics) = http_get(&c.nodes[follower].monitoring_addr, "/metrics").unwrap();

@@ -493,6 +493,16 @@ file = "root.key"
         self.rt.block_on(f)
     }
 
+    /// An AES-256 key made through `client`; its UID.
+    pub fn create_key(&self, client: &raftkeep_client::Client) -> String {
+        self.block_on(client.create_symmetric_key(
+            kmip_ttlv::enums::CryptographicAlgorithm::AES,
+            256,
+            Vec::new(),
+        ))
+        .unwrap()
+    }
+
     pub fn status(&self, i: usize) -> Option<StatusReply> {
         let peer = self.peer(i);
         self.block_on(peer.status(Duration::from_secs(2), true))
