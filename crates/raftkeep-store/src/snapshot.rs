@@ -42,7 +42,13 @@ type Meta = SnapshotMeta<NodeId, BasicNode>;
 #[derive(Serialize, Deserialize)]
 struct Header {
     meta: Meta,
+    /// The file format: [`FORMAT`]. Absent (0) in the JSON-lines files of earlier versions.
+    #[serde(default)]
+    format: u32,
 }
+
+/// The format this version writes and reads (binary records with a counted trailer).
+const FORMAT: u32 = 2;
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
     let what = what.into();
@@ -93,7 +99,7 @@ impl SnapshotFiles {
         {
             return Ok(None);
         }
-        let meta = read_header(&path)?;
+        let meta = read_header(&path)?.meta;
         let file = tokio::fs::File::open(&path)
             .await
             .map_err(io(format!("cannot open {}", path.display())))?;
@@ -104,14 +110,29 @@ impl SnapshotFiles {
     }
 }
 
-fn read_header(path: &Path) -> Result<Meta, StoreError> {
+/// Rebuilds a current snapshot written by an earlier version in its format, from the state
+/// machine (which is at least as new): the leader may have to send it to a follower, and the
+/// log before it may already be purged.
+pub(crate) fn upgrade_current(sm: &StateMachine) -> Result<(), StoreError> {
+    let path = sm.snapshots.path(CURRENT);
+    let exists = path
+        .try_exists()
+        .map_err(io(format!("cannot stat {}", path.display())))?;
+    if !exists || read_header(&path)?.format == FORMAT {
+        return Ok(());
+    }
+    tracing::warn!(path = %path.display(), "snapshot from an earlier version: rebuilding it in this version's format");
+    build(sm)
+}
+
+fn read_header(path: &Path) -> Result<Header, StoreError> {
     let file = File::open(path).map_err(io(format!("cannot open {}", path.display())))?;
     let mut line = String::new();
     BufReader::new(file)
         .read_line(&mut line)
         .map_err(io(format!("cannot read {}", path.display())))?;
     let header: Header = decode(line.as_bytes(), "snapshot header")?;
-    Ok(header.meta)
+    Ok(header)
 }
 
 /// Builds snapshots of a state machine.
@@ -281,7 +302,12 @@ impl<R: BufRead> SnapshotReader<R> {
         input
             .read_until(b'\n', &mut header)
             .map_err(io("cannot read the snapshot header"))?;
-        let _: Header = decode(&header, "snapshot header")?;
+        let header: Header = decode(&header, "snapshot header")?;
+        if header.format != FORMAT {
+            return Err(StoreError::BadSnapshot(
+                "written by another version (all nodes must run the same version)",
+            ));
+        }
         Ok(SnapshotReader { input, records: 0 })
     }
 
@@ -354,11 +380,13 @@ impl SnapshotWriter {
             current: files.path(CURRENT),
             records: 0,
         };
-        let header = serde_json::to_vec(&Header { meta: meta.clone() }).map_err(|e| {
-            StoreError::Corrupt {
-                what: "snapshot header",
-                source: e.into(),
-            }
+        let header = serde_json::to_vec(&Header {
+            meta: meta.clone(),
+            format: FORMAT,
+        })
+        .map_err(|e| StoreError::Corrupt {
+            what: "snapshot header",
+            source: e.into(),
         })?;
         w.write(&header)?;
         w.write(b"\n")?;
@@ -483,6 +511,23 @@ mod tests {
                 "cut at {len}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn a_snapshot_of_an_earlier_format_is_refused_on_install_and_rebuilt_at_start() {
+        let old = b"{\"meta\":{\"last_log_id\":null,\"last_membership\":{\"log_id\":null,\"membership\":{\"configs\":[],\"nodes\":{}}},\"snapshot_id\":\"0-1\"}}\n[0,\"6b\",\"76\"]\n";
+        assert!(matches!(
+            read_all(old),
+            Err(StoreError::BadSnapshot(m)) if m.contains("another version")
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let snapshots = dir.path().join("snapshots");
+        std::fs::create_dir_all(&snapshots).unwrap();
+        std::fs::write(snapshots.join(CURRENT), old).unwrap();
+        let db = crate::db::open(&dir.path().join("db")).unwrap();
+        let sm = StateMachine::new(db, snapshots.clone()).unwrap();
+        let rebuilt = std::fs::read(sm.snapshot_file()).unwrap();
+        assert!(read_all(&rebuilt).unwrap().is_empty());
     }
 
     #[test]

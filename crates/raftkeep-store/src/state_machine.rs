@@ -37,10 +37,12 @@ pub struct StateMachine {
 impl StateMachine {
     /// The state machine over an open database; snapshots are kept under `snapshot_dir`.
     pub fn new(db: Arc<DB>, snapshot_dir: PathBuf) -> Result<Self, StoreError> {
-        Ok(StateMachine {
+        let sm = StateMachine {
             db,
             snapshots: SnapshotFiles::new(snapshot_dir)?,
-        })
+        };
+        crate::snapshot::upgrade_current(&sm)?;
+        Ok(sm)
     }
 
     /// The database the state machine lives in (shared with the Raft log).
