@@ -142,6 +142,17 @@ pub struct ClusterConfig {
     /// Log entries kept after a snapshot (so that a briefly absent node catches up by log).
     #[serde(default = "defaults::keep_logs_after_snapshot")]
     pub keep_logs_after_snapshot: u64,
+    /// Serve reads while this node cannot reach a quorum (a site cut off can still power on
+    /// its VMs): Get, Get Attributes, Get Attribute List and Locate of Active keys, from this
+    /// node's copy, each counted (`raftkeep_kmip_stale_reads_total`) and audited (`stale_ms`).
+    /// The copy may miss a revocation or a destroy made meanwhile elsewhere. Off: such a node
+    /// refuses reads as well as writes, and clients move on to another server.
+    #[serde(default)]
+    pub reads_without_quorum: bool,
+    /// With `reads_without_quorum`: stop serving reads once the node has not heard from a
+    /// leader for this many seconds.
+    #[serde(default = "defaults::max_stale_read_secs")]
+    pub max_stale_read_secs: u64,
 }
 
 /// PEM files of the node's cluster identity.
@@ -219,6 +230,9 @@ mod defaults {
     }
     pub(super) fn keep_logs_after_snapshot() -> u64 {
         1_000
+    }
+    pub(super) fn max_stale_read_secs() -> u64 {
+        3_600
     }
     pub(super) fn root_key_version() -> u32 {
         1

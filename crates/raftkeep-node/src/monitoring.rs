@@ -85,6 +85,8 @@ struct Monitor {
     fatal: watch::Receiver<bool>,
     /// A leader silent for longer than this (the largest election timeout) may be gone.
     leader_silence: Duration,
+    /// How stale a copy may be and still serve reads without quorum; `None`: no such reads.
+    stale_reads: Option<Duration>,
 }
 
 impl Monitor {
@@ -95,20 +97,28 @@ impl Monitor {
             .membership()
             .nodes()
             .any(|(id, _)| *id == self.node_id);
-        let heard = self
-            .node
-            .since_leader_contact()
-            .is_some_and(|t| t <= self.leader_silence);
+        let since = self.node.since_leader_contact();
+        let heard = since.is_some_and(|t| t <= self.leader_silence);
         let writes = m.current_leader.is_some() && heard;
+        // Cut off from the leader, a node serves reads only where the operator allows it.
+        let reads = heard
+            || self
+                .stale_reads
+                .is_some_and(|max| since.is_some_and(|t| t <= max));
+        let reads_note = if reads {
+            "reads only"
+        } else {
+            "no reads either (cluster.reads_without_quorum)"
+        };
         let reason = if *self.fatal.borrow() {
             "the root key does not open this cluster's key check value".to_owned()
         } else if !member {
             "not a member of a cluster yet: `raftkeep cluster init` to form one, or `raftkeep cluster add-learner` then `promote` to join one".to_owned()
         } else if m.current_leader.is_none() {
-            "no leader known (election in progress or no quorum): reads only".to_owned()
+            format!("no leader known (election in progress or no quorum): {reads_note}")
         } else if !heard {
             format!(
-                "leader {} not heard from within {:?}: reads only",
+                "leader {} not heard from within {:?}: {reads_note}",
                 m.current_leader.unwrap_or_default(),
                 self.leader_silence
             )
@@ -116,7 +126,7 @@ impl Monitor {
             String::new()
         };
         Readiness {
-            ready: member && !*self.fatal.borrow(),
+            ready: member && !*self.fatal.borrow() && reads,
             writes,
             node_id: self.node_id,
             leader: m.current_leader,
@@ -152,7 +162,7 @@ pub(crate) async fn start(
     node: RaftNode,
     node_id: u64,
     fatal: watch::Receiver<bool>,
-    leader_silence: Duration,
+    (leader_silence, stale_reads): (Duration, Option<Duration>),
     files: WatchedFiles,
 ) -> Result<Endpoint, NodeStartError> {
     let handle = recorder();
@@ -171,6 +181,7 @@ pub(crate) async fn start(
         node_id,
         fatal,
         leader_silence,
+        stale_reads,
     };
     let app = Router::new()
         .route("/healthz", get(healthz))

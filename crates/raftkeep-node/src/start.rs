@@ -8,7 +8,7 @@ use std::sync::Arc;
 use openraft::{Config, Raft, SnapshotPolicy};
 use raftkeep_net::{ClusterService, ClusterTls, Forwarder, GrpcNetwork, RaftService, TlsFiles};
 use raftkeep_seal::{KeyVersion, Keyring, RootKey};
-use raftkeep_server::{KeyStore, StoreFailure, StoreFuture};
+use raftkeep_server::{KeyStore, ReadMode, StoreFailure, StoreFuture};
 use raftkeep_store::{
     Command, CommandResult, LogStore, NodeError, RaftNode, StateMachine, StoreError, StoredObject,
     db,
@@ -73,11 +73,13 @@ impl raftkeep_server::AllowList for ReplicatedAllowList {
 
 /// The key store as the KMIP engine sees it on this node: reads from the local copy, writes
 /// through the leader (forwarded if this node follows), visible here when they return.
-/// The engine's view of the replicated store. `leader_silence`: a node that has not heard from
-/// a leader for longer (the largest election timeout) counts its reads as possibly stale.
+/// The engine's view of the replicated store. A node that has not heard from a leader for
+/// longer than `leader_silence` (the largest election timeout) is cut off: it serves reads
+/// only if `stale_reads` allows them, up to that staleness.
 struct NodeStore {
     forwarder: Forwarder,
     leader_silence: std::time::Duration,
+    stale_reads: Option<std::time::Duration>,
 }
 
 impl NodeStore {
@@ -92,15 +94,31 @@ fn internal(e: StoreError) -> StoreFailure {
 
 impl KeyStore for NodeStore {
     fn object(&self, uid: &str) -> Result<Option<StoredObject>, StoreFailure> {
-        let heard = self
-            .forwarder
-            .node()
-            .since_leader_contact()
-            .is_some_and(|t| t <= self.leader_silence);
-        if !heard {
-            raftkeep_server::observe::stale_read();
-        }
         self.sm().object(uid).map_err(internal)
+    }
+
+    fn read_mode(&self) -> ReadMode {
+        let Some(since) = self.forwarder.node().since_leader_contact() else {
+            return ReadMode::NoLeaderYet;
+        };
+        if since <= self.leader_silence {
+            return ReadMode::Current;
+        }
+        let since = Some(since);
+        let silent = since.map_or_else(
+            || "since this node started".to_owned(),
+            |t| format!("for {} s", t.as_secs()),
+        );
+        match (self.stale_reads, since) {
+            (None, _) => ReadMode::Refuse(format!(
+                "this node cannot reach a quorum (no leader heard {silent}) and does not serve reads then (cluster.reads_without_quorum is off)"
+            )),
+            (Some(max), Some(stale_by)) if stale_by <= max => ReadMode::Stale { stale_by },
+            (Some(max), _) => ReadMode::Refuse(format!(
+                "this node cannot reach a quorum (no leader heard {silent}), longer than the {} s it may serve stale reads (cluster.max_stale_read_secs)",
+                max.as_secs()
+            )),
+        }
     }
 
     fn lookup(&self, kind: &str, value: &[u8]) -> Result<Vec<String>, StoreFailure> {
@@ -140,6 +158,18 @@ impl KeyStore for NodeStore {
             .collect())
     }
 
+    fn wait_for_leader(
+        &self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        let node = self.forwarder.node().clone();
+        Box::pin(async move {
+            let deadline = tokio::time::Instant::now() + node.timeout();
+            while node.since_leader_contact().is_none() && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        })
+    }
+
     fn write(&self, cmd: Command) -> StoreFuture<'_, CommandResult> {
         Box::pin(async move {
             self.forwarder.write(cmd).await.map_err(|e| match e {
@@ -151,6 +181,18 @@ impl KeyStore for NodeStore {
 }
 
 /// Starts the KMIP listener if the configuration has one.
+/// A leader not heard from for longer (the largest election timeout) may be gone.
+fn leader_silence(config: &NodeConfig) -> std::time::Duration {
+    std::time::Duration::from_millis(config.cluster.election_timeout_max_ms)
+}
+
+/// How stale this node's copy may be and still serve reads without quorum, if at all.
+fn stale_reads(config: &NodeConfig) -> Option<std::time::Duration> {
+    let c = &config.cluster;
+    c.reads_without_quorum
+        .then(|| std::time::Duration::from_secs(c.max_stale_read_secs))
+}
+
 /// Where the node writes its audit log.
 fn audit_log_path(config: &NodeConfig, kmip: &crate::config::KmipConfig) -> std::path::PathBuf {
     kmip.audit_log
@@ -188,9 +230,8 @@ async fn start_kmip(
         Arc::new(ReplicatedAllowList(sm)),
         Arc::new(NodeStore {
             forwarder,
-            leader_silence: std::time::Duration::from_millis(
-                config.cluster.election_timeout_max_ms,
-            ),
+            leader_silence: leader_silence(config),
+            stale_reads: stale_reads(config),
         }),
         keyring,
     )
@@ -441,7 +482,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
                 node.clone(),
                 config.node_id,
                 fatal.clone(),
-                std::time::Duration::from_millis(config.cluster.election_timeout_max_ms),
+                (leader_silence(config), stale_reads(config)),
                 crate::monitoring::WatchedFiles {
                     snapshot: node.state_machine().snapshot_file(),
                     audit_log: config.kmip.as_ref().map(|k| audit_log_path(config, k)),

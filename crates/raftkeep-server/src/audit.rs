@@ -45,6 +45,9 @@ pub struct Record {
     /// The client's Unique Batch Item ID (hex), if it sent one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub batch_item_id: Option<String>,
+    /// A read served without quorum: how long the node had not heard from a leader (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_ms: Option<u64>,
     /// The previous record's hash.
     pub prev: String,
     /// This record's hash.
@@ -71,6 +74,8 @@ pub struct Event {
     pub request_id: String,
     /// Batch item ID (hex).
     pub batch_item_id: Option<String>,
+    /// A read served without quorum: staleness in milliseconds.
+    pub stale_ms: Option<u64>,
 }
 
 /// Where audit events go.
@@ -192,6 +197,7 @@ impl AuditLog {
             reason: event.reason,
             request_id: event.request_id,
             batch_item_id: event.batch_item_id,
+            stale_ms: event.stale_ms,
             prev: tail.prev.clone(),
             hash: String::new(),
         };
@@ -277,6 +283,7 @@ mod tests {
             reason: None,
             request_id: "r1".into(),
             batch_item_id: Some("01".into()),
+            stale_ms: None,
         }
     }
 

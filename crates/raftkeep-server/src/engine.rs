@@ -23,7 +23,7 @@ use crate::credentials::Passwords;
 use crate::error::OpError;
 use crate::ops::context::OpCtx;
 use crate::rate::RateLimit;
-use crate::store::KeyStore;
+use crate::store::{KeyStore, ReadMode, StoreFailure};
 use crate::{ops, response};
 
 /// Who sent a request.
@@ -127,6 +127,7 @@ impl Engine {
         asked: Option<Operation>,
         answer: &ResponseBatchItem,
         uids: Vec<String>,
+        stale_ms: Option<u64>,
     ) {
         let Some(sink) = &self.audit else { return };
         sink.record(Event {
@@ -144,6 +145,7 @@ impl Engine {
                 .unique_batch_item_id
                 .as_ref()
                 .map(|b| hex::encode(b.as_slice())),
+            stale_ms,
         });
     }
 
@@ -200,7 +202,7 @@ impl Handler for Engine {
     fn invalid(&self, client: &Client, response: &ResponseMessage) {
         let request_id = uuid::Uuid::new_v4().to_string();
         for answer in &response.batch_items {
-            self.audit(client, &request_id, None, answer, Vec::new());
+            self.audit(client, &request_id, None, answer, Vec::new(), None);
         }
     }
 
@@ -214,7 +216,14 @@ impl Handler for Engine {
             for (asked, answer) in request.batch_items.iter().zip(&refused.batch_items) {
                 let mut uids = Vec::new();
                 unique_identifiers(&asked.payload.write(ctx), &mut uids);
-                self.audit(client, &request_id, Some(asked.operation), answer, uids);
+                self.audit(
+                    client,
+                    &request_id,
+                    Some(asked.operation),
+                    answer,
+                    uids,
+                    None,
+                );
             }
             return refused;
         }
@@ -239,19 +248,37 @@ impl Handler for Engine {
                 .filter(|k| !k.is_empty())
                 .map(str::to_owned),
             item: 0,
+            stale: None,
             groups: self.store.groups_of(&client.fingerprint).unwrap_or_else(|e| {
                 // Without its groups the client keeps what it owns and was granted itself.
                 tracing::warn!(client = %client.fingerprint, error = %e, "cannot read the client groups");
                 Vec::new()
             }),
         };
+        let mut mode = self.store.read_mode();
+        if mode == ReadMode::NoLeaderYet {
+            self.store.wait_for_leader().await;
+            mode = match self.store.read_mode() {
+                ReadMode::NoLeaderYet => ReadMode::Refuse(
+                    "no leader heard since this node started (the cluster is starting or has no quorum)".to_owned(),
+                ),
+                heard => heard,
+            };
+        }
+        if let ReadMode::Stale { stale_by } = &mode {
+            ctx.stale = Some(*stale_by);
+        }
         let mut items = Vec::with_capacity(request.batch_items.len());
         let mut touched = Vec::with_capacity(request.batch_items.len());
         for (position, item) in request.batch_items.iter().enumerate() {
             ctx.touched.clear();
             ctx.item = position;
             let started = std::time::Instant::now();
-            let answer = match dispatch(&mut ctx, item).await {
+            let outcome = match refusal(&mode, item.operation) {
+                Some(refused) => Err(refused),
+                None => dispatch(&mut ctx, item).await,
+            };
+            let answer = match outcome {
                 Ok(payload) => response::success(item, payload),
                 Err(e) => {
                     let reason = e.reason(version);
@@ -285,9 +312,66 @@ impl Handler for Engine {
             }
         }
         for ((asked, answer), uids) in request.batch_items.iter().zip(&items).zip(touched) {
-            self.audit(client, &request_id, Some(asked.operation), answer, uids);
+            let stale_ms = match &mode {
+                ReadMode::Stale { stale_by } if stale_readable(asked.operation) => {
+                    if answer.result_reason.is_none() {
+                        crate::observe::stale_read();
+                    }
+                    Some(u64::try_from(stale_by.as_millis()).unwrap_or(u64::MAX))
+                }
+                _ => None,
+            };
+            self.audit(
+                client,
+                &request_id,
+                Some(asked.operation),
+                answer,
+                uids,
+                stale_ms,
+            );
         }
         response::message(version, items)
+    }
+}
+
+/// Operations that touch no stored object: answered whatever the node's state.
+fn storeless(op: Operation) -> bool {
+    [
+        Operation::DISCOVER_VERSIONS,
+        Operation::QUERY,
+        Operation::RNG_RETRIEVE,
+        Operation::INTEROP,
+        Operation::LOG,
+    ]
+    .contains(&op)
+}
+
+/// The reads a node cut off from the leader may serve, where allowed.
+fn stale_readable(op: Operation) -> bool {
+    [
+        Operation::GET,
+        Operation::GET_ATTRIBUTES,
+        Operation::GET_ATTRIBUTE_LIST,
+        Operation::LOCATE,
+    ]
+    .contains(&op)
+}
+
+/// Why this node refuses `op` in read mode `mode`, if it does: without quorum only the reads
+/// the operator allowed are served; anything else is "unavailable" at once, so the client
+/// tries the next server instead of waiting for a write that cannot commit.
+fn refusal(mode: &ReadMode, op: Operation) -> Option<OpError> {
+    let unavailable = |why: String| Some(OpError::Store(StoreFailure::Unavailable(why)));
+    match mode {
+        // Not left by `handle`, which waits for a leader first; as a write would be.
+        ReadMode::Current | ReadMode::NoLeaderYet => None,
+        _ if storeless(op) => None,
+        ReadMode::Refuse(why) => unavailable(why.clone()),
+        ReadMode::Stale { .. } if stale_readable(op) => None,
+        ReadMode::Stale { stale_by } => unavailable(format!(
+            "this node cannot reach a quorum (no leader heard for {} s): it serves only Get, Get Attributes, Get Attribute List and Locate of Active keys meanwhile",
+            stale_by.as_secs()
+        )),
     }
 }
 
@@ -393,6 +477,33 @@ mod tests {
 
     use super::*;
     use crate::store::{StoreFailure, StoreFuture};
+
+    #[test]
+    fn a_cut_off_node_answers_storeless_operations_and_only_allowed_reads() {
+        let stale = ReadMode::Stale {
+            stale_by: std::time::Duration::from_secs(7),
+        };
+        let refuse = ReadMode::Refuse("cut off".into());
+        for op in [Operation::DISCOVER_VERSIONS, Operation::QUERY] {
+            assert!(refusal(&refuse, op).is_none(), "{op}");
+            assert!(refusal(&stale, op).is_none(), "{op}");
+        }
+        for op in [Operation::GET, Operation::GET_ATTRIBUTES, Operation::LOCATE] {
+            assert!(refusal(&stale, op).is_none(), "{op}");
+            assert!(refusal(&ReadMode::Current, op).is_none(), "{op}");
+            let e = refusal(&refuse, op).unwrap();
+            assert_eq!(
+                e.to_string(),
+                "the cluster cannot serve this request now: cut off"
+            );
+            assert!(e.condition().is_some(), "a client must be sent on");
+        }
+        for op in [Operation::CREATE, Operation::ACTIVATE, Operation::DESTROY] {
+            let e = refusal(&stale, op).unwrap();
+            assert!(e.to_string().contains("no leader heard for 7 s"), "{e}");
+            assert!(e.condition().is_some());
+        }
+    }
 
     struct Everyone;
 

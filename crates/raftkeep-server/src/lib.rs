@@ -48,4 +48,4 @@ pub use engine::{AllowList, CertChain, Client, Engine, Handler};
 pub use error::{FrameError, OpError, ServerError};
 pub use listener::{KmipListener, Settings};
 pub use rate::{RateLimit, RateLimitSettings};
-pub use store::{KeyStore, StoreFailure, StoreFuture};
+pub use store::{KeyStore, ReadMode, StoreFailure, StoreFuture};

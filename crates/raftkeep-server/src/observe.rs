@@ -16,8 +16,9 @@ pub const OPERATIONS: &str = "raftkeep_kmip_operations_total";
 /// Time to answer a batch item, by `operation`, in seconds.
 pub const OPERATION_SECONDS: &str = "raftkeep_kmip_operation_seconds";
 
-/// Object reads served from the node's own copy while it had not heard from a leader within
-/// the election timeout: that copy may lack recent changes (a revocation, a destroy).
+/// Reads (Get, Get Attributes, Get Attribute List, Locate) served without quorum, from the
+/// node's own copy, where `reads_without_quorum` allows it: that copy may lack recent changes
+/// (a revocation, a destroy).
 pub const STALE_READS: &str = "raftkeep_kmip_stale_reads_total";
 
 /// Records one read served from a copy that may be stale (see [`STALE_READS`]).

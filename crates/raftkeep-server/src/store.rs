@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use raftkeep_store::{Command, CommandResult, StoredObject};
 
@@ -37,6 +38,39 @@ pub trait KeyStore: Send + Sync + 'static {
 
     /// Commits a command through the leader; when it returns, this node's copy has it.
     fn write(&self, cmd: Command) -> StoreFuture<'_, CommandResult>;
+
+    /// How this node may serve reads now. A store that is always current (tests, a single
+    /// process) need not say.
+    fn read_mode(&self) -> ReadMode {
+        ReadMode::Current
+    }
+
+    /// Waits, at most the node's write bound, until this node hears from a leader (asked when
+    /// [`KeyStore::read_mode`] is [`ReadMode::NoLeaderYet`]).
+    fn wait_for_leader(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+/// How a node may serve reads now (DESIGN.md §2 invariant 6: reads survive a lost quorum
+/// only where the operator allows it, with bounded staleness, counted and audited).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadMode {
+    /// In touch with a leader: reads come from this node's copy.
+    Current,
+    /// Cut off from the leader for `stale_by`, and bounded-staleness reads are allowed: Get,
+    /// Get Attributes, Get Attribute List and Locate of Active keys only.
+    Stale {
+        /// Time since this node last heard from a leader.
+        stale_by: Duration,
+    },
+    /// No leader heard since this node started (the cluster is starting, or an election is
+    /// under way): worth waiting for one, as a write would, before deciding.
+    NoLeaderYet,
+    /// Cut off, and reads are not allowed (or the copy is staler than allowed): every
+    /// operation on stored objects is answered "unavailable", so the client tries another
+    /// server. Says why.
+    Refuse(String),
 }
 
 /// Why the store could not serve a request.

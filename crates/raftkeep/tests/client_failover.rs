@@ -195,9 +195,16 @@ fn a_node_without_quorum_sends_the_client_to_the_next_server() {
         attempts[0]
     );
     assert_eq!(attempts[1].outcome.label(), "down");
-    // Reads still come from the node's own copy.
-    let list = c.block_on(client.locate(Vec::new(), None));
-    assert!(list.is_ok(), "{list:?}");
+    // Reads too, with reads without quorum off (the default; tests/reads_without_quorum.rs).
+    let err = c.block_on(client.locate(Vec::new(), None)).unwrap_err();
+    let ClientError::NoServer { attempts } = &err else {
+        panic!("expected NoServer, got {err}");
+    };
+    assert!(
+        matches!(&attempts[0].outcome, Outcome::Unavailable(_)),
+        "{:?}",
+        attempts[0]
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The monitoring endpoint of real node processes, as a load balancer, Kubernetes and
 //! Prometheus see it: `/healthz` while the process serves, `/readyz` only once the node is a
-//! member of a cluster — and still ready (reads) without quorum, saying writes are not
-//! possible — and `/metrics` with Raft's state and every KMIP operation by result.
+//! member of a cluster and can serve reads — not without quorum unless reads without quorum
+//! are allowed (tests/reads_without_quorum.rs) — and `/metrics` with Raft's state and every
+//! KMIP operation by result.
 
 #![allow(
     clippy::unwrap_used,
@@ -85,28 +86,26 @@ fn readyz_follows_membership_and_quorum_and_metrics_count_operations() {
         "{metrics}"
     );
 
-    // Without quorum the survivor keeps serving reads: still ready, writes not possible.
+    // Without quorum, with reads without quorum off (the default), the survivor serves
+    // nothing: not ready, and reads are refused so the client moves on.
     let others: Vec<usize> = (0..3).filter(|i| *i != follower).collect();
     for i in others {
         c.kill(i);
     }
-    let body = wait_for("the survivor to see it cannot write", || {
+    let body = wait_for("the survivor to see it cannot serve", || {
         let (status, body) = readiness(&c, follower);
-        (status == 200 && body["writes"] == false).then_some(body)
+        (status == 503 && body["writes"] == false).then_some(body)
     });
-    assert_eq!(body["ready"], true);
+    assert_eq!(body["ready"], false);
     assert!(
-        body["reason"].as_str().unwrap().contains("reads only"),
+        body["reason"].as_str().unwrap().contains("no reads either"),
         "{body}"
     );
-
-    // A read served now is counted as possibly stale.
-    c.block_on(client.get(&uid)).unwrap();
+    let refused = c.block_on(client.get(&uid)).unwrap_err().to_string();
+    assert!(refused.contains("cannot reach a quorum"), "{refused}");
     let (_, metrics) = http_get(&c.nodes[follower].monitoring_addr, "/metrics").unwrap();
-    let stale: u64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("raftkeep_kmip_stale_reads_total "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    assert!(stale >= 1, "no stale read counted:\n{metrics}");
+    assert!(
+        !metrics.contains("raftkeep_kmip_stale_reads_total"),
+        "a refused read counted as served:\n{metrics}"
+    );
 }

@@ -36,6 +36,9 @@ pub struct OpCtx<'a> {
     pub idempotency_key: Option<String>,
     /// The position of the current item in its batch.
     pub item: usize,
+    /// Set while the node serves reads without quorum: how stale its copy may be. Only
+    /// Active objects are served then.
+    pub stale: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for OpCtx<'_> {
@@ -129,6 +132,16 @@ impl OpCtx<'_> {
         let object = found
             .ok_or_else(|| OpError::NotFound(format!("no object with Unique Identifier {uid}")))?;
         let object = attrs::at(object, self.now);
+        if let Some(stale_by) = self.stale {
+            if object.state != kmip_ttlv::enums::State::ACTIVE.0 {
+                return Err(OpError::Store(crate::store::StoreFailure::Unavailable(
+                    format!(
+                        "this node cannot reach a quorum (no leader heard for {} s) and serves only Active keys meanwhile; {uid} is not Active",
+                        stale_by.as_secs()
+                    ),
+                )));
+            }
+        }
         if self.may(&object, op) {
             return Ok(object);
         }

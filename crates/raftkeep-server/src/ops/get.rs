@@ -39,7 +39,8 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayloa
     }
     let object = material::unseal(ctx.keyring, &uid, sealed)?;
     let object = material::in_format(object, req.key_format_type)?;
-    if attrs::value(&stored, names::FRESH)? == Some(Value::Boolean(true)) {
+    // Without quorum the write would only wait out its bound.
+    if ctx.stale.is_none() && attrs::value(&stored, names::FRESH)? == Some(Value::Boolean(true)) {
         // Served once: no longer Fresh (KMIP 1.4 §3.46) — one write per object, ever. Best
         // effort: a node without quorum still serves keys from its own copy, and while the
         // cluster elects a leader the key is served after at most FRESH_WAIT, the write
