@@ -218,14 +218,14 @@ impl Cluster for ClusterService {
     ) -> Result<Response<StatusReply>, Status> {
         let m = self.metrics();
         let node = self.forwarder.node();
-        let digest = if request.into_inner().with_digest {
-            hex::encode(
-                node.state_machine()
-                    .digest()
-                    .map_err(|e| Status::internal(e.to_string()))?,
-            )
+        let (digest_index, digest) = if request.into_inner().with_digest {
+            let (index, digest) = node
+                .state_machine()
+                .digest_at()
+                .map_err(|e| Status::internal(e.to_string()))?;
+            (index, hex::encode(digest))
         } else {
-            String::new()
+            (None, String::new())
         };
         let replication = m
             .replication
@@ -254,6 +254,7 @@ impl Cluster for ClusterService {
                 .since_leader_contact()
                 .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             digest,
+            digest_index,
             committed_index: raftkeep_store::log_store::committed_index(node.state_machine().db())
                 .map_err(|e| Status::internal(e.to_string()))?,
             root_key_version: self.keyring.current().0,

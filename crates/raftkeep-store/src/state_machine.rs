@@ -118,14 +118,24 @@ impl StateMachine {
     /// column families, in order). Nodes that applied the same entries have the same digest;
     /// the chaos and convergence tests compare it across nodes.
     pub fn digest(&self) -> Result<[u8; 32], StoreError> {
+        self.digest_at().map(|(_, digest)| digest)
+    }
+
+    /// [`StateMachine::digest`] and the applied index of the state it covers, both read from
+    /// one RocksDB snapshot: entries applied meanwhile change neither, so two nodes that report
+    /// the same index must report the same digest.
+    pub fn digest_at(&self) -> Result<(Option<u64>, [u8; 32]), StoreError> {
         use sha2::{Digest, Sha256};
+        let snap = self.db.snapshot();
+        let applied: Option<Option<LogId<NodeId>>> =
+            match snap.get_cf(cf(&self.db, CF_SM_META)?, KEY_LAST_APPLIED)? {
+                Some(bytes) => Some(decode(&bytes, "last applied log id")?),
+                None => None,
+            };
         let mut h = Sha256::new();
         for name in crate::db::SNAPSHOT_CFS {
             h.update(name.as_bytes());
-            for item in self
-                .db
-                .iterator_cf(cf(&self.db, name)?, IteratorMode::Start)
-            {
+            for item in snap.iterator_cf(cf(&self.db, name)?, IteratorMode::Start) {
                 let (k, v) = item?;
                 // Lengths first, so that no two different sequences hash the same bytes.
                 h.update((k.len() as u64).to_be_bytes());
@@ -134,7 +144,7 @@ impl StateMachine {
                 h.update(&v);
             }
         }
-        Ok(h.finalize().into())
+        Ok((applied.flatten().map(|l| l.index), h.finalize().into()))
     }
 
     /// Up to `limit` objects in UID order, starting after `after` (a page of a full scan, for

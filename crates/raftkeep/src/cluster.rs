@@ -227,6 +227,8 @@ struct NodeView {
     lag: Option<u64>,
     millis_since_leader_contact: Option<u64>,
     digest: Option<String>,
+    /// The applied index the digest covers (may be ahead of `applied_index`).
+    digest_index: Option<u64>,
     error: Option<String>,
 }
 
@@ -319,12 +321,18 @@ async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> 
                 .map_or("-", |d| d.get(..16).unwrap_or(d)),
         )?;
     }
-    let digests: std::collections::BTreeSet<_> =
-        views.iter().filter_map(|v| v.digest.as_deref()).collect();
-    let applied: std::collections::BTreeSet<_> =
-        views.iter().filter_map(|v| v.applied_index).collect();
-    if digests.len() > 1 && applied.len() == 1 {
-        bail!("nodes at the same applied index have different state digests");
+    // Compared at the index each digest was taken at, not Raft's reported applied index,
+    // which may trail the store while entries are being applied; a node with no applied
+    // state yet (a learner still joining) has nothing to compare.
+    let mut by_index: std::collections::BTreeMap<u64, std::collections::BTreeSet<&str>> =
+        std::collections::BTreeMap::new();
+    for v in &views {
+        if let (Some(index), Some(digest)) = (v.digest_index, v.digest.as_deref()) {
+            by_index.entry(index).or_default().insert(digest);
+        }
+    }
+    if let Some((index, _)) = by_index.iter().find(|(_, digests)| digests.len() > 1) {
+        bail!("nodes at the same applied index ({index}) have different state digests");
     }
     Ok(())
 }
@@ -347,6 +355,7 @@ fn view(
         lag: None,
         millis_since_leader_contact: None,
         digest: None,
+        digest_index: None,
         error: None,
     };
     match reply {
@@ -359,6 +368,7 @@ fn view(
             v.applied_index = r.applied_index;
             v.millis_since_leader_contact = r.millis_since_leader_contact;
             v.digest = (!r.digest.is_empty()).then(|| r.digest.clone());
+            v.digest_index = r.digest_index;
         }
         Some(Err(e)) => v.error = Some(e.clone()),
         None => v.error = Some("not asked".to_owned()),

@@ -538,8 +538,8 @@ file = "root.key"
             let first = statuses.first()?;
             statuses
                 .iter()
-                .all(|s| s.applied_index == first.applied_index && s.digest == first.digest)
-                .then(|| (first.applied_index.unwrap_or(0), first.digest.clone()))
+                .all(|s| s.digest_index == first.digest_index && s.digest == first.digest)
+                .then(|| (first.digest_index.unwrap_or(0), first.digest.clone()))
         })
     }
 }
