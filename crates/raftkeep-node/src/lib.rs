@@ -10,6 +10,7 @@
 //! - [`start`] — [`start`] and [`RunningNode`].
 //! - [`key_command`] — a root key fetched by a command (secret manager, HSM).
 //! - [`monitoring`] — `/healthz`, `/readyz`, `/metrics`; Raft's state as gauges.
+//! - `reads` — when a node may serve reads (cut off from the leader: only where allowed).
 //! - [`certs`] — start-up checks of the node's own certificates (validity, key match).
 //! - [`error`] — [`NodeStartError`].
 
@@ -20,6 +21,7 @@ mod config_reference;
 pub mod error;
 pub mod key_command;
 pub mod monitoring;
+mod reads;
 pub mod start;
 
 pub use config::NodeConfig;

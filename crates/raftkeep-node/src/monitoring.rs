@@ -15,11 +15,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use openraft::ServerState;
+use raftkeep_server::ReadMode;
 use raftkeep_store::RaftNode;
 use serde::Serialize;
 use tokio::sync::{oneshot, watch};
 
 use crate::NodeStartError;
+use crate::reads::ReadPolicy;
 
 /// Latency buckets (seconds) for every `*_seconds` histogram: from a local read (~100 µs) to
 /// the client's service timeout (60 s). Buckets, not summaries, so nodes aggregate.
@@ -83,10 +85,8 @@ struct Monitor {
     node: RaftNode,
     node_id: u64,
     fatal: watch::Receiver<bool>,
-    /// A leader silent for longer than this (the largest election timeout) may be gone.
-    leader_silence: Duration,
-    /// How stale a copy may be and still serve reads without quorum; `None`: no such reads.
-    stale_reads: Option<Duration>,
+    /// When the node may serve reads.
+    reads: ReadPolicy,
 }
 
 impl Monitor {
@@ -97,14 +97,11 @@ impl Monitor {
             .membership()
             .nodes()
             .any(|(id, _)| *id == self.node_id);
-        let since = self.node.since_leader_contact();
-        let heard = since.is_some_and(|t| t <= self.leader_silence);
+        let mode = self.reads.mode(self.node.since_leader_contact());
+        let heard = mode == ReadMode::Current;
         let writes = m.current_leader.is_some() && heard;
         // Cut off from the leader, a node serves reads only where the operator allows it.
-        let reads = heard
-            || self
-                .stale_reads
-                .is_some_and(|max| since.is_some_and(|t| t <= max));
+        let reads = matches!(mode, ReadMode::Current | ReadMode::Stale { .. });
         let reads_note = if reads {
             "reads only"
         } else {
@@ -120,7 +117,7 @@ impl Monitor {
             format!(
                 "leader {} not heard from within {:?}: {reads_note}",
                 m.current_leader.unwrap_or_default(),
-                self.leader_silence
+                self.reads.leader_silence
             )
         } else {
             String::new()
@@ -162,7 +159,7 @@ pub(crate) async fn start(
     node: RaftNode,
     node_id: u64,
     fatal: watch::Receiver<bool>,
-    (leader_silence, stale_reads): (Duration, Option<Duration>),
+    reads: ReadPolicy,
     files: WatchedFiles,
 ) -> Result<Endpoint, NodeStartError> {
     let handle = recorder();
@@ -180,8 +177,7 @@ pub(crate) async fn start(
         node,
         node_id,
         fatal,
-        leader_silence,
-        stale_reads,
+        reads,
     };
     let app = Router::new()
         .route("/healthz", get(healthz))

@@ -16,6 +16,7 @@ use raftkeep_store::{
 use tokio::sync::{oneshot, watch};
 
 use crate::config::KeySource;
+use crate::reads::ReadPolicy;
 use crate::{NodeConfig, NodeStartError};
 
 /// A node that is running: Raft, its store and its gRPC server.
@@ -71,15 +72,12 @@ impl raftkeep_server::AllowList for ReplicatedAllowList {
     }
 }
 
-/// The key store as the KMIP engine sees it on this node: reads from the local copy, writes
-/// through the leader (forwarded if this node follows), visible here when they return.
-/// The engine's view of the replicated store. A node that has not heard from a leader for
-/// longer than `leader_silence` (the largest election timeout) is cut off: it serves reads
-/// only if `stale_reads` allows them, up to that staleness.
+/// The key store as the KMIP engine sees it on this node: reads from the local copy (while
+/// `reads` allows them), writes through the leader (forwarded if this node follows), visible
+/// here when they return.
 struct NodeStore {
     forwarder: Forwarder,
-    leader_silence: std::time::Duration,
-    stale_reads: Option<std::time::Duration>,
+    reads: ReadPolicy,
 }
 
 impl NodeStore {
@@ -98,27 +96,8 @@ impl KeyStore for NodeStore {
     }
 
     fn read_mode(&self) -> ReadMode {
-        let Some(since) = self.forwarder.node().since_leader_contact() else {
-            return ReadMode::NoLeaderYet;
-        };
-        if since <= self.leader_silence {
-            return ReadMode::Current;
-        }
-        let since = Some(since);
-        let silent = since.map_or_else(
-            || "since this node started".to_owned(),
-            |t| format!("for {} s", t.as_secs()),
-        );
-        match (self.stale_reads, since) {
-            (None, _) => ReadMode::Refuse(format!(
-                "this node cannot reach a quorum (no leader heard {silent}) and does not serve reads then (cluster.reads_without_quorum is off)"
-            )),
-            (Some(max), Some(stale_by)) if stale_by <= max => ReadMode::Stale { stale_by },
-            (Some(max), _) => ReadMode::Refuse(format!(
-                "this node cannot reach a quorum (no leader heard {silent}), longer than the {} s it may serve stale reads (cluster.max_stale_read_secs)",
-                max.as_secs()
-            )),
-        }
+        self.reads
+            .mode(self.forwarder.node().since_leader_contact())
     }
 
     fn lookup(&self, kind: &str, value: &[u8]) -> Result<Vec<String>, StoreFailure> {
@@ -180,19 +159,6 @@ impl KeyStore for NodeStore {
     }
 }
 
-/// Starts the KMIP listener if the configuration has one.
-/// A leader not heard from for longer (the largest election timeout) may be gone.
-fn leader_silence(config: &NodeConfig) -> std::time::Duration {
-    std::time::Duration::from_millis(config.cluster.election_timeout_max_ms)
-}
-
-/// How stale this node's copy may be and still serve reads without quorum, if at all.
-fn stale_reads(config: &NodeConfig) -> Option<std::time::Duration> {
-    let c = &config.cluster;
-    c.reads_without_quorum
-        .then(|| std::time::Duration::from_secs(c.max_stale_read_secs))
-}
-
 /// Where the node writes its audit log.
 fn audit_log_path(config: &NodeConfig, kmip: &crate::config::KmipConfig) -> std::path::PathBuf {
     kmip.audit_log
@@ -200,6 +166,7 @@ fn audit_log_path(config: &NodeConfig, kmip: &crate::config::KmipConfig) -> std:
         .unwrap_or_else(|| config.data_dir.join("audit.jsonl"))
 }
 
+/// Starts the KMIP listener if the configuration has one.
 async fn start_kmip(
     config: &NodeConfig,
     forwarder: Forwarder,
@@ -230,8 +197,7 @@ async fn start_kmip(
         Arc::new(ReplicatedAllowList(sm)),
         Arc::new(NodeStore {
             forwarder,
-            leader_silence: leader_silence(config),
-            stale_reads: stale_reads(config),
+            reads: ReadPolicy::new(config),
         }),
         keyring,
     )
@@ -482,7 +448,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
                 node.clone(),
                 config.node_id,
                 fatal.clone(),
-                (leader_silence(config), stale_reads(config)),
+                ReadPolicy::new(config),
                 crate::monitoring::WatchedFiles {
                     snapshot: node.state_machine().snapshot_file(),
                     audit_log: config.kmip.as_ref().map(|k| audit_log_path(config, k)),

@@ -132,15 +132,13 @@ impl OpCtx<'_> {
         let object = found
             .ok_or_else(|| OpError::NotFound(format!("no object with Unique Identifier {uid}")))?;
         let object = attrs::at(object, self.now);
-        if let Some(stale_by) = self.stale {
-            if object.state != kmip_ttlv::enums::State::ACTIVE.0 {
-                return Err(OpError::Store(crate::store::StoreFailure::Unavailable(
-                    format!(
-                        "this node cannot reach a quorum (no leader heard for {} s) and serves only Active keys meanwhile; {uid} is not Active",
-                        stale_by.as_secs()
-                    ),
-                )));
-            }
+        if let Some(stale_by) = self.stale.filter(|_| self.withheld(&object)) {
+            return Err(OpError::Store(crate::store::StoreFailure::Unavailable(
+                format!(
+                    "this node cannot reach a quorum (no leader heard for {} s) and serves only Active keys meanwhile; {uid} is not Active",
+                    stale_by.as_secs()
+                ),
+            )));
         }
         if self.may(&object, op) {
             return Ok(object);
@@ -149,6 +147,12 @@ impl OpCtx<'_> {
         Err(OpError::Denied(format!(
             "{op} on {uid} is not allowed for this client (the object belongs to another client)"
         )))
+    }
+
+    /// Whether `object` is withheld because the node serves reads without quorum, when only
+    /// Active objects are served (see [`OpCtx::stale`]).
+    pub fn withheld(&self, object: &StoredObject) -> bool {
+        self.stale.is_some() && object.state != kmip_ttlv::enums::State::ACTIVE.0
     }
 
     /// Whether this client may perform `op` on `object`.

@@ -29,9 +29,8 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &LocateRequest) -> Result<ResponsePay
     let now = ctx.now;
     let mut consider = |o: StoredObject| -> Result<(), OpError> {
         let o = attrs::at(o, now);
-        let visible = (by_state || o.material != raftkeep_store::Material::Destroyed)
-            // Without quorum only Active keys are served (see `OpCtx::stale`).
-            && (ctx.stale.is_none() || o.state == kmip_ttlv::enums::State::ACTIVE.0);
+        let visible =
+            (by_state || o.material != raftkeep_store::Material::Destroyed) && !ctx.withheld(&o);
         if visible && ctx.may(&o, Operation::LOCATE) && matches_all(&o, wanted)? {
             found.push(o);
         }
