@@ -15,9 +15,7 @@ use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use openraft::storage::RaftSnapshotBuilder;
-use openraft::{
-    BasicNode, ErrorVerb, LogId, Snapshot, SnapshotMeta, StorageError, StoredMembership,
-};
+use openraft::{BasicNode, ErrorVerb, Snapshot, SnapshotMeta, StorageError, StoredMembership};
 use rocksdb::{IteratorMode, WriteBatch, WriteOptions};
 use serde::{Deserialize, Serialize};
 
@@ -92,7 +90,7 @@ impl SnapshotFiles {
 
     /// The latest snapshot, built here or installed from the leader.
     pub(crate) async fn current(&self) -> Result<Option<Snapshot<TypeConfig>>, StoreError> {
-        let path = self.path(CURRENT);
+        let path = self.current_path();
         if !tokio::fs::try_exists(&path)
             .await
             .map_err(io(format!("cannot stat {}", path.display())))?
@@ -114,7 +112,7 @@ impl SnapshotFiles {
 /// machine (which is at least as new): the leader may have to send it to a follower, and the
 /// log before it may already be purged.
 pub(crate) fn upgrade_current(sm: &StateMachine) -> Result<(), StoreError> {
-    let path = sm.snapshots.path(CURRENT);
+    let path = sm.snapshots.current_path();
     let exists = path
         .try_exists()
         .map_err(io(format!("cannot stat {}", path.display())))?;
@@ -127,12 +125,16 @@ pub(crate) fn upgrade_current(sm: &StateMachine) -> Result<(), StoreError> {
 
 fn read_header(path: &Path) -> Result<Header, StoreError> {
     let file = File::open(path).map_err(io(format!("cannot open {}", path.display())))?;
-    let mut line = String::new();
-    BufReader::new(file)
-        .read_line(&mut line)
-        .map_err(io(format!("cannot read {}", path.display())))?;
-    let header: Header = decode(line.as_bytes(), "snapshot header")?;
-    Ok(header)
+    header_from(&mut BufReader::new(file), &path.display().to_string())
+}
+
+/// The header line at the start of a snapshot file (`what` names the file in errors).
+fn header_from(input: &mut impl BufRead, what: &str) -> Result<Header, StoreError> {
+    let mut line = Vec::new();
+    input
+        .read_until(b'\n', &mut line)
+        .map_err(io(format!("cannot read {what}")))?;
+    decode(&line, "snapshot header")
 }
 
 /// Builds snapshots of a state machine.
@@ -174,13 +176,9 @@ fn build(sm: &StateMachine) -> Result<(), StoreError> {
     // before it may be purged, so the state it describes must be on disk first.
     db.flush_wal(true)?;
     let snap = db.snapshot();
-    let meta_cf = cf(db, CF_SM_META)?;
-    let last_log_id: Option<LogId<NodeId>> = match snap.get_cf(meta_cf, KEY_LAST_APPLIED)? {
-        Some(b) => decode(&b, "last applied log id")?,
-        None => None,
-    };
+    let last_log_id = crate::state_machine::last_applied_in(db, &snap)?;
     let last_membership: StoredMembership<NodeId, BasicNode> =
-        match snap.get_cf(meta_cf, KEY_MEMBERSHIP)? {
+        match snap.get_cf(cf(db, CF_SM_META)?, KEY_MEMBERSHIP)? {
             Some(b) => decode(&b, "membership")?,
             None => StoredMembership::default(),
         };
@@ -298,11 +296,7 @@ struct SnapshotReader<R> {
 
 impl<R: BufRead> SnapshotReader<R> {
     fn open(mut input: R) -> Result<Self, StoreError> {
-        let mut header = Vec::new();
-        input
-            .read_until(b'\n', &mut header)
-            .map_err(io("cannot read the snapshot header"))?;
-        let header: Header = decode(&header, "snapshot header")?;
+        let header = header_from(&mut input, "the snapshot header")?;
         if header.format != FORMAT {
             return Err(StoreError::BadSnapshot(
                 "written by another version (all nodes must run the same version)",

@@ -34,6 +34,18 @@ pub struct StateMachine {
     pub(crate) snapshots: SnapshotFiles,
 }
 
+/// The last applied log id as a RocksDB snapshot of the store has it (stored as the `Option`
+/// it is: apply and snapshot install write `Some(log id)`).
+pub(crate) fn last_applied_in(
+    db: &DB,
+    snap: &rocksdb::Snapshot<'_>,
+) -> Result<Option<LogId<NodeId>>, StoreError> {
+    match snap.get_cf(cf(db, CF_SM_META)?, KEY_LAST_APPLIED)? {
+        Some(bytes) => decode(&bytes, "last applied log id"),
+        None => Ok(None),
+    }
+}
+
 impl StateMachine {
     /// The state machine over an open database; snapshots are kept under `snapshot_dir`.
     pub fn new(db: Arc<DB>, snapshot_dir: PathBuf) -> Result<Self, StoreError> {
@@ -127,11 +139,7 @@ impl StateMachine {
     pub fn digest_at(&self) -> Result<(Option<u64>, [u8; 32]), StoreError> {
         use sha2::{Digest, Sha256};
         let snap = self.db.snapshot();
-        let applied: Option<Option<LogId<NodeId>>> =
-            match snap.get_cf(cf(&self.db, CF_SM_META)?, KEY_LAST_APPLIED)? {
-                Some(bytes) => Some(decode(&bytes, "last applied log id")?),
-                None => None,
-            };
+        let applied = last_applied_in(&self.db, &snap)?;
         let mut h = Sha256::new();
         for name in crate::db::SNAPSHOT_CFS {
             h.update(name.as_bytes());
@@ -144,7 +152,7 @@ impl StateMachine {
                 h.update(&v);
             }
         }
-        Ok((applied.flatten().map(|l| l.index), h.finalize().into()))
+        Ok((applied.map(|l| l.index), h.finalize().into()))
     }
 
     /// Up to `limit` objects in UID order, starting after `after` (a page of a full scan, for
