@@ -8,9 +8,9 @@ use openraft::error::{ClientWriteError, InitializeError, RaftError};
 use openraft::{BasicNode, ChangeMembers, RaftMetrics, ServerState};
 use raftkeep_proto::cluster::cluster_server::{Cluster, ClusterServer};
 use raftkeep_proto::cluster::{
-    AddLearnerRequest, EncodedMessage, InitReply, InitRequest, ListClientsRequest, Member,
-    MembershipReply, NodeIdRequest, PauseElectionsReply, PauseElectionsRequest, Replication,
-    RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
+    AddLearnerRequest, BackupRequest, EncodedMessage, InitReply, InitRequest, ListClientsRequest,
+    Member, MembershipReply, NodeIdRequest, PauseElectionsReply, PauseElectionsRequest,
+    Replication, RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
 };
 use raftkeep_seal::Keyring;
 use raftkeep_store::{Command, NodeError, NodeId};
@@ -209,6 +209,12 @@ impl Cluster for ClusterService {
             .write(Command::SetKeyCheck { blob })
             .await
             .map_err(|e| node_status(&e))?;
+        let id = uuid::Uuid::new_v4().to_string();
+        tracing::info!(cluster_id = %id, "recording the cluster id");
+        self.forwarder
+            .write(Command::SetClusterId { id })
+            .await
+            .map_err(|e| node_status(&e))?;
         Ok(Response::new(InitReply {}))
     }
 
@@ -238,7 +244,14 @@ impl Cluster for ClusterService {
             })
             .collect();
         let addr = self.forwarder.own_node().addr;
+        let sm = node.state_machine();
+        let internal = |e: raftkeep_store::StoreError| Status::internal(e.to_string());
+        let last_backup = sm.last_backup().map_err(internal)?;
         Ok(Response::new(StatusReply {
+            cluster_id: sm.cluster_id().map_err(internal)?.unwrap_or_default(),
+            last_backup_unix_millis: last_backup.as_ref().map_or(0, |b| b.unix_millis),
+            last_backup_node: last_backup.as_ref().map_or(0, |b| b.node),
+            last_backup_id: last_backup.map(|b| b.id).unwrap_or_default(),
             id: m.id,
             addr,
             state: status_text(m.state).to_owned(),
@@ -399,6 +412,17 @@ impl Cluster for ClusterService {
             self.forwarder.write_indexed(cmd).await
         };
         reply(&result)
+    }
+
+    type BackupStream = crate::backup::BackupStream;
+
+    async fn backup(
+        &self,
+        _request: Request<BackupRequest>,
+    ) -> Result<Response<Self::BackupStream>, Status> {
+        crate::backup::start(&self.forwarder, self.keyring.clone())
+            .await
+            .map(Response::new)
     }
 
     async fn read(

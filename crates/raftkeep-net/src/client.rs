@@ -18,23 +18,33 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::transport::Channel;
 
-use crate::ClusterTls;
+use crate::{ClusterIdentity, ClusterTls};
 
 /// Creates connections to peers; a peer's address is its `BasicNode::addr` (`host:port`).
 #[derive(Debug, Clone, Default)]
 pub struct GrpcNetwork {
     tls: Option<ClusterTls>,
+    identity: ClusterIdentity,
 }
 
 impl GrpcNetwork {
     /// Peers over mutual TLS with the cluster identity.
     pub fn tls(tls: ClusterTls) -> Self {
-        GrpcNetwork { tls: Some(tls) }
+        GrpcNetwork {
+            tls: Some(tls),
+            identity: ClusterIdentity::default(),
+        }
     }
 
     /// Peers over plaintext gRPC; only for tests on loopback.
     pub fn plaintext() -> Self {
-        GrpcNetwork { tls: None }
+        GrpcNetwork::default()
+    }
+
+    /// Marks every request with this node's cluster id, so nodes of other clusters refuse it.
+    pub fn in_cluster(mut self, identity: ClusterIdentity) -> Self {
+        self.identity = identity;
+        self
     }
 }
 
@@ -44,6 +54,7 @@ pub struct GrpcConnection {
     target: NodeId,
     addr: String,
     tls: Option<ClusterTls>,
+    identity: ClusterIdentity,
     client: Option<RaftClient<Channel>>,
 }
 
@@ -55,6 +66,7 @@ impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
             target,
             addr: node.addr.clone(),
             tls: self.tls.clone(),
+            identity: self.identity.clone(),
             client: None,
         }
     }
@@ -95,6 +107,7 @@ impl GrpcConnection {
         let client = self.client().map_err(RPCError::Network)?;
         let mut request = tonic::Request::new(RaftMessage { data });
         request.set_timeout(option.hard_ttl());
+        self.identity.stamp(&mut request);
         let reply = send(client, request)
             .await
             .map_err(|status| match status.code() {

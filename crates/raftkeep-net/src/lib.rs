@@ -2,8 +2,8 @@
 //! Raft between nodes ([`GrpcNetwork`] and [`RaftService`]), the cluster management API behind
 //! `raftkeep cluster` ([`ClusterService`], [`Peer`]), and the forwarding of writes and
 //! linearizable reads from a follower to the leader ([`Forwarder`]). openraft's messages and
-//! the store's commands travel as their own serde types in JSON (`proto/raftkeep/`); remote
-//! errors come back typed.
+//! the store's commands travel as their own serde types, encoded by `raftkeep_store::codec`
+//! (`proto/raftkeep/`); remote errors come back typed.
 //!
 //! # Layout
 //!
@@ -12,20 +12,24 @@
 //! - [`client`] — [`GrpcNetwork`], the openraft `RaftNetworkFactory`.
 //! - [`clock`] — clock skew between nodes: measured, exported, warned about.
 //! - [`server`] — [`RaftService`], the Raft RPCs into the local node.
+//! - [`identity`] — [`ClusterIdentity`]: Raft traffic stays within one cluster.
 //! - [`admin`] — [`ClusterService`]: init, status, membership, forwarded writes and reads.
 //! - [`peer`] — [`Peer`]: a typed client of another node's `Cluster` service.
 //! - [`forward`] — [`Forwarder`]: serve here or forward to the leader.
 //! - [`read`] — the read request and reply.
+//! - [`backup`] — online backups streamed from any node.
 //! - `rotate` — root-key rotation, run by the leader.
 //! - `transfer` — leadership transfer (openraft 0.9 has none).
 //! - [`error`] — [`NetError`].
 
 pub mod admin;
+pub mod backup;
 pub mod channel;
 pub mod client;
 pub mod clock;
 pub mod error;
 pub mod forward;
+pub mod identity;
 pub mod peer;
 pub mod read;
 mod rotate;
@@ -37,6 +41,7 @@ pub use admin::ClusterService;
 pub use client::GrpcNetwork;
 pub use error::NetError;
 pub use forward::Forwarder;
+pub use identity::ClusterIdentity;
 pub use peer::Peer;
 pub use read::{AllowListEntries, Consistency, ReadReply, ReadRequest};
 pub use server::RaftService;

@@ -154,6 +154,19 @@ impl Peer {
             .into_inner())
     }
 
+    /// Starts a backup on this node; the stream carries the file's bytes in order. `timeout`
+    /// bounds the whole transfer.
+    pub async fn backup(
+        &self,
+        timeout: Duration,
+    ) -> Result<tonic::Streaming<raftkeep_proto::cluster::BackupChunk>, NetError> {
+        let request = Self::request(raftkeep_proto::cluster::BackupRequest {}, timeout, false);
+        let reply = self.client.clone().backup(request).await;
+        Ok(reply
+            .map_err(|s| NetError::rpc(&self.addr, s))?
+            .into_inner())
+    }
+
     /// The client allow-list, as this node holds it.
     pub async fn list_clients(
         &self,

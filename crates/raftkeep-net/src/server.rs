@@ -12,6 +12,7 @@ use tonic::{Request, Response, Status};
 #[derive(Clone)]
 pub struct RaftService {
     node: RaftNode,
+    identity: crate::ClusterIdentity,
 }
 
 impl std::fmt::Debug for RaftService {
@@ -21,9 +22,10 @@ impl std::fmt::Debug for RaftService {
 }
 
 impl RaftService {
-    /// A service for this node's Raft.
+    /// A service for this node's Raft; it refuses requests from nodes of other clusters.
     pub fn new(node: RaftNode) -> Self {
-        RaftService { node }
+        let identity = crate::ClusterIdentity::of(node.state_machine().clone());
+        RaftService { node, identity }
     }
 
     /// The tonic server wrapper, ready for `Server::add_service`.
@@ -50,6 +52,7 @@ impl RaftRpc for RaftService {
         &self,
         request: Request<RaftMessage>,
     ) -> Result<Response<RaftMessage>, Status> {
+        self.identity.check(&request)?;
         let result = self.node.raft().append_entries(decode(request)?).await;
         // A success or a conflict both come from the current leader: this node is in touch.
         if matches!(
@@ -64,6 +67,7 @@ impl RaftRpc for RaftService {
     }
 
     async fn vote(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
+        self.identity.check(&request)?;
         reply(&self.node.raft().vote(decode(request)?).await)
     }
 
@@ -71,6 +75,7 @@ impl RaftRpc for RaftService {
         &self,
         request: Request<RaftMessage>,
     ) -> Result<Response<RaftMessage>, Status> {
+        self.identity.check(&request)?;
         reply(&self.node.raft().install_snapshot(decode(request)?).await)
     }
 }

@@ -32,7 +32,15 @@ pub enum NodeStartError {
     /// The root key could not be loaded.
     #[error("cannot load the root key: {0}")]
     RootKey(#[source] raftkeep_seal::SealError),
-    /// The store could not be opened or read.
+    /// A data directory that does not suit an offline operation (restore, recover).
+    #[error("data directory {}: {reason}", path.display())]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The store could not be opened or read (or a backup file, named by `path`).
     #[error("store in {}: {source}", path.display())]
     Store {
         /// The data directory.

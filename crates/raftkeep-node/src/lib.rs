@@ -9,6 +9,7 @@
 //! - [`config`] — [`NodeConfig`], the TOML file.
 //! - [`start`] — [`start`] and [`RunningNode`].
 //! - [`key_command`] — a root key fetched by a command (secret manager, HSM).
+//! - [`offline`] — on a stopped node: restore a backup, recover after a lost majority.
 //! - [`monitoring`] — `/healthz`, `/readyz`, `/metrics`; Raft's state as gauges.
 //! - `reads` — when a node may serve reads (cut off from the leader: only where allowed).
 //! - [`certs`] — start-up checks of the node's own certificates (validity, key match).
@@ -21,6 +22,7 @@ mod config_reference;
 pub mod error;
 pub mod key_command;
 pub mod monitoring;
+pub mod offline;
 mod reads;
 pub mod start;
 

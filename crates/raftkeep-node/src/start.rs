@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use openraft::{Config, Raft, SnapshotPolicy};
-use raftkeep_net::{ClusterService, ClusterTls, Forwarder, GrpcNetwork, RaftService, TlsFiles};
+use raftkeep_net::{
+    ClusterIdentity, ClusterService, ClusterTls, Forwarder, GrpcNetwork, RaftService, TlsFiles,
+};
 use raftkeep_seal::{KeyVersion, Keyring, RootKey};
 use raftkeep_server::{KeyStore, ReadMode, StoreFailure, StoreFuture};
 use raftkeep_store::{
@@ -270,7 +272,7 @@ async fn load_key(
 }
 
 /// The current root key and the others held during a rotation.
-async fn load_keyring(config: &NodeConfig) -> Result<Keyring, NodeStartError> {
+pub async fn load_keyring(config: &NodeConfig) -> Result<Keyring, NodeStartError> {
     let rk = &config.root_key;
     let mut keys = vec![load_key(rk.version, rk.source()).await?];
     for p in &rk.held {
@@ -391,7 +393,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     let raft = Raft::new(
         config.node_id,
         raft_config(config)?,
-        GrpcNetwork::tls(tls.clone()),
+        GrpcNetwork::tls(tls.clone()).in_cluster(ClusterIdentity::of(sm.clone())),
         LogStore::new(sm.db().clone()),
         sm.clone(),
     )

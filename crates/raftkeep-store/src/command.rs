@@ -118,6 +118,27 @@ pub enum Command {
         /// Object and its re-sealed material.
         objects: Vec<(String, Vec<u8>)>,
     },
+    /// Record the cluster's identity (at initialization; a restored or recovered cluster gets
+    /// a new one), so backups, status and operators can tell clusters apart.
+    SetClusterId {
+        /// A random identifier.
+        id: String,
+    },
+    /// Record that a backup is being taken: once applied on the node taking it, every write
+    /// acknowledged before the backup began is in that node's copy (a read barrier that also
+    /// leaves a trace in the log and in `raftkeep cluster status`).
+    RecordBackup(BackupMark),
+}
+
+/// The last backup a cluster recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupMark {
+    /// The backup's identifier (also in the backup file's header).
+    pub id: String,
+    /// When it began, milliseconds since the Unix epoch (the proposing node's clock).
+    pub unix_millis: u64,
+    /// The node that took it.
+    pub node: u64,
 }
 
 /// One attribute change.
@@ -196,6 +217,10 @@ pub fn request_key(fingerprint: &str, idempotency_key: &str, item: usize) -> Str
 
 /// The key of the root-key check value in the `cluster` column family.
 pub(crate) const KEY_CHECK: &[u8] = b"root_key_check";
+/// The key of the cluster's identifier in the `cluster` column family.
+pub(crate) const KEY_CLUSTER_ID: &[u8] = b"cluster_id";
+/// The key of the last [`BackupMark`] in the `cluster` column family.
+pub(crate) const KEY_LAST_BACKUP: &[u8] = b"last_backup";
 
 /// Applies one command: checks its preconditions against the stored state and, if they hold,
 /// adds its writes to `batch`. A failed precondition writes nothing and is the result.
@@ -380,6 +405,15 @@ pub(crate) fn apply_command(
         }
         Command::SetKeyCheck { blob } => {
             batch.put_cf(cf(db, CF_CLUSTER)?, KEY_CHECK, blob);
+            Ok(CommandResult::Ok)
+        }
+        Command::SetClusterId { id } => {
+            batch.put_cf(cf(db, CF_CLUSTER)?, KEY_CLUSTER_ID, id.as_bytes());
+            Ok(CommandResult::Ok)
+        }
+        Command::RecordBackup(mark) => {
+            let bytes = encode(mark, "backup mark")?;
+            batch.put_cf(cf(db, CF_CLUSTER)?, KEY_LAST_BACKUP, bytes);
             Ok(CommandResult::Ok)
         }
         Command::Reseal { objects } => {

@@ -39,6 +39,18 @@ pub enum StoreError {
     /// A snapshot file (received or on disk) is damaged or cut short.
     #[error("snapshot file is damaged: {0}")]
     BadSnapshot(&'static str),
+    /// A backup file is damaged, cut short, changed, or not a backup.
+    #[error("backup file: {0}")]
+    BadBackup(String),
+    /// A backup chunk does not seal or open with the root key.
+    #[error("backup file: {what}: {source}")]
+    BackupSeal {
+        /// What was being sealed or opened.
+        what: String,
+        /// Why.
+        #[source]
+        source: raftkeep_seal::SealError,
+    },
     /// A blocking task did not finish.
     #[error("background storage task failed: {0}")]
     Task(String),

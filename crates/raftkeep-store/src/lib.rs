@@ -23,14 +23,18 @@
 //! - [`node`] — [`RaftNode`]: writes that fail fast, linearizable reads, local reads that
 //!   report their staleness, [`NodeError`].
 //! - [`snapshot`] — streaming snapshot files.
+//! - [`backup`] — backup files: a consistent copy of the state, sealed with the root key.
+//! - [`new_cluster`] — a new one-node cluster from a restored backup or a survivor's store.
 //! - [`error`] — [`StoreError`].
 
+pub mod backup;
 pub mod codec;
 pub mod command;
 pub mod db;
 pub mod error;
 pub mod log_store;
 pub mod model;
+pub mod new_cluster;
 pub mod node;
 pub mod snapshot;
 pub mod state_machine;

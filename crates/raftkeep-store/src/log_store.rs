@@ -15,9 +15,9 @@ use crate::db::{CF_LOG, CF_META, cf, decode, encode, get_decoded};
 use crate::error::log_err;
 use crate::{NodeId, StoreError, TypeConfig};
 
-const KEY_VOTE: &[u8] = b"vote";
-const KEY_COMMITTED: &[u8] = b"committed";
-const KEY_LAST_PURGED: &[u8] = b"last_purged";
+pub(crate) const KEY_VOTE: &[u8] = b"vote";
+pub(crate) const KEY_COMMITTED: &[u8] = b"committed";
+pub(crate) const KEY_LAST_PURGED: &[u8] = b"last_purged";
 
 /// The Raft log of one node. Cheap to clone: clones share the database and the WAL syncer.
 #[derive(Debug, Clone)]

@@ -169,7 +169,7 @@ impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
     }
 }
 
-fn build(sm: &StateMachine) -> Result<(), StoreError> {
+pub(crate) fn build(sm: &StateMachine) -> Result<(), StoreError> {
     let started = std::time::Instant::now();
     let db = &sm.db;
     // Durability: applied entries are written without sync; once a snapshot exists the log
@@ -286,12 +286,36 @@ fn install_blocking(sm: &StateMachine, meta: &Meta, mut file: File) -> Result<()
 }
 
 /// One record: column family index, key, value.
-type Record = (u8, Vec<u8>, Vec<u8>);
+pub(crate) type Record = (u8, Vec<u8>, Vec<u8>);
 
-/// Reads a snapshot file: the header, then records up to the trailer.
-struct SnapshotReader<R> {
+/// Appends one record to `out` (backups seal runs of records in the snapshot's encoding).
+pub(crate) fn encode_record(
+    out: &mut Vec<u8>,
+    cf_index: u8,
+    key: &[u8],
+    value: &[u8],
+) -> Result<(), StoreError> {
+    out.push(cf_index);
+    for field in [key, value] {
+        let len = u32::try_from(field.len())
+            .ok()
+            .filter(|l| *l <= MAX_FIELD)
+            .ok_or(StoreError::BadSnapshot(
+                "value too long for a snapshot record",
+            ))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(field);
+    }
+    Ok(())
+}
+
+/// Reads records: a snapshot file's (header first, up to a counted trailer), or a bare run of
+/// them (a backup chunk, up to its end).
+pub(crate) struct SnapshotReader<R> {
     input: R,
     records: u64,
+    /// Whether the records end with a trailer (a file) or at the end of the input (a chunk).
+    trailer: bool,
 }
 
 impl<R: BufRead> SnapshotReader<R> {
@@ -302,11 +326,34 @@ impl<R: BufRead> SnapshotReader<R> {
                 "written by another version (all nodes must run the same version)",
             ));
         }
-        Ok(SnapshotReader { input, records: 0 })
+        Ok(SnapshotReader {
+            input,
+            records: 0,
+            trailer: true,
+        })
     }
 
-    /// The next record, or `None` after a trailer that counts every record read.
-    fn next_record(&mut self) -> Result<Option<Record>, StoreError> {
+    /// A bare run of records, ending where the input ends.
+    pub(crate) fn bare(input: R) -> Self {
+        SnapshotReader {
+            input,
+            records: 0,
+            trailer: false,
+        }
+    }
+
+    /// The next record, or `None` after a trailer that counts every record read (or, for a
+    /// bare run, at the end of the input).
+    pub(crate) fn next_record(&mut self) -> Result<Option<Record>, StoreError> {
+        if !self.trailer {
+            let rest = self
+                .input
+                .fill_buf()
+                .map_err(io("cannot read the records"))?;
+            if rest.is_empty() {
+                return Ok(None);
+            }
+        }
         let mut cf_byte = [0u8; 1];
         self.read(&mut cf_byte)?;
         let [i] = cf_byte;
@@ -361,6 +408,7 @@ struct SnapshotWriter {
     path: PathBuf,
     current: PathBuf,
     records: u64,
+    scratch: Vec<u8>,
 }
 
 impl SnapshotWriter {
@@ -373,6 +421,7 @@ impl SnapshotWriter {
             path,
             current: files.path(CURRENT),
             records: 0,
+            scratch: Vec::new(),
         };
         let header = serde_json::to_vec(&Header {
             meta: meta.clone(),
@@ -389,17 +438,11 @@ impl SnapshotWriter {
 
     /// Appends one record.
     fn record(&mut self, cf_index: u8, key: &[u8], value: &[u8]) -> Result<(), StoreError> {
-        self.write(&[cf_index])?;
-        for field in [key, value] {
-            let len = u32::try_from(field.len())
-                .ok()
-                .filter(|l| *l <= MAX_FIELD)
-                .ok_or(StoreError::BadSnapshot(
-                    "value too long for a snapshot record",
-                ))?;
-            self.write(&len.to_be_bytes())?;
-            self.write(field)?;
-        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        encode_record(&mut scratch, cf_index, key, value)?;
+        self.write(&scratch)?;
+        self.scratch = scratch;
         self.records = self.records.saturating_add(1);
         Ok(())
     }

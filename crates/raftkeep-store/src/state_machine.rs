@@ -120,6 +120,36 @@ impl StateMachine {
             .map_err(StoreError::WrongRootKey)
     }
 
+    /// The log id of the last entry applied (or of the snapshot installed).
+    pub fn last_applied(&self) -> Result<Option<LogId<NodeId>>, StoreError> {
+        self.applied().map(|(last, _)| last)
+    }
+
+    /// The last membership applied (or installed with a snapshot).
+    pub fn membership(&self) -> Result<StoredMembership<NodeId, openraft::BasicNode>, StoreError> {
+        self.applied().map(|(_, m)| m)
+    }
+
+    /// The cluster's identifier (recorded at `init`; absent in clusters initialized by
+    /// versions before it existed).
+    pub fn cluster_id(&self) -> Result<Option<String>, StoreError> {
+        let cf = cf(&self.db, crate::db::CF_CLUSTER)?;
+        Ok(self
+            .db
+            .get_cf(cf, crate::command::KEY_CLUSTER_ID)?
+            .map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    /// The last backup the cluster recorded, if any.
+    pub fn last_backup(&self) -> Result<Option<crate::command::BackupMark>, StoreError> {
+        get_decoded(
+            &self.db,
+            crate::db::CF_CLUSTER,
+            crate::command::KEY_LAST_BACKUP,
+            "backup mark",
+        )
+    }
+
     /// Whether the cluster has recorded its root-key check value yet (it does at `init`).
     pub fn has_key_check(&self) -> Result<bool, StoreError> {
         let cf = cf(&self.db, crate::db::CF_CLUSTER)?;
@@ -238,7 +268,10 @@ impl StateMachine {
 
     /// Applies one entry in one atomic batch. Not synced: the entry is in the (synced) log, and
     /// a snapshot syncs the WAL before the log can be purged.
-    fn apply_entry(&self, entry: &Entry<TypeConfig>) -> Result<CommandResult, StoreError> {
+    pub(crate) fn apply_entry(
+        &self,
+        entry: &Entry<TypeConfig>,
+    ) -> Result<CommandResult, StoreError> {
         let mut batch = WriteBatch::default();
         let result = match &entry.payload {
             EntryPayload::Blank => CommandResult::Ok,

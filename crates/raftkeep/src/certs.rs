@@ -101,7 +101,20 @@ pub struct IssueArgs {
 /// Runs a `raftkeep certs` command.
 pub fn run(cmd: CertsCommand) -> anyhow::Result<()> {
     match cmd {
-        CertsCommand::Init(args) => init(&args),
+        CertsCommand::Init(args) => {
+            init(&args)?;
+            writeln!(
+                std::io::stdout(),
+                "cluster CA: {}",
+                args.dir.join("ca.pem").display()
+            )?;
+            writeln!(
+                std::io::stdout(),
+                "CA key:     {} (keep it offline once nodes are issued)",
+                args.dir.join("ca.key").display()
+            )?;
+            Ok(())
+        }
         CertsCommand::Issue(args) => issue(&args),
         CertsCommand::IssueClient(args) => issue_client(&args),
         CertsCommand::SignCsr(args) => sign_csr(&args),
@@ -146,12 +159,6 @@ pub fn init(args: &InitArgs) -> anyhow::Result<()> {
     let (cert_path, key_path) = (args.dir.join("ca.pem"), args.dir.join("ca.key"));
     write_new(&key_path, key.serialize_pem().as_bytes(), true)?;
     write_new(&cert_path, cert.pem().as_bytes(), false)?;
-    writeln!(std::io::stdout(), "cluster CA: {}", cert_path.display())?;
-    writeln!(
-        std::io::stdout(),
-        "CA key:     {} (keep it offline once nodes are issued)",
-        key_path.display()
-    )?;
     Ok(())
 }
 
@@ -162,11 +169,20 @@ fn issue(args: &IssueArgs) -> anyhow::Result<()> {
             args.name
         );
     }
-    issue_leaf(&args.dir, &args.name, &args.sans, args.days, server_ekus())
+    issue_leaf(&args.dir, &args.name, &args.sans, args.days, server_ekus())?;
+    print_issued(&args.dir, &args.name)
 }
 
 fn issue_client(args: &IssueClientArgs) -> anyhow::Result<()> {
-    issue_leaf(&args.dir, &args.name, &[], args.days, client_ekus())
+    issue_leaf(&args.dir, &args.name, &[], args.days, client_ekus())?;
+    print_issued(&args.dir, &args.name)
+}
+
+fn print_issued(dir: &Path, name: &str) -> anyhow::Result<()> {
+    let path = |ext: &str| dir.join(format!("{name}.{ext}"));
+    writeln!(std::io::stdout(), "certificate: {}", path("pem").display())?;
+    writeln!(std::io::stdout(), "key:         {}", path("key").display())?;
+    Ok(())
 }
 
 /// Usages of a node's certificate: it serves and dials.
@@ -212,8 +228,6 @@ pub fn issue_leaf(
     let key_path = dir.join(format!("{name}.key"));
     write_new(&key_path, key.serialize_pem().as_bytes(), true)?;
     write_new(&cert_path, cert.pem().as_bytes(), false)?;
-    writeln!(std::io::stdout(), "certificate: {}", cert_path.display())?;
-    writeln!(std::io::stdout(), "key:         {}", key_path.display())?;
     Ok(())
 }
 

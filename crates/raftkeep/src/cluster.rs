@@ -88,6 +88,15 @@ pub enum ClusterCommand {
     /// new key as `root_key` (higher `version`) and the old one under `[[root_key.held]]`.
     /// After: the old key can be dropped from the configurations.
     RotateRootKey,
+    /// Disaster recovery, run on a stopped node (--config): when the old cluster has lost its
+    /// majority for good, make this node's store a new one-node cluster (new cluster id) that
+    /// the other nodes then join. Refuses while the old cluster can still elect a leader,
+    /// unless --force, and says what may be lost.
+    Recover {
+        /// Recover even though old members answer (they must be stopped and wiped after).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 pub(crate) struct Target {
@@ -140,58 +149,76 @@ impl Target {
 /// Runs a `raftkeep cluster` command.
 pub fn run(args: ClusterArgs) -> anyhow::Result<()> {
     let target = Target::from(&args.connection)?;
-    let json = args.connection.json;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async {
-        let peer = target.peer(&target.addr)?;
-        match args.command {
-            ClusterCommand::Init { members } => {
-                let members = parse_members(&members)?;
-                peer.init(members, target.timeout).await?;
-                writeln!(std::io::stdout(), "cluster initialized on {}", target.addr)?;
-                Ok(())
-            }
-            ClusterCommand::Status => status(&target, &peer, json).await,
-            ClusterCommand::AddLearner { addr } => {
-                let new = target.peer(&addr)?.status(target.timeout, false).await?;
-                let members = peer.add_learner(new.id, &addr, target.timeout).await?;
-                writeln!(
-                    std::io::stdout(),
-                    "node {} at {addr} added as a learner",
-                    new.id
+    match args.command {
+        ClusterCommand::Recover { force } => {
+            let config =
+                args.connection.config.as_deref().context(
+                    "give --config with the configuration of the (stopped) node to recover",
                 )?;
-                print_members(&members, json)
-            }
-            ClusterCommand::Promote { id } => {
-                let members = peer.promote(id, target.timeout).await?;
-                writeln!(std::io::stdout(), "node {id} is a voter")?;
-                print_members(&members, json)
-            }
-            ClusterCommand::TransferLeader { id } => {
-                peer.transfer_leader(id, target.timeout.max(Duration::from_secs(20)))
-                    .await?;
-                writeln!(std::io::stdout(), "node {id} is the leader")?;
-                Ok(())
-            }
-            ClusterCommand::RotateRootKey => {
-                let timeout = Duration::from_secs(args.connection.timeout.unwrap_or(600));
-                let r = peer.rotate_root_key(timeout).await?;
-                writeln!(
-                    std::io::stdout(),
-                    "all material sealed with root key version {}: {} re-sealed, {} already current",
-                    r.root_key_version,
-                    r.resealed,
-                    r.already_current
-                )?;
-                Ok(())
-            }
-            ClusterCommand::RemoveNode { id } => {
-                let members = peer.remove_node(id, target.timeout).await?;
-                writeln!(std::io::stdout(), "node {id} removed")?;
-                print_members(&members, json)
-            }
+            let config = NodeConfig::load(config)?;
+            runtime.block_on(crate::recover::run(&target, &config, force))
         }
-    })
+        command => runtime.block_on(online(&target, command, &args.connection)),
+    }
+}
+
+/// The commands answered by a running node.
+async fn online(
+    target: &Target,
+    command: ClusterCommand,
+    connection: &Connection,
+) -> anyhow::Result<()> {
+    let json = connection.json;
+    let peer = target.peer(&target.addr)?;
+    match command {
+        ClusterCommand::Recover { .. } => bail!("recover runs on a stopped node"),
+        ClusterCommand::Init { members } => {
+            let members = parse_members(&members)?;
+            peer.init(members, target.timeout).await?;
+            writeln!(std::io::stdout(), "cluster initialized on {}", target.addr)?;
+            Ok(())
+        }
+        ClusterCommand::Status => status(target, &peer, json).await,
+        ClusterCommand::AddLearner { addr } => {
+            let new = target.peer(&addr)?.status(target.timeout, false).await?;
+            let members = peer.add_learner(new.id, &addr, target.timeout).await?;
+            writeln!(
+                std::io::stdout(),
+                "node {} at {addr} added as a learner",
+                new.id
+            )?;
+            print_members(&members, json)
+        }
+        ClusterCommand::Promote { id } => {
+            let members = peer.promote(id, target.timeout).await?;
+            writeln!(std::io::stdout(), "node {id} is a voter")?;
+            print_members(&members, json)
+        }
+        ClusterCommand::TransferLeader { id } => {
+            peer.transfer_leader(id, target.timeout.max(Duration::from_secs(20)))
+                .await?;
+            writeln!(std::io::stdout(), "node {id} is the leader")?;
+            Ok(())
+        }
+        ClusterCommand::RotateRootKey => {
+            let timeout = Duration::from_secs(connection.timeout.unwrap_or(600));
+            let r = peer.rotate_root_key(timeout).await?;
+            writeln!(
+                std::io::stdout(),
+                "all material sealed with root key version {}: {} re-sealed, {} already current",
+                r.root_key_version,
+                r.resealed,
+                r.already_current
+            )?;
+            Ok(())
+        }
+        ClusterCommand::RemoveNode { id } => {
+            let members = peer.remove_node(id, target.timeout).await?;
+            writeln!(std::io::stdout(), "node {id} removed")?;
+            print_members(&members, json)
+        }
+    }
 }
 
 fn parse_members(specs: &[String]) -> anyhow::Result<Vec<Member>> {
@@ -275,6 +302,18 @@ async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> 
     match leader {
         Some(l) => writeln!(std::io::stdout(), "leader: node {} (term {})", l.id, l.term)?,
         None => writeln!(std::io::stdout(), "leader: none reachable")?,
+    }
+    if !first.cluster_id.is_empty() {
+        writeln!(std::io::stdout(), "cluster: {}", first.cluster_id)?;
+    }
+    if !first.last_backup_id.is_empty() {
+        writeln!(
+            std::io::stdout(),
+            "last backup: {} at {} by node {}",
+            first.last_backup_id,
+            crate::backup::utc(first.last_backup_unix_millis),
+            first.last_backup_node
+        )?;
     }
     writeln!(
         std::io::stdout(),

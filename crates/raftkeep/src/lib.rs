@@ -10,10 +10,12 @@
 //!
 //! - [`server`] — `raftkeep server`: one node until a signal.
 //! - [`cluster`] — `raftkeep cluster`: the admin API's command line.
+//! - `recover` — `raftkeep cluster recover`: a new cluster from a survivor's store.
 //! - [`certs`] — `raftkeep certs`: the cluster CA and the certificates it issues.
 //! - [`clients`] — `raftkeep clients`: the allow-list of KMIP client certificates.
 //! - [`access`] — `raftkeep access`: grants on one object to clients other than its owner.
 //! - [`audit`] — `raftkeep audit`: verify and tail a node's audit log.
+//! - [`backup`] — `raftkeep backup`: online backups, checked and restored offline.
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
 //! - [`root_key`] — `raftkeep root-key`: generate, split among custodians, combine.
 //! - [`conformance`] — `raftkeep conformance`: OASIS test cases against a live server.
@@ -25,6 +27,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod backup;
 pub mod bench;
 pub mod certs;
 pub mod clients;
@@ -35,6 +38,7 @@ pub mod dev;
 pub mod keys;
 pub mod kmip;
 pub mod kmip_conn;
+mod recover;
 pub mod root_key;
 pub mod server;
 
@@ -61,6 +65,8 @@ pub enum Command {
     Clients(clients::ClientsArgs),
     /// Access to one object for clients other than its owner: grant, revoke.
     Access(access::AccessArgs),
+    /// Backups: create one from a running cluster, verify a file, restore into a new cluster.
+    Backup(backup::BackupArgs),
     /// A node's audit log: verify its hash chain, tail it.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -92,6 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clients(args) => clients::run(args),
         Command::Access(args) => access::run(args),
         Command::Audit(cmd) => audit::run(cmd),
+        Command::Backup(args) => backup::run(args),
         Command::Certs(cmd) => certs::run(cmd),
         Command::Kmip(cmd) => kmip::run(cmd),
         Command::RootKey(cmd) => root_key::run(cmd),

@@ -387,8 +387,13 @@ file = "root.key"
 
     /// Initializes the cluster on node 0 with every node as a voter, through the CLI.
     pub fn init_all(&self) {
-        let members: Vec<String> = self
-            .nodes
+        self.init_first(self.nodes.len());
+    }
+
+    /// Initializes the cluster on node 0 with the first `n` nodes as voters; the others stay
+    /// spare (to restore into, to join later).
+    pub fn init_first(&self, n: usize) {
+        let members: Vec<String> = self.nodes[..n]
             .iter()
             .map(|n| format!("{}={}", n.id, n.addr))
             .collect();
