@@ -9,8 +9,9 @@ use openraft::{BasicNode, ChangeMembers, RaftMetrics, ServerState};
 use raftkeep_proto::cluster::cluster_server::{Cluster, ClusterServer};
 use raftkeep_proto::cluster::{
     AddLearnerRequest, BackupRequest, EncodedMessage, InitReply, InitRequest, ListClientsRequest,
-    Member, MembershipReply, NodeIdRequest, PauseElectionsReply, PauseElectionsRequest,
-    Replication, RotateRootKeyReply, RotateRootKeyRequest, StatusReply, StatusRequest,
+    ListObjectsRequest, Member, MembershipReply, NodeIdRequest, PauseElectionsReply,
+    PauseElectionsRequest, Replication, RotateRootKeyReply, RotateRootKeyRequest, StatusReply,
+    StatusRequest,
 };
 use raftkeep_seal::Keyring;
 use raftkeep_store::{Command, NodeError, NodeId};
@@ -21,6 +22,9 @@ use tonic::{Request, Response, Status};
 use crate::peer::FORWARDED;
 use crate::read::ReadRequest;
 use crate::{Forwarder, NetError};
+
+/// The most objects one `ListObjects` page holds (a page stays a few MiB).
+const LIST_LIMIT: usize = 1000;
 
 /// How long a membership change may take, a learner's catch-up included.
 const MEMBERSHIP_TIMEOUT: Duration = Duration::from_secs(60);
@@ -412,6 +416,22 @@ impl Cluster for ClusterService {
             self.forwarder.write_indexed(cmd).await
         };
         reply(&result)
+    }
+
+    async fn list_objects(
+        &self,
+        request: Request<ListObjectsRequest>,
+    ) -> Result<Response<EncodedMessage>, Status> {
+        let ListObjectsRequest { after, limit } = request.into_inner();
+        let after = Some(after.as_str()).filter(|a| !a.is_empty());
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX).min(LIST_LIMIT);
+        let objects = self
+            .forwarder
+            .node()
+            .state_machine()
+            .objects_after(after, limit)
+            .map_err(|e| Status::internal(e.to_string()))?;
+        reply(&objects)
     }
 
     type BackupStream = crate::backup::BackupStream;

@@ -167,24 +167,34 @@ impl Peer {
             .into_inner())
     }
 
+    /// Up to `limit` objects after the UID `after` (from the first when `None`), from this
+    /// node's copy, in UID order.
+    pub async fn list_objects(
+        &self,
+        after: Option<&str>,
+        limit: u32,
+        timeout: Duration,
+    ) -> Result<Vec<raftkeep_store::StoredObject>, NetError> {
+        let message = raftkeep_proto::cluster::ListObjectsRequest {
+            after: after.unwrap_or_default().to_owned(),
+            limit,
+        };
+        let reply = self
+            .client
+            .clone()
+            .list_objects(Self::request(message, timeout, false))
+            .await;
+        self.decode(reply)
+    }
+
     /// The client allow-list, as this node holds it.
     pub async fn list_clients(
         &self,
         timeout: Duration,
     ) -> Result<crate::AllowListEntries, NetError> {
         let request = Self::request(ListClientsRequest {}, timeout, false);
-        let data = self
-            .client
-            .clone()
-            .list_clients(request)
-            .await
-            .map_err(|s| NetError::rpc(&self.addr, s))?
-            .into_inner()
-            .data;
-        raftkeep_store::codec::decode(&data).map_err(|e| NetError::BadReply {
-            addr: self.addr.clone(),
-            reason: e.to_string(),
-        })
+        let reply = self.client.clone().list_clients(request).await;
+        self.decode(reply)
     }
 
     /// Sends a store command; the reply carries the log index it was committed at.
@@ -229,10 +239,12 @@ impl Peer {
             })
     }
 
+    /// The value an `EncodedMessage` reply carries (for writes and reads, a `Result` whose
+    /// error is the remote node's).
     fn decode<T: DeserializeOwned>(
         &self,
         reply: Result<tonic::Response<EncodedMessage>, tonic::Status>,
-    ) -> Result<Result<T, NodeError>, NetError> {
+    ) -> Result<T, NetError> {
         let data = reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner()

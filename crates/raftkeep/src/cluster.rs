@@ -114,9 +114,14 @@ fn dev_node_config(c: &Connection) -> Option<PathBuf> {
     Some(PathBuf::from("raftkeep-dev/node1/node.toml")).filter(|p| p.exists())
 }
 
+/// The node configuration a command uses: `--config`, or `raftkeep dev`'s node 1 here.
+pub(crate) fn node_config_path(c: &Connection) -> Option<PathBuf> {
+    c.config.clone().or_else(|| dev_node_config(c))
+}
+
 impl Target {
     pub(crate) fn from(c: &Connection) -> anyhow::Result<Self> {
-        let config = c.config.clone().or_else(|| dev_node_config(c));
+        let config = node_config_path(c);
         let node_config = config.as_deref().map(NodeConfig::load).transpose()?;
         let pick = |flag: &Option<PathBuf>, from_node: Option<PathBuf>, what: &str| {
             flag.clone()

@@ -19,6 +19,7 @@
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
 //! - [`root_key`] — `raftkeep root-key`: generate, split among custodians, combine.
 //! - [`conformance`] — `raftkeep conformance`: OASIS test cases against a live server.
+//! - [`drill`] — `raftkeep drill`: backup, restore, serve and compare, against production.
 //! - [`dev`] — `raftkeep dev`: a local 3-node cluster with generated certificates.
 //! - [`bench`] — `raftkeep bench`: a KMIP load generator with latency percentiles.
 //! - [`keys`] — `raftkeep keys`: key management over KMIP with failover.
@@ -35,6 +36,7 @@ pub mod cluster;
 pub mod conformance;
 pub mod connect;
 pub mod dev;
+pub mod drill;
 pub mod keys;
 pub mod kmip;
 pub mod kmip_conn;
@@ -84,6 +86,9 @@ pub enum Command {
     /// Load a KMIP server: get, create, mixed or vCenter's sequence; latency percentiles
     /// and throughput.
     Bench(bench::BenchArgs),
+    /// Disaster-recovery drill against a live cluster: online backup, restore into a
+    /// temporary local node, a Get served by it, every object compared; exits 0 on a pass.
+    Drill(drill::DrillArgs),
     /// Run a local 3-node cluster with generated certificates, ready for KMIP clients.
     Dev(dev::DevArgs),
     /// Manage keys over KMIP (create, get, list, ...) with vCenter-style failover.
@@ -105,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Conformance(args) => conformance::run(&args),
         Command::Keys(args) => keys::run(args),
         Command::Dev(args) => dev::run(&args),
+        Command::Drill(args) => drill::run(&args),
         Command::Bench(args) => bench::run(&args),
     }
 }
