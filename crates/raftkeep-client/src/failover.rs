@@ -222,20 +222,33 @@ impl Failover {
             .lock()
             .ok()
             .and_then(|mut m| m.remove(&server.address));
+        let mut lost_on_idle = None;
         if let Some(mut conn) = idle {
             match conn.exchange(request, self.timeouts.service).await {
                 Ok(bytes) => return self.answer(server, conn, &bytes),
-                // Servers close idle connections; the request did not reach this one's
-                // engine (a server that died in between refuses the new connection below).
+                // Servers close idle connections: then the request did not reach this one's
+                // engine, and a new connection carries it.
                 Err(Outcome::Lost(why)) => {
                     tracing::debug!(server = %server, %why, "idle connection was closed; reconnecting");
+                    lost_on_idle = Some(why);
                 }
                 Err(other) => return Err(other),
             }
         }
-        let mut conn = Connection::open(server, &self.tls, self.timeouts).await?;
-        let bytes = conn.exchange(request, self.timeouts.service).await?;
-        self.answer(server, conn, &bytes)
+        let fresh = async {
+            let mut conn = Connection::open(server, &self.tls, self.timeouts).await?;
+            let bytes = conn.exchange(request, self.timeouts.service).await?;
+            self.answer(server, conn, &bytes)
+        };
+        match (fresh.await, lost_on_idle) {
+            // A server that died right after reading the request from its idle connection
+            // refuses the new one: the request may have been carried out (seen in the chaos
+            // tests as a Destroy reported failed that had happened).
+            (Err(Outcome::Down(down)), Some(lost)) => {
+                Err(Outcome::Lost(format!("{lost}; then {down}")))
+            }
+            (result, _) => result,
+        }
     }
 
     /// Decodes a response; a server that says it cannot serve now counts as a failed attempt.

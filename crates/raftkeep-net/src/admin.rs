@@ -149,9 +149,9 @@ fn status_text(state: ServerState) -> &'static str {
 
 fn node_status(e: &NodeError) -> Status {
     match e {
-        NodeError::Unavailable { .. } | NodeError::LeaderUnreachable { .. } => {
-            Status::unavailable(e.to_string())
-        }
+        NodeError::Unavailable { .. }
+        | NodeError::LeaderUnreachable { .. }
+        | NodeError::Stopping => Status::unavailable(e.to_string()),
         NodeError::ForwardToLeader { .. } => Status::failed_precondition(e.to_string()),
         NodeError::Fatal(_) => Status::internal(e.to_string()),
     }

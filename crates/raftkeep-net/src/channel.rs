@@ -54,3 +54,23 @@ mod tests {
         assert_eq!(host_of("node-a.example:7001"), "node-a.example");
     }
 }
+
+/// Where to reach some nodes instead of the address they advertise (`cluster.dial`: NAT, port
+/// forwarding, a proxy in between).
+#[derive(Debug, Clone, Default)]
+pub struct Dial(std::sync::Arc<std::collections::BTreeMap<raftkeep_store::NodeId, String>>);
+
+impl Dial {
+    /// Node id → `host:port`.
+    pub fn new(map: std::collections::BTreeMap<raftkeep_store::NodeId, String>) -> Self {
+        Dial(std::sync::Arc::new(map))
+    }
+
+    /// The address to dial node `id` at, which advertises `advertised`.
+    pub fn addr(&self, id: raftkeep_store::NodeId, advertised: &str) -> String {
+        self.0
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| advertised.to_owned())
+    }
+}

@@ -18,13 +18,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tonic::transport::Channel;
 
-use crate::{ClusterIdentity, ClusterTls};
+use crate::{ClusterIdentity, ClusterTls, Dial};
 
 /// Creates connections to peers; a peer's address is its `BasicNode::addr` (`host:port`).
 #[derive(Debug, Clone, Default)]
 pub struct GrpcNetwork {
     tls: Option<ClusterTls>,
     identity: ClusterIdentity,
+    dial: Dial,
 }
 
 impl GrpcNetwork {
@@ -32,13 +33,19 @@ impl GrpcNetwork {
     pub fn tls(tls: ClusterTls) -> Self {
         GrpcNetwork {
             tls: Some(tls),
-            identity: ClusterIdentity::default(),
+            ..Default::default()
         }
     }
 
     /// Peers over plaintext gRPC; only for tests on loopback.
     pub fn plaintext() -> Self {
         GrpcNetwork::default()
+    }
+
+    /// Reaches the nodes in `dial` at the addresses it gives instead of their advertised ones.
+    pub fn dialing(mut self, dial: Dial) -> Self {
+        self.dial = dial;
+        self
     }
 
     /// Marks every request with this node's cluster id, so nodes of other clusters refuse it.
@@ -56,6 +63,10 @@ pub struct GrpcConnection {
     tls: Option<ClusterTls>,
     identity: ClusterIdentity,
     client: Option<RaftClient<Channel>>,
+    /// A call has started and not finished. Still set when the next call starts, the last
+    /// one was dropped mid-way (openraft gave up on it): its bytes may sit in the connection's
+    /// buffers towards a peer that stopped reading, so the connection is replaced.
+    in_flight: bool,
 }
 
 impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
@@ -64,10 +75,11 @@ impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
     async fn new_client(&mut self, target: NodeId, node: &BasicNode) -> GrpcConnection {
         GrpcConnection {
             target,
-            addr: node.addr.clone(),
+            addr: self.dial.addr(target, &node.addr),
             tls: self.tls.clone(),
             identity: self.identity.clone(),
             client: None,
+            in_flight: false,
         }
     }
 }
@@ -86,8 +98,41 @@ impl GrpcConnection {
         Ok(client)
     }
 
-    /// Sends one request with `send` and decodes the reply, a JSON `Result` from the peer.
+    /// Sends one request with `send` and decodes the reply, an encoded `Result` from the peer;
+    /// a connection that failed or was abandoned is replaced at the next call.
     async fn call<Req, Resp, E, F, Fut>(
+        &mut self,
+        req: &Req,
+        option: &RPCOption,
+        send: F,
+    ) -> RpcResult<Resp, E>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+        F: FnOnce(RaftClient<Channel>, tonic::Request<RaftMessage>) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<RaftMessage>, tonic::Status>>,
+    {
+        if self.in_flight {
+            // Robustness: a hung peer with a stream of abandoned snapshot chunks queued behind
+            // it once grew a leader to gigabytes; a fresh connection drops them.
+            tracing::debug!(
+                target = self.target,
+                "the last call was abandoned; reconnecting"
+            );
+            self.client = None;
+        }
+        self.in_flight = true;
+        let result = self.call_once(req, option, send).await;
+        self.in_flight = false;
+        if let Err(RPCError::Network(_) | RPCError::Unreachable(_)) = &result {
+            self.client = None;
+        }
+        result
+    }
+
+    /// One call on the current connection.
+    async fn call_once<Req, Resp, E, F, Fut>(
         &mut self,
         req: &Req,
         option: &RPCOption,

@@ -15,6 +15,7 @@ pub struct Forwarder {
     node: RaftNode,
     addr: String,
     tls: Option<ClusterTls>,
+    dial: crate::Dial,
     peers: Arc<Mutex<HashMap<String, Peer>>>,
 }
 
@@ -26,8 +27,15 @@ impl Forwarder {
             node,
             addr,
             tls,
+            dial: crate::Dial::default(),
             peers: Arc::default(),
         }
+    }
+
+    /// Reaches the leader at the address `dial` gives for it, if any.
+    pub fn dialing(mut self, dial: crate::Dial) -> Self {
+        self.dial = dial;
+        self
     }
 
     fn unreachable(&self, addr: &str, e: &NetError) -> NodeError {
@@ -87,7 +95,7 @@ impl Forwarder {
             .membership_config
             .membership()
             .get_node(&leader)
-            .map(|n| n.addr.clone());
+            .map(|n| self.dial.addr(leader, &n.addr));
         match addr {
             Some(addr) => Ok(Some(addr)),
             None => Err(NodeError::ForwardToLeader {

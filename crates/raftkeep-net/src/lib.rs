@@ -38,6 +38,7 @@ pub mod tls;
 mod transfer;
 
 pub use admin::ClusterService;
+pub use channel::Dial;
 pub use client::GrpcNetwork;
 pub use error::NetError;
 pub use forward::Forwarder;

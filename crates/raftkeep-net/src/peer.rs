@@ -40,6 +40,24 @@ impl Peer {
         &self.addr
     }
 
+    /// Awaits a call for at most `timeout`: tonic sends the deadline to the server but does
+    /// not enforce it itself, so a hung peer (stopped, or behind a link that accepts and never
+    /// answers) would keep the caller waiting for ever.
+    async fn within<T>(
+        &self,
+        timeout: Duration,
+        call: impl std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<tonic::Response<T>, tonic::Status> {
+        tokio::time::timeout(timeout, call)
+            .await
+            .unwrap_or_else(|_| {
+                Err(tonic::Status::deadline_exceeded(format!(
+                    "no answer within {} ms",
+                    timeout.as_millis()
+                )))
+            })
+    }
+
     fn request<T>(message: T, timeout: Duration, forwarded: bool) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
         request.set_timeout(timeout);
@@ -54,9 +72,7 @@ impl Peer {
     /// Initializes a new cluster on this node, with `members` (empty: the node alone).
     pub async fn init(&self, members: Vec<Member>, timeout: Duration) -> Result<(), NetError> {
         let request = Self::request(InitRequest { members }, timeout, false);
-        self.client
-            .clone()
-            .init(request)
+        self.within(timeout, self.client.clone().init(request))
             .await
             .map_err(|s| NetError::rpc(&self.addr, s))?;
         Ok(())
@@ -70,7 +86,9 @@ impl Peer {
         with_digest: bool,
     ) -> Result<StatusReply, NetError> {
         let request = Self::request(StatusRequest { with_digest }, timeout, false);
-        let reply = self.client.clone().status(request).await;
+        let reply = self
+            .within(timeout, self.client.clone().status(request))
+            .await;
         Ok(reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner())
@@ -88,9 +106,12 @@ impl Peer {
             addr: addr.to_owned(),
         };
         let reply = self
-            .client
-            .clone()
-            .add_learner(Self::request(message, timeout, false))
+            .within(
+                timeout,
+                self.client
+                    .clone()
+                    .add_learner(Self::request(message, timeout, false)),
+            )
             .await;
         Ok(reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
@@ -101,7 +122,9 @@ impl Peer {
     /// Makes a learner a voter (through the leader); returns the new membership.
     pub async fn promote(&self, id: u64, timeout: Duration) -> Result<Vec<Member>, NetError> {
         let request = Self::request(NodeIdRequest { id }, timeout, false);
-        let reply = self.client.clone().promote(request).await;
+        let reply = self
+            .within(timeout, self.client.clone().promote(request))
+            .await;
         Ok(reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner()
@@ -111,7 +134,9 @@ impl Peer {
     /// Removes a node from the cluster (through the leader); returns the new membership.
     pub async fn remove_node(&self, id: u64, timeout: Duration) -> Result<Vec<Member>, NetError> {
         let request = Self::request(NodeIdRequest { id }, timeout, false);
-        let reply = self.client.clone().remove_node(request).await;
+        let reply = self
+            .within(timeout, self.client.clone().remove_node(request))
+            .await;
         Ok(reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner()
@@ -125,7 +150,9 @@ impl Peer {
         timeout: Duration,
     ) -> Result<Vec<Member>, NetError> {
         let request = Self::request(NodeIdRequest { id }, timeout, false);
-        let reply = self.client.clone().transfer_leader(request).await;
+        let reply = self
+            .within(timeout, self.client.clone().transfer_leader(request))
+            .await;
         Ok(reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner()
@@ -140,7 +167,9 @@ impl Peer {
     ) -> Result<(), NetError> {
         let millis = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX);
         let request = Self::request(PauseElectionsRequest { millis }, timeout, false);
-        let reply = self.client.clone().pause_elections(request).await;
+        let reply = self
+            .within(timeout, self.client.clone().pause_elections(request))
+            .await;
         reply.map_err(|s| NetError::rpc(&self.addr, s))?;
         Ok(())
     }
@@ -148,7 +177,9 @@ impl Peer {
     /// Re-seals all material with the leader's current root key (through the leader).
     pub async fn rotate_root_key(&self, timeout: Duration) -> Result<RotateRootKeyReply, NetError> {
         let request = Self::request(RotateRootKeyRequest {}, timeout, false);
-        let reply = self.client.clone().rotate_root_key(request).await;
+        let reply = self
+            .within(timeout, self.client.clone().rotate_root_key(request))
+            .await;
         Ok(reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner())
@@ -161,7 +192,9 @@ impl Peer {
         timeout: Duration,
     ) -> Result<tonic::Streaming<raftkeep_proto::cluster::BackupChunk>, NetError> {
         let request = Self::request(raftkeep_proto::cluster::BackupRequest {}, timeout, false);
-        let reply = self.client.clone().backup(request).await;
+        let reply = self
+            .within(timeout, self.client.clone().backup(request))
+            .await;
         Ok(reply
             .map_err(|s| NetError::rpc(&self.addr, s))?
             .into_inner())
@@ -180,9 +213,12 @@ impl Peer {
             limit,
         };
         let reply = self
-            .client
-            .clone()
-            .list_objects(Self::request(message, timeout, false))
+            .within(
+                timeout,
+                self.client
+                    .clone()
+                    .list_objects(Self::request(message, timeout, false)),
+            )
             .await;
         self.decode(reply)
     }
@@ -193,7 +229,9 @@ impl Peer {
         timeout: Duration,
     ) -> Result<crate::AllowListEntries, NetError> {
         let request = Self::request(ListClientsRequest {}, timeout, false);
-        let reply = self.client.clone().list_clients(request).await;
+        let reply = self
+            .within(timeout, self.client.clone().list_clients(request))
+            .await;
         self.decode(reply)
     }
 
@@ -207,9 +245,12 @@ impl Peer {
     ) -> Result<Result<(CommandResult, u64), NodeError>, NetError> {
         let message = self.encode(cmd)?;
         let reply = self
-            .client
-            .clone()
-            .write(Self::request(message, timeout, forwarded))
+            .within(
+                timeout,
+                self.client
+                    .clone()
+                    .write(Self::request(message, timeout, forwarded)),
+            )
             .await;
         self.decode(reply)
     }
@@ -223,9 +264,12 @@ impl Peer {
     ) -> Result<Result<ReadReply, NodeError>, NetError> {
         let message = self.encode(req)?;
         let reply = self
-            .client
-            .clone()
-            .read(Self::request(message, timeout, forwarded))
+            .within(
+                timeout,
+                self.client
+                    .clone()
+                    .read(Self::request(message, timeout, forwarded)),
+            )
             .await;
         self.decode(reply)
     }

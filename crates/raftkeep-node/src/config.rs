@@ -153,6 +153,10 @@ pub struct ClusterConfig {
     /// leader for this many seconds.
     #[serde(default = "defaults::max_stale_read_secs")]
     pub max_stale_read_secs: u64,
+    /// Where this node reaches other nodes when that differs from the address they advertise
+    /// (NAT, port forwarding, a proxy): node id → `host:port`. Others: their advertised address.
+    #[serde(default)]
+    pub dial: std::collections::BTreeMap<String, String>,
 }
 
 /// PEM files of the node's cluster identity.
@@ -316,6 +320,7 @@ impl NodeConfig {
         if c.write_timeout_ms == 0 {
             return Err("cluster.write_timeout_ms must be above 0".to_owned());
         }
+        self.dial()?;
         if let Some(k) = &self.kmip {
             check_kmip(k)?;
         }
@@ -331,6 +336,19 @@ impl NodeConfig {
             }
         }
         Ok(())
+    }
+
+    /// `cluster.dial` with its node ids parsed.
+    pub fn dial(&self) -> Result<std::collections::BTreeMap<u64, String>, String> {
+        self.cluster
+            .dial
+            .iter()
+            .map(|(id, addr)| {
+                id.parse()
+                    .map(|id| (id, addr.clone()))
+                    .map_err(|_| format!("cluster.dial: {id:?} is not a node id"))
+            })
+            .collect()
     }
 
     /// The address other nodes reach this one at.

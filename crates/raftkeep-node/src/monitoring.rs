@@ -97,7 +97,7 @@ impl Monitor {
             .membership()
             .nodes()
             .any(|(id, _)| *id == self.node_id);
-        let mode = self.reads.mode(self.node.since_leader_contact());
+        let mode = self.reads.mode_of(&self.node);
         let heard = mode == ReadMode::Current;
         let writes = m.current_leader.is_some() && heard;
         // Cut off from the leader, a node serves reads only where the operator allows it.

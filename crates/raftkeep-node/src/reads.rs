@@ -29,6 +29,19 @@ impl ReadPolicy {
         }
     }
 
+    /// How `node` may serve reads now: not at all before it holds the cluster's state (a new
+    /// or wiped node joining knows no client and no key yet, and must not answer as if it
+    /// did: clients move on to another server), then by [`ReadPolicy::mode`].
+    pub(crate) fn mode_of(&self, node: &raftkeep_store::RaftNode) -> ReadMode {
+        match node.state_machine().has_key_check() {
+            Ok(true) => self.mode(node.since_leader_contact()),
+            Ok(false) => ReadMode::Refuse(
+                "this node has not received the cluster's state yet (it is joining, or the cluster is not initialized)".to_owned(),
+            ),
+            Err(e) => ReadMode::Refuse(format!("this node cannot read its store: {e}")),
+        }
+    }
+
     /// How a node that last heard from a leader `since` ago (`None`: not since it started)
     /// may serve reads.
     pub(crate) fn mode(&self, since: Option<Duration>) -> ReadMode {

@@ -98,8 +98,7 @@ impl KeyStore for NodeStore {
     }
 
     fn read_mode(&self) -> ReadMode {
-        self.reads
-            .mode(self.forwarder.node().since_leader_contact())
+        self.reads.mode_of(self.forwarder.node())
     }
 
     fn lookup(&self, kind: &str, value: &[u8]) -> Result<Vec<String>, StoreFailure> {
@@ -291,12 +290,19 @@ fn raft_config(config: &NodeConfig) -> Result<Arc<Config>, NodeStartError> {
         // Snapshots are asked for by `snapshot_policy`, which scales with the store.
         snapshot_policy: SnapshotPolicy::Never,
         max_in_snapshot_log_to_keep: c.keep_logs_after_snapshot,
+        // openraft's 200 ms is less than a 3 MiB chunk takes over a slow link between sites:
+        // such a follower could never receive a snapshot.
+        install_snapshot_timeout: INSTALL_SNAPSHOT_TIMEOUT_MS,
         ..Default::default()
     };
     raft.validate()
         .map(Arc::new)
         .map_err(|e| NodeStartError::Raft(e.to_string()))
 }
+
+/// How long one snapshot chunk (openraft's 3 MiB) may take to send and install: 10 s allows
+/// a 3 Mbit/s link between sites.
+const INSTALL_SNAPSHOT_TIMEOUT_MS: u64 = 10_000;
 
 /// How long a requested snapshot may take before it is asked for again (a failed build).
 const SNAPSHOT_RETRY: std::time::Duration = std::time::Duration::from_secs(300);
@@ -385,6 +391,10 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     }
     let keyring = load_keyring(config).await?;
     let sm = open_store(config, &keyring)?;
+    let dial = raftkeep_net::Dial::new(config.dial().map_err(|reason| NodeStartError::Config {
+        path: config.data_dir.clone(),
+        reason,
+    })?);
     let tls = ClusterTls::load(&TlsFiles {
         ca: config.tls.ca.clone(),
         cert: config.tls.cert.clone(),
@@ -393,14 +403,17 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     let raft = Raft::new(
         config.node_id,
         raft_config(config)?,
-        GrpcNetwork::tls(tls.clone()).in_cluster(ClusterIdentity::of(sm.clone())),
+        GrpcNetwork::tls(tls.clone())
+            .in_cluster(ClusterIdentity::of(sm.clone()))
+            .dialing(dial.clone()),
         LogStore::new(sm.db().clone()),
         sm.clone(),
     )
     .await
     .map_err(|e| NodeStartError::Raft(e.to_string()))?;
     let node = RaftNode::new(raft, sm, config.write_timeout());
-    let forwarder = Forwarder::new(node.clone(), config.advertise(), Some(tls.clone()));
+    let forwarder =
+        Forwarder::new(node.clone(), config.advertise(), Some(tls.clone())).dialing(dial);
 
     let listen = config.cluster.listen;
     let listen_err = |reason: String| NodeStartError::Listen {

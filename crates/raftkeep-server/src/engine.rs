@@ -155,6 +155,11 @@ impl Engine {
         match self.allow.allowed(client) {
             Ok(true) => {}
             Ok(false) => {
+                // A node without the cluster's state knows no client: not a refusal, another
+                // server can answer.
+                if let ReadMode::Refuse(why) = self.store.read_mode() {
+                    return Some(OpError::Store(StoreFailure::Unavailable(why)));
+                }
                 let subject = client
                     .chain
                     .0
@@ -192,7 +197,12 @@ impl Engine {
         let items = request
             .batch_items
             .iter()
-            .map(|item| response::failure(Some(item), reason, refusal.to_string()))
+            .map(|item| {
+                let mut failed = response::failure(Some(item), reason, refusal.to_string());
+                // "Ask another server" when this one cannot judge (it has no state yet).
+                failed.message_extension = refusal.condition().map(ServerCondition::to_extension);
+                failed
+            })
             .collect();
         response::message(request.header.protocol_version, items)
     }

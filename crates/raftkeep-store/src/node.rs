@@ -42,6 +42,18 @@ pub enum NodeError {
     /// The Raft node has stopped (storage failure or shutdown).
     #[error("the Raft node has stopped: {0}")]
     Fatal(String),
+    /// The node is shutting down: another node can serve the request. Whether a write sent
+    /// just before took effect is not known.
+    #[error("this node is shutting down")]
+    Stopping,
+}
+
+/// A Raft error as a node error: a shutdown is [`NodeError::Stopping`], not a failure.
+fn fatal<E: std::fmt::Display>(e: RaftError<NodeId, E>) -> NodeError {
+    match e {
+        RaftError::Fatal(openraft::error::Fatal::Stopped) => NodeError::Stopping,
+        e => NodeError::Fatal(e.to_string()),
+    }
 }
 
 fn leader_text(id: &Option<NodeId>, addr: &Option<String>) -> String {
@@ -156,7 +168,7 @@ impl RaftNode {
                 Ok((response.data, response.log_id.index))
             }
             Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => Err(f.into()),
-            Ok(Err(e)) => Err(NodeError::Fatal(e.to_string())),
+            Ok(Err(e)) => Err(fatal(e)),
         }
     }
 
@@ -175,7 +187,7 @@ impl RaftNode {
                     waited: self.timeout,
                 })
             }
-            Ok(Err(e)) => Err(NodeError::Fatal(e.to_string())),
+            Ok(Err(e)) => Err(fatal(e)),
         }
     }
 

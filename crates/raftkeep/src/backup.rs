@@ -105,6 +105,9 @@ pub fn run(args: BackupArgs) -> anyhow::Result<()> {
     }
 }
 
+/// How long a backup stream may stay silent (a hung node) before it is abandoned.
+const IDLE: Duration = Duration::from_secs(120);
+
 /// A backup written by `create`.
 pub(crate) struct Created {
     pub(crate) file: BackupFile,
@@ -168,11 +171,21 @@ async fn stream_into(
         "{spinner} backup [{bar:30}] {pos}/~{len} records, {msg} {elapsed}",
     ));
     let mut bytes = 0_u64;
-    while let Some(chunk) = stream
-        .message()
-        .await
-        .with_context(|| format!("the backup from {} broke off", peer.addr()))?
-    {
+    loop {
+        let next = tokio::time::timeout(IDLE, stream.message())
+            .await
+            .with_context(|| {
+                format!(
+                    "{} sent nothing for {} s: the backup is abandoned",
+                    peer.addr(),
+                    IDLE.as_secs()
+                )
+            })?;
+        let Some(chunk) =
+            next.with_context(|| format!("the backup from {} broke off", peer.addr()))?
+        else {
+            break;
+        };
         file.write_all(&chunk.data)
             .with_context(|| format!("cannot write {}", path.display()))?;
         bytes = bytes.saturating_add(chunk.data.len() as u64);

@@ -108,6 +108,31 @@ impl OpCtx<'_> {
         Ok((uid, object))
     }
 
+    /// [`OpCtx::target`] for a change that this node's copy says cannot be made but a newer
+    /// copy might allow (a Destroy right after a Revoke made through another node): when the
+    /// local copy fails `ready`, the leader's copy decides. A lagging copy never refuses a
+    /// change the cluster would make; the leader is asked only on that path.
+    pub async fn target_when(
+        &mut self,
+        given: Option<&UniqueIdentifier>,
+        op: Operation,
+        ready: impl Fn(&StoredObject) -> bool,
+    ) -> Result<(String, StoredObject), OpError> {
+        let (uid, object) = self.target(given, op).await?;
+        if ready(&object) {
+            return Ok((uid, object));
+        }
+        let fresh = self.store.object_from_leader(&uid).await.map_err(|e| {
+            OpError::Store(crate::store::StoreFailure::Unavailable(format!(
+                "this node's copy of {uid} may be out of date and the leader cannot be asked: {e}"
+            )))
+        })?;
+        match fresh.map(|o| attrs::at(o, self.now)) {
+            Some(fresh) if self.may(&fresh, op) => Ok((uid, fresh)),
+            _ => Ok((uid, object)),
+        }
+    }
+
     fn placeholder(&self) -> Result<String, OpError> {
         self.placeholder.clone().ok_or_else(|| {
             OpError::NotFound(
@@ -124,10 +149,12 @@ impl OpCtx<'_> {
         let found = match self.store.object(uid)? {
             Some(o) => Some(o),
             // Not here (yet?): written through another node a moment ago, or absent.
-            None => self.store.object_from_leader(uid).await.unwrap_or_else(|e| {
-                tracing::debug!(%uid, error = %e, "cannot ask the leader; answering from this node");
-                None
-            }),
+            // Not knowing is not "not found": another server may be able to tell.
+            None => self.store.object_from_leader(uid).await.map_err(|e| {
+                OpError::Store(crate::store::StoreFailure::Unavailable(format!(
+                    "{uid} is not on this node and the leader cannot be asked: {e}"
+                )))
+            })?,
         };
         let object = found
             .ok_or_else(|| OpError::NotFound(format!("no object with Unique Identifier {uid}")))?;

@@ -1,0 +1,274 @@
+//! vCenter-like clients on our failover client: Create → Get → Get Attributes (State) →
+//! Activate → Add Attribute, with Gets of older keys, Revokes and Destroys mixed in. Every
+//! operation is recorded with its start, end and outcome, and every key with what the
+//! cluster acknowledged about it, for the checkers.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use kmip_messages::payload::add_attribute::AddAttributeRequest;
+use kmip_messages::payload::get::GetResponse;
+use kmip_messages::{
+    Attribute, AttributeName, Attributes, RequestPayload, RevocationReason, UniqueIdentifier,
+};
+use kmip_ttlv::Value;
+use kmip_ttlv::enums::{CryptographicAlgorithm, Operation, RevocationReasonCode};
+use raftkeep_client::{Client, ClientError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Create,
+    Get,
+    GetState,
+    Activate,
+    AddAttribute,
+    GetOld,
+    Revoke,
+    Destroy,
+}
+
+impl Kind {
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Kind::Create | Kind::Activate | Kind::AddAttribute | Kind::Revoke | Kind::Destroy
+        )
+    }
+}
+
+/// How an operation ended, as the client saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    /// The server refused it: it did not happen.
+    Failed(String),
+    /// No server answered in time: it may or may not have happened.
+    Unknown(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Op {
+    pub kind: Kind,
+    pub uid: Option<String>,
+    pub start: Instant,
+    pub end: Instant,
+    pub outcome: Outcome,
+}
+
+/// What the cluster acknowledged about one key it acknowledged creating.
+#[derive(Debug, Clone, Default)]
+pub struct Key {
+    /// The x-chaos attribute given at Create.
+    pub tag: String,
+    /// The first Get answered: later Gets must return the same object.
+    pub first_get: Option<GetResponse>,
+    pub activated: bool,
+    /// The x-chaos-note attribute, once Add Attribute was acknowledged.
+    pub note: Option<String>,
+    /// Revoke: acknowledged, or tried with an unknown outcome.
+    pub revoked: Option<Outcome>,
+    /// Destroy acknowledged at, or tried with an unknown outcome.
+    pub destroyed_at: Option<Instant>,
+    pub destroy_unknown: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct History {
+    pub ops: Vec<Op>,
+    pub keys: BTreeMap<String, Key>,
+}
+
+fn outcome<T>(result: &Result<T, ClientError>) -> Outcome {
+    let described = |e: &ClientError| {
+        let attempts: Vec<String> = e
+            .attempts()
+            .iter()
+            .map(|a| format!("{}: {}", a.server, a.outcome))
+            .collect();
+        format!("{e} [attempts: {}]", attempts.join("; "))
+    };
+    match result {
+        Ok(_) => Outcome::Ok,
+        Err(e @ ClientError::Kmip { .. }) => Outcome::Failed(described(e)),
+        Err(e) => Outcome::Unknown(described(e)),
+    }
+}
+
+/// One client's loop, until `deadline` or `max_ops` operations.
+pub async fn run_client(
+    id: usize,
+    client: Client,
+    deadline: Instant,
+    max_ops: usize,
+    seed: u64,
+    history: Arc<Mutex<History>>,
+) {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let mut mine: Vec<String> = Vec::new();
+    // Revoked and destroyed (or tried): Gets of them must not return them once destroyed.
+    let mut retired: Vec<String> = Vec::new();
+    let mut n = 0_usize;
+    let record = |kind, uid: Option<&str>, start, outcome| {
+        let mut h = history.lock().unwrap();
+        h.ops.push(Op {
+            kind,
+            uid: uid.map(str::to_owned),
+            start,
+            end: Instant::now(),
+            outcome,
+        });
+        h.ops.len()
+    };
+    while Instant::now() < deadline && n < max_ops {
+        n += 1;
+        let tag = format!("c{id}-{n}");
+        let start = Instant::now();
+        let created = client
+            .create_symmetric_key(
+                CryptographicAlgorithm::AES,
+                256,
+                vec![text_attribute("x-chaos", &tag)],
+            )
+            .await;
+        record(
+            Kind::Create,
+            created.as_deref().ok(),
+            start,
+            outcome(&created),
+        );
+        let Ok(uid) = created else {
+            continue;
+        };
+        history.lock().unwrap().keys.insert(
+            uid.clone(),
+            Key {
+                tag: tag.clone(),
+                ..Key::default()
+            },
+        );
+
+        let start = Instant::now();
+        let got = client.get(&uid).await;
+        record(Kind::Get, Some(&uid), start, outcome(&got));
+        if let Ok(got) = got {
+            let mut h = history.lock().unwrap();
+            if let Some(k) = h.keys.get_mut(&uid) {
+                k.first_get.get_or_insert(got);
+            }
+        }
+
+        let start = Instant::now();
+        let state = client
+            .get_attributes(&uid, vec![AttributeName::new("State")])
+            .await;
+        record(Kind::GetState, Some(&uid), start, outcome(&state));
+
+        let start = Instant::now();
+        let activated = client.activate(&uid).await;
+        record(Kind::Activate, Some(&uid), start, outcome(&activated));
+        if activated.is_ok() {
+            update(&history, &uid, |k| k.activated = true);
+        }
+
+        let start = Instant::now();
+        let added = add_attribute(&client, &uid, "x-chaos-note", &tag).await;
+        record(Kind::AddAttribute, Some(&uid), start, outcome(&added));
+        if added.is_ok() {
+            update(&history, &uid, |k| k.note = Some(tag.clone()));
+        }
+
+        if !mine.is_empty() && rng.u8(..3) == 0 {
+            let old = mine[rng.usize(..mine.len())].clone();
+            let start = Instant::now();
+            let got = client.get(&old).await;
+            record(Kind::GetOld, Some(&old), start, outcome(&got));
+        }
+        if !retired.is_empty() && rng.u8(..3) == 0 {
+            let old = retired[rng.usize(..retired.len())].clone();
+            let start = Instant::now();
+            let got = client.get(&old).await;
+            record(Kind::GetOld, Some(&old), start, outcome(&got));
+        }
+        if mine.len() > 3 && rng.u8(..5) == 0 {
+            let victim = mine.swap_remove(rng.usize(..mine.len()));
+            retire(&client, &victim, &history, &record).await;
+            retired.push(victim);
+        }
+        mine.push(uid);
+    }
+}
+
+/// Revoke, then Destroy.
+async fn retire(
+    client: &Client,
+    uid: &str,
+    history: &Arc<Mutex<History>>,
+    record: &impl Fn(Kind, Option<&str>, Instant, Outcome) -> usize,
+) {
+    let start = Instant::now();
+    let reason = RevocationReason {
+        code: RevocationReasonCode::CESSATION_OF_OPERATION,
+        message: None,
+    };
+    let revoked = client.revoke(uid, reason).await;
+    let o = outcome(&revoked);
+    record(Kind::Revoke, Some(uid), start, o.clone());
+    update(history, uid, |k| k.revoked = Some(o.clone()));
+    // Destroy needs the key revoked; after an unknown outcome it may not be.
+    if o != Outcome::Ok {
+        return;
+    }
+    let start = Instant::now();
+    let destroyed = client.destroy(uid).await;
+    let o = outcome(&destroyed);
+    record(Kind::Destroy, Some(uid), start, o.clone());
+    let at = Instant::now();
+    update(history, uid, |k| match o {
+        Outcome::Ok => k.destroyed_at = Some(at),
+        Outcome::Unknown(_) => k.destroy_unknown = true,
+        Outcome::Failed(_) => {}
+    });
+}
+
+fn update(history: &Arc<Mutex<History>>, uid: &str, f: impl FnOnce(&mut Key)) {
+    if let Some(k) = history.lock().unwrap().keys.get_mut(uid) {
+        f(k);
+    }
+}
+
+pub fn text_attribute(name: &str, value: &str) -> Attribute {
+    Attribute::new(name, Value::TextString(value.to_owned()))
+}
+
+async fn add_attribute(
+    client: &Client,
+    uid: &str,
+    name: &str,
+    value: &str,
+) -> Result<(), ClientError> {
+    let payload = RequestPayload::AddAttribute(AddAttributeRequest {
+        unique_identifier: Some(UniqueIdentifier::Text(uid.to_owned())),
+        attribute: text_attribute(name, value),
+    });
+    client
+        .call(Operation::ADD_ATTRIBUTE, payload)
+        .await
+        .map(drop)
+}
+
+/// The text value of an attribute as Get Attributes returned it.
+pub fn text_of(attributes: &Attributes, name: &str) -> Option<String> {
+    attributes.0.iter().find_map(|a| match &a.value {
+        Value::TextString(t) if a.name.as_str() == name => Some(t.clone()),
+        _ => None,
+    })
+}
+
+/// The State attribute as Get Attributes returned it.
+pub fn state_of(attributes: &Attributes) -> Option<u32> {
+    attributes.0.iter().find_map(|a| match &a.value {
+        Value::Enumeration(e) if a.name.as_str() == "State" => Some(*e),
+        _ => None,
+    })
+}
