@@ -41,7 +41,12 @@ for version in 1.2 1.4; do
   "$BIN" dev --dir "$dir" --base-port "$kmip" --cluster-base-port "$base" >"$work/cluster-$version.out" 2>&1 &
   cluster=$!
   for _ in $(seq 1 150); do [ -f "$dir/initialized" ] && break; sleep 0.2; done
-  [ -f "$dir/initialized" ] || { cat "$work/cluster-$version.out"; exit 1; }
+  if [ ! -f "$dir/initialized" ]; then
+    echo "the KMIP $version cluster did not start within 30 s:"
+    cat "$work/cluster-$version.out"
+    for n in 1 2 3; do echo "--- node $n"; tail -20 "$dir/node$n/log" 2>/dev/null || true; done
+    exit 1
+  fi
   home="$work/home-$version"
   mkdir -p "$home/.pykmip"
   # The settings `raftkeep dev` writes for PyKMIP users, pointed at node 2.

@@ -33,7 +33,8 @@ pub struct Connection {
     /// Its private key (PEM).
     #[arg(long, global = true, env = "RAFTKEEP_CLUSTER_KEY")]
     pub key: Option<PathBuf>,
-    /// Seconds to wait for an answer (default 10; 600 for rotate-root-key).
+    /// Seconds to wait for an answer (default 10; 30 for init, 70 for membership changes,
+    /// which wait for a learner to catch up; 600 for rotate-root-key).
     #[arg(long, global = true)]
     pub timeout: Option<u64>,
     /// Machine-readable output.
@@ -176,18 +177,21 @@ async fn online(
 ) -> anyhow::Result<()> {
     let json = connection.json;
     let peer = target.peer(&target.addr)?;
+    // The node bounds a membership change at 60 s, a learner's catch-up included.
+    let membership = Duration::from_secs(connection.timeout.unwrap_or(70));
     match command {
         ClusterCommand::Recover { .. } => bail!("recover runs on a stopped node"),
         ClusterCommand::Init { members } => {
             let members = parse_members(&members)?;
-            peer.init(members, target.timeout).await?;
+            let timeout = Duration::from_secs(connection.timeout.unwrap_or(30));
+            peer.init(members, timeout).await?;
             writeln!(std::io::stdout(), "cluster initialized on {}", target.addr)?;
             Ok(())
         }
         ClusterCommand::Status => status(target, &peer, json).await,
         ClusterCommand::AddLearner { addr } => {
             let new = target.peer(&addr)?.status(target.timeout, false).await?;
-            let members = peer.add_learner(new.id, &addr, target.timeout).await?;
+            let members = peer.add_learner(new.id, &addr, membership).await?;
             writeln!(
                 std::io::stdout(),
                 "node {} at {addr} added as a learner",
@@ -196,7 +200,7 @@ async fn online(
             print_members(&members, json)
         }
         ClusterCommand::Promote { id } => {
-            let members = peer.promote(id, target.timeout).await?;
+            let members = peer.promote(id, membership).await?;
             writeln!(std::io::stdout(), "node {id} is a voter")?;
             print_members(&members, json)
         }
@@ -219,7 +223,7 @@ async fn online(
             Ok(())
         }
         ClusterCommand::RemoveNode { id } => {
-            let members = peer.remove_node(id, target.timeout).await?;
+            let members = peer.remove_node(id, membership).await?;
             writeln!(std::io::stdout(), "node {id} removed")?;
             print_members(&members, json)
         }

@@ -289,10 +289,15 @@ async fn initialize(peer: &Peer, nodes: &[Node]) -> anyhow::Result<()> {
             voter: true,
         })
         .collect();
-    let mut last = None;
+    let mut last: Option<raftkeep_net::NetError> = None;
     for _ in 0..300 {
-        match peer.init(members.clone(), Duration::from_secs(5)).await {
+        match peer.init(members.clone(), Duration::from_secs(30)).await {
             Ok(()) => return Ok(()),
+            // An earlier attempt that timed out on a slow machine initialized it after all.
+            Err(raftkeep_net::NetError::Rpc {
+                code: tonic::Code::AlreadyExists,
+                ..
+            }) if last.is_some() => return Ok(()),
             Err(e) => last = Some(e),
         }
         tokio::time::sleep(Duration::from_millis(200)).await;

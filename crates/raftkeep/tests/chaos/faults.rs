@@ -42,6 +42,8 @@ enum Active {
     Paused(usize),
     Links,
     Nothing,
+    /// Not injected: no leader answered to pick as the target.
+    Skipped,
 }
 
 pub struct Chaos<'a> {
@@ -84,7 +86,11 @@ impl Chaos<'_> {
     pub fn round(&mut self, fault: Fault, hold: Duration, settle: Duration) {
         eprintln!("chaos: {fault:?} for {} ms", hold.as_millis());
         let active = self.inject(fault);
-        *self.injected.entry(fault).or_default() += 1;
+        if matches!(active, Active::Skipped) {
+            eprintln!("chaos:   no leader answered: nothing injected");
+        } else {
+            *self.injected.entry(fault).or_default() += 1;
+        }
         self.watch(hold);
         self.heal(active);
         self.watch(settle);
@@ -107,7 +113,7 @@ impl Chaos<'_> {
                     self.c.kill(i);
                     Active::Killed(i)
                 }
-                None => Active::Nothing,
+                None => Active::Skipped,
             },
             Fault::Pause => {
                 let i = self.random_node();
@@ -121,12 +127,18 @@ impl Chaos<'_> {
                 Active::Nothing
             }
             Fault::WipeRejoin => {
-                self.wipe_rejoin();
-                Active::Nothing
+                if self.wipe_rejoin() {
+                    Active::Nothing
+                } else {
+                    Active::Skipped
+                }
             }
             Fault::Isolate | Fault::IsolateLeader => {
                 let i = match fault {
-                    Fault::IsolateLeader => self.leader().unwrap_or(0),
+                    Fault::IsolateLeader => match self.leader() {
+                        Some(i) => i,
+                        None => return Active::Skipped,
+                    },
                     _ => self.random_node(),
                 };
                 let rest = (0..n).filter(|j| *j != i).collect();
@@ -166,7 +178,7 @@ impl Chaos<'_> {
             Active::Killed(i) => self.c.start(i),
             Active::Paused(i) => self.c.resume(i),
             Active::Links => self.links.heal(),
-            Active::Nothing => {}
+            Active::Nothing | Active::Skipped => {}
         }
     }
 
@@ -213,6 +225,7 @@ impl Chaos<'_> {
                 if let Some(leader) = s.leader_id {
                     let known = self.leaders.last().map(|(_, t, l)| (*t, *l));
                     if known.is_none_or(|(t, l)| s.term > t || (s.term == t && l != leader)) {
+                        eprintln!("chaos:   leader node {leader}, term {}", s.term);
                         self.leaders.push((Instant::now(), s.term, leader));
                     }
                 }
@@ -221,9 +234,12 @@ impl Chaos<'_> {
         }
     }
 
-    /// Kills a follower, removes it, wipes it, and joins it again under a new id.
-    fn wipe_rejoin(&mut self) {
-        let Some(leader) = self.leader() else { return };
+    /// Kills a follower, removes it, wipes it, and joins it again under a new id; false if no
+    /// leader answered.
+    fn wipe_rejoin(&mut self) -> bool {
+        let Some(leader) = self.leader() else {
+            return false;
+        };
         let n = self.c.nodes.len();
         let i = (leader + 1 + self.rng.usize(..n - 1)) % n;
         let old = self.c.nodes[i].id;
@@ -240,6 +256,7 @@ impl Chaos<'_> {
         let addr = self.c.nodes[i].addr.clone();
         self.admin(via, &["add-learner", &addr]);
         self.admin(via, &["promote", &new.to_string()]);
+        true
     }
 
     /// A `raftkeep cluster` command through any running node, retried until it succeeds.
