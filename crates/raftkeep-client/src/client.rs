@@ -404,21 +404,41 @@ impl Client {
             Ok(_) => return Ok(()),
             Err(e) => e,
         };
-        let ambiguous = matches!(&err, ClientError::Kmip { attempts, .. } if attempts.iter().any(|a| a.outcome.ambiguous()));
-        if !ambiguous {
+        let ClientError::Kmip {
+            operation,
+            attempts,
+            ..
+        } = &err
+        else {
+            return Err(err);
+        };
+        if !attempts.iter().any(|a| a.outcome.ambiguous()) {
             return Err(err);
         }
-        let state = self
-            .get_attributes(uid, vec![AttributeName::new("State")])
-            .await
-            .ok()
-            .and_then(|a| a.state());
+        // The cluster may be in the middle of a failure: a few tries, bounded.
+        let mut state = None;
+        for pause in [0, 300, 1000] {
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            let read = self
+                .get_attributes(uid, vec![AttributeName::new("State")])
+                .await;
+            if let Ok(attributes) = read {
+                state = attributes.state();
+                break;
+            }
+        }
         match state {
             Some(s) if wanted.contains(&s) => {
                 tracing::info!(%uid, state = %s, "an earlier attempt carried out the change");
                 Ok(())
             }
-            _ => Err(err),
+            Some(_) => Err(err),
+            // Reporting the refusal would say "not done" about what may have been done.
+            None => Err(ClientError::Unknown {
+                operation: *operation,
+                uid: uid.to_owned(),
+                attempts: attempts.clone(),
+            }),
         }
     }
 }

@@ -31,6 +31,17 @@ pub enum ClientError {
         /// The attempts, in order.
         attempts: Vec<Attempt>,
     },
+    /// An earlier attempt may have carried the change out, and the object's state could not
+    /// be read to tell: the outcome is unknown (read the object, then decide).
+    #[error("{operation} on {uid}: the outcome is unknown: {}", summary(.attempts))]
+    Unknown {
+        /// The operation.
+        operation: Operation,
+        /// The object.
+        uid: String,
+        /// The attempts, in order.
+        attempts: Vec<Attempt>,
+    },
     /// The server answered the request with a failure: an application error (Item Not
     /// Found, Permission Denied, Invalid Field, ...) that another server would answer alike.
     #[error("{operation} failed on {server}: {reason}: {message}")]
@@ -66,7 +77,9 @@ impl ClientError {
     /// The attempts made before this error, if it came from talking to servers.
     pub fn attempts(&self) -> &[Attempt] {
         match self {
-            ClientError::NoServer { attempts } | ClientError::Kmip { attempts, .. } => attempts,
+            ClientError::NoServer { attempts }
+            | ClientError::Kmip { attempts, .. }
+            | ClientError::Unknown { attempts, .. } => attempts,
             _ => &[],
         }
     }

@@ -130,13 +130,13 @@ pub fn error_text(error: &anyhow::Error) -> String {
 }
 
 /// The exit status for an error (docs/client.md): 3 when a KMIP server refused the
-/// request, 4 when no server could answer, 5 for an unusable client configuration or TLS
+/// request, 4 when no server could answer (or none could tell whether a change happened), 5 for an unusable client configuration or TLS
 /// setup, 1 for anything else (clap exits 2 on a bad command line).
 pub fn exit_code(error: &anyhow::Error) -> u8 {
     use raftkeep_client::ClientError;
     match error.downcast_ref::<ClientError>() {
         Some(ClientError::Kmip { .. }) => 3,
-        Some(ClientError::NoServer { .. }) => 4,
+        Some(ClientError::NoServer { .. } | ClientError::Unknown { .. }) => 4,
         Some(ClientError::Config(_) | ClientError::Tls(_) | ClientError::File { .. }) => 5,
         _ => 1,
     }

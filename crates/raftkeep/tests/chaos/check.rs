@@ -57,8 +57,12 @@ pub fn acknowledged_writes(
             lost.push(format!("{uid}: x-chaos given at Create is not {}", k.tag));
         }
         if let Some(note) = &k.note {
-            if text_of(&attrs, "x-chaos-note").as_deref() != Some(note.as_str()) {
-                lost.push(format!("{uid}: acknowledged Add Attribute lost"));
+            for name in crate::workload::BATCH_ATTRIBUTES {
+                if text_of(&attrs, name).as_deref() != Some(note.as_str()) {
+                    lost.push(format!(
+                        "{uid}: {name} of an acknowledged Add Attribute batch lost"
+                    ));
+                }
             }
         }
         let state = state_of(&attrs);

@@ -1,5 +1,5 @@
 //! vCenter-like clients on our failover client: Create → Get → Get Attributes (State) →
-//! Activate → Add Attribute, with Gets of older keys, Revokes and Destroys mixed in. Every
+//! Activate → a batch of three Add Attribute items, with Gets of older keys, Revokes and Destroys mixed in. Every
 //! operation is recorded with its start, end and outcome, and every key with what the
 //! cluster acknowledged about it, for the checkers.
 
@@ -64,7 +64,7 @@ pub struct Key {
     /// The first Get answered: later Gets must return the same object.
     pub first_get: Option<GetResponse>,
     pub activated: bool,
-    /// The x-chaos-note attribute, once Add Attribute was acknowledged.
+    /// The value of the attributes of the Add Attribute batch, once it was acknowledged.
     pub note: Option<String>,
     /// Revoke: acknowledged, or tried with an unknown outcome.
     pub revoked: Option<Outcome>,
@@ -172,7 +172,7 @@ pub async fn run_client(
         }
 
         let start = Instant::now();
-        let added = add_attribute(&client, &uid, "x-chaos-note", &tag).await;
+        let added = add_attributes(&client, &uid, &tag).await;
         record(Kind::AddAttribute, Some(&uid), start, outcome(&added));
         if added.is_ok() {
             update(&history, &uid, |k| k.note = Some(tag.clone()));
@@ -241,20 +241,46 @@ pub fn text_attribute(name: &str, value: &str) -> Attribute {
     Attribute::new(name, Value::TextString(value.to_owned()))
 }
 
-async fn add_attribute(
-    client: &Client,
-    uid: &str,
-    name: &str,
-    value: &str,
-) -> Result<(), ClientError> {
-    let payload = RequestPayload::AddAttribute(AddAttributeRequest {
-        unique_identifier: Some(UniqueIdentifier::Text(uid.to_owned())),
-        attribute: text_attribute(name, value),
-    });
-    client
-        .call(Operation::ADD_ATTRIBUTE, payload)
-        .await
-        .map(drop)
+/// The names vCenter-like clients add in one batch of three Add Attribute items.
+pub const BATCH_ATTRIBUTES: [&str; 3] = ["x-chaos-note", "x-chaos-vendor", "x-chaos-product"];
+
+/// One request of three Add Attribute items, as vCenter sends x-Vendor, x-Product and
+/// x-Product_Version; every item must succeed.
+async fn add_attributes(client: &Client, uid: &str, value: &str) -> Result<(), ClientError> {
+    let item = |name: &str| {
+        RequestPayload::AddAttribute(AddAttributeRequest {
+            unique_identifier: Some(UniqueIdentifier::Text(uid.to_owned())),
+            attribute: text_attribute(name, value),
+        })
+    };
+    let version = client.version().await?;
+    let [first, rest @ ..] = BATCH_ATTRIBUTES;
+    let mut request = client.request(version, Operation::ADD_ATTRIBUTE, item(first));
+    for name in rest {
+        let mut extra = request.batch_items[0].clone();
+        extra.payload = item(name);
+        request.batch_items.push(extra);
+    }
+    request.header.batch_count = request.batch_items.len() as i32;
+    let exchange = client.send(request).await?;
+    let items = &exchange.response.batch_items;
+    let failed = items
+        .iter()
+        .find(|i| i.result_status != kmip_ttlv::enums::ResultStatus::SUCCESS);
+    if failed.is_none() && items.len() == BATCH_ATTRIBUTES.len() {
+        return Ok(());
+    }
+    Err(ClientError::Kmip {
+        operation: Operation::ADD_ATTRIBUTE,
+        server: exchange.server.to_string(),
+        reason: failed
+            .and_then(|i| i.result_reason)
+            .unwrap_or(kmip_ttlv::enums::ResultReason::GENERAL_FAILURE),
+        message: failed
+            .and_then(|i| i.result_message.clone())
+            .unwrap_or_else(|| "not every item answered".to_owned()),
+        attempts: exchange.attempts.clone(),
+    })
 }
 
 /// The text value of an attribute as Get Attributes returned it.
