@@ -415,7 +415,8 @@ impl Client {
         if !attempts.iter().any(|a| a.outcome.ambiguous()) {
             return Err(err);
         }
-        // The cluster may be in the middle of a failure: a few tries, bounded.
+        // The cluster may be in the middle of a failure, and the server read from may not have
+        // applied the change yet (reads are local): a few tries, bounded.
         let mut state = None;
         for pause in [0, 300, 1000] {
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
@@ -424,7 +425,9 @@ impl Client {
                 .await;
             if let Ok(attributes) = read {
                 state = attributes.state();
-                break;
+                if state.is_some_and(|s| wanted.contains(&s)) {
+                    break;
+                }
             }
         }
         match state {

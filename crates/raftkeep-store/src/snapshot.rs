@@ -26,7 +26,12 @@ use crate::{NodeId, StoreError, TypeConfig};
 
 const CURRENT: &str = "current.snap";
 const INCOMING: &str = "incoming.snap";
+/// A snapshot being written, one file per writer: a snapshot built from this node's state
+/// and one installed from the leader may be written at the same time (openraft runs the
+/// builder in its own task); sharing one file once interleaved them into a damaged snapshot
+/// that this node later sent to others (found by a chaos soak).
 const BUILDING: &str = "building.snap";
+const INSTALLING: &str = "installing.snap";
 /// Keys written per batch while installing.
 const BATCH: usize = 1000;
 /// The column-family byte of the trailer record.
@@ -57,12 +62,18 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StoreError {
 #[derive(Debug, Clone)]
 pub struct SnapshotFiles {
     dir: PathBuf,
+    /// Serializes the swaps into `current.snap`, so that an older snapshot finishing late
+    /// never replaces a newer one.
+    swap: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl SnapshotFiles {
     pub(crate) fn new(dir: PathBuf) -> Result<Self, StoreError> {
         std::fs::create_dir_all(&dir).map_err(io(format!("cannot create {}", dir.display())))?;
-        Ok(SnapshotFiles { dir })
+        Ok(SnapshotFiles {
+            dir,
+            swap: std::sync::Arc::default(),
+        })
     }
 
     /// The current snapshot's file (absent until the first snapshot is built or installed).
@@ -193,7 +204,7 @@ pub(crate) fn build(sm: &StateMachine) -> Result<(), StoreError> {
         snapshot_id,
     };
 
-    let mut out = SnapshotWriter::create(&sm.snapshots, &meta)?;
+    let mut out = SnapshotWriter::create(&sm.snapshots, &meta, BUILDING)?;
     for (i, name) in SNAPSHOT_CFS.iter().enumerate() {
         let i = u8::try_from(i).map_err(|_| StoreError::MissingColumnFamily(name))?;
         for item in snap.iterator_cf(cf(db, name)?, IteratorMode::Start) {
@@ -237,7 +248,7 @@ fn install_blocking(sm: &StateMachine, meta: &Meta, mut file: File) -> Result<()
     }
     // The installed snapshot becomes this node's current one, rewritten under `meta` as its
     // records are applied (the received header is the sender's view of the same meta).
-    let mut out = SnapshotWriter::create(&sm.snapshots, meta)?;
+    let mut out = SnapshotWriter::create(&sm.snapshots, meta, INSTALLING)?;
     let mut reader = SnapshotReader::open(BufReader::new(file))?;
     let mut batch = WriteBatch::default();
     while let Some((i, k, v)) = reader.next_record()? {
@@ -409,12 +420,14 @@ struct SnapshotWriter {
     current: PathBuf,
     records: u64,
     scratch: Vec<u8>,
+    swap: std::sync::Arc<std::sync::Mutex<()>>,
+    last_log_id: Option<openraft::LogId<NodeId>>,
 }
 
 impl SnapshotWriter {
-    /// Starts a snapshot file with its header line.
-    fn create(files: &SnapshotFiles, meta: &Meta) -> Result<Self, StoreError> {
-        let path = files.path(BUILDING);
+    /// Starts the snapshot file `name` ([`BUILDING`] or [`INSTALLING`]) with its header line.
+    fn create(files: &SnapshotFiles, meta: &Meta, name: &str) -> Result<Self, StoreError> {
+        let path = files.path(name);
         let file = File::create(&path).map_err(io(format!("cannot create {}", path.display())))?;
         let mut w = SnapshotWriter {
             out: BufWriter::with_capacity(1 << 20, file),
@@ -422,6 +435,8 @@ impl SnapshotWriter {
             current: files.path(CURRENT),
             records: 0,
             scratch: Vec::new(),
+            swap: files.swap.clone(),
+            last_log_id: meta.last_log_id,
         };
         let header = serde_json::to_vec(&Header {
             meta: meta.clone(),
@@ -471,6 +486,19 @@ impl SnapshotWriter {
             .metadata()
             .map_err(io(format!("cannot stat {}", path.display())))?
             .len();
+        let _swapping = self.swap.lock().unwrap_or_else(|p| p.into_inner());
+        let newer = match self.current.try_exists() {
+            Ok(true) => read_header(&self.current)
+                .map(|h| h.format == FORMAT && h.meta.last_log_id > self.last_log_id)
+                .unwrap_or(false),
+            _ => false,
+        };
+        if newer {
+            // A snapshot begun earlier that finished later: the current one is newer.
+            tracing::info!(path = %path.display(), "a newer snapshot became current meanwhile; this one is dropped");
+            std::fs::remove_file(&path).map_err(io(format!("cannot remove {}", path.display())))?;
+            return Ok((self.records, bytes));
+        }
         std::fs::rename(&path, &self.current)
             .map_err(io(format!("cannot rename to {}", self.current.display())))?;
         Ok((self.records, bytes))
@@ -505,7 +533,7 @@ mod tests {
     fn written(records: &[(u8, &[u8], &[u8])]) -> (tempfile::TempDir, Vec<u8>) {
         let dir = tempfile::tempdir().unwrap();
         let files = SnapshotFiles::new(dir.path().to_path_buf()).unwrap();
-        let mut w = SnapshotWriter::create(&files, &Meta::default()).unwrap();
+        let mut w = SnapshotWriter::create(&files, &Meta::default(), BUILDING).unwrap();
         for (i, k, v) in records {
             w.record(*i, k, v).unwrap();
         }
@@ -579,5 +607,45 @@ mod tests {
                 "record count in the trailer differs"
             ))
         ));
+    }
+}
+
+#[cfg(test)]
+mod concurrent {
+    #![allow(clippy::unwrap_used, reason = "test")]
+
+    use openraft::{CommittedLeaderId, LogId};
+
+    use super::*;
+
+    fn meta(index: u64) -> Meta {
+        Meta {
+            last_log_id: Some(LogId::new(CommittedLeaderId::new(1, 1), index)),
+            ..Meta::default()
+        }
+    }
+
+    #[test]
+    fn a_build_and_an_install_written_at_once_do_not_mix_and_the_newer_stays_current() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = SnapshotFiles::new(dir.path().to_path_buf()).unwrap();
+        let mut older = SnapshotWriter::create(&files, &meta(5), BUILDING).unwrap();
+        let mut newer = SnapshotWriter::create(&files, &meta(9), INSTALLING).unwrap();
+        for i in 0..100_u32 {
+            older.record(0, &i.to_be_bytes(), b"old").unwrap();
+            newer.record(0, &i.to_be_bytes(), b"new").unwrap();
+        }
+        newer.make_current().unwrap();
+        older.make_current().unwrap();
+        let bytes = std::fs::read(files.current_path()).unwrap();
+        let header = read_header(&files.current_path()).unwrap();
+        assert_eq!(header.meta.last_log_id.map(|l| l.index), Some(9));
+        let mut reader = SnapshotReader::open(bytes.as_slice()).unwrap();
+        let mut n = 0;
+        while let Some((_, _, v)) = reader.next_record().unwrap() {
+            assert_eq!(v, b"new");
+            n += 1;
+        }
+        assert_eq!(n, 100);
     }
 }

@@ -108,10 +108,10 @@ impl OpCtx<'_> {
         Ok((uid, object))
     }
 
-    /// [`OpCtx::target`] for a change that this node's copy says cannot be made but a newer
-    /// copy might allow (a Destroy right after a Revoke made through another node): when the
-    /// local copy fails `ready`, the leader's copy decides. A lagging copy never refuses a
-    /// change the cluster would make; the leader is asked only on that path.
+    /// [`OpCtx::target`] where this node's copy may be too old to decide: a Destroy right
+    /// after a Revoke made through another node, a Get of a key that may have been destroyed
+    /// meanwhile. When the local copy fails `ready`, the leader's copy decides; the leader is
+    /// asked only on that path.
     pub async fn target_when(
         &mut self,
         given: Option<&UniqueIdentifier>,
