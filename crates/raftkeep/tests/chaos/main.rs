@@ -103,6 +103,9 @@ fn run(plan: &Plan) -> Vec<check::Verdict> {
     let all: Vec<usize> = (0..c.nodes.len()).collect();
     let leader = c.wait_leader(&all);
     c.allow(leader, "client");
+    // Every node knows the client before the run starts (a node that has not applied the
+    // allow-list change yet refuses it, which is not what the run is about).
+    c.wait_converged(&all);
     let servers: Vec<String> = c.nodes.iter().map(|n| n.kmip_addr.clone()).collect();
 
     let history = Arc::new(Mutex::new(workload::History::default()));
