@@ -123,46 +123,33 @@ impl GrpcConnection {
             self.client = None;
         }
         self.in_flight = true;
-        let result = self.call_once(req, option, send).await;
+        // One call on the current connection.
+        let result = async {
+            let network = |e: &dyn std::fmt::Display| {
+                RPCError::Network(NetworkError::new(&AnyError::error(e.to_string())))
+            };
+            let data = raftkeep_store::codec::encode(req).map_err(|e| network(&e))?;
+            let client = self.client().map_err(RPCError::Network)?;
+            let mut request = tonic::Request::new(RaftMessage { data });
+            request.set_timeout(option.hard_ttl());
+            self.identity.stamp(&mut request);
+            let reply = send(client, request)
+                .await
+                .map_err(|status| match status.code() {
+                    // The peer is down or not listening: openraft backs off instead of retrying at once.
+                    tonic::Code::Unavailable => RPCError::Unreachable(Unreachable::new(&status)),
+                    _ => RPCError::Network(NetworkError::new(&status)),
+                })?;
+            let result: Result<Resp, RaftError<NodeId, E>> =
+                raftkeep_store::codec::decode(&reply.into_inner().data).map_err(|e| network(&e))?;
+            result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+        }
+        .await;
         self.in_flight = false;
         if let Err(RPCError::Network(_) | RPCError::Unreachable(_)) = &result {
             self.client = None;
         }
         result
-    }
-
-    /// One call on the current connection.
-    async fn call_once<Req, Resp, E, F, Fut>(
-        &mut self,
-        req: &Req,
-        option: &RPCOption,
-        send: F,
-    ) -> RpcResult<Resp, E>
-    where
-        Req: Serialize,
-        Resp: DeserializeOwned,
-        E: std::error::Error + DeserializeOwned,
-        F: FnOnce(RaftClient<Channel>, tonic::Request<RaftMessage>) -> Fut,
-        Fut: Future<Output = Result<tonic::Response<RaftMessage>, tonic::Status>>,
-    {
-        let network = |e: &dyn std::fmt::Display| {
-            RPCError::Network(NetworkError::new(&AnyError::error(e.to_string())))
-        };
-        let data = raftkeep_store::codec::encode(req).map_err(|e| network(&e))?;
-        let client = self.client().map_err(RPCError::Network)?;
-        let mut request = tonic::Request::new(RaftMessage { data });
-        request.set_timeout(option.hard_ttl());
-        self.identity.stamp(&mut request);
-        let reply = send(client, request)
-            .await
-            .map_err(|status| match status.code() {
-                // The peer is down or not listening: openraft backs off instead of retrying at once.
-                tonic::Code::Unavailable => RPCError::Unreachable(Unreachable::new(&status)),
-                _ => RPCError::Network(NetworkError::new(&status)),
-            })?;
-        let result: Result<Resp, RaftError<NodeId, E>> =
-            raftkeep_store::codec::decode(&reply.into_inner().data).map_err(|e| network(&e))?;
-        result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
     }
 }
 

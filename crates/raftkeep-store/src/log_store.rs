@@ -129,10 +129,8 @@ impl LogStore {
     }
 
     fn truncate_sync(&self, from: u64) -> Result<(), StoreError> {
-        let cf = cf(&self.db, CF_LOG)?;
         let mut batch = WriteBatch::default();
-        batch.delete_range_cf(cf, index_key(from), index_key(u64::MAX));
-        batch.delete_cf(cf, index_key(u64::MAX));
+        delete_entries_from(&self.db, &mut batch, from)?;
         // Raft safety: conflicting entries removed here must not come back after a restart
         // behind entries appended in their place.
         self.db.write_opt(batch, &synced())?;
@@ -156,6 +154,18 @@ impl LogStore {
         self.db.write(batch)?;
         Ok(())
     }
+}
+
+/// Adds to `batch` the deletion of every log entry from index `from` on.
+pub(crate) fn delete_entries_from(
+    db: &DB,
+    batch: &mut WriteBatch,
+    from: u64,
+) -> Result<(), StoreError> {
+    let cf = cf(db, CF_LOG)?;
+    batch.delete_range_cf(cf, index_key(from), index_key(u64::MAX));
+    batch.delete_cf(cf, index_key(u64::MAX));
+    Ok(())
 }
 
 /// The syncer thread: waits for an append, takes every other one queued meanwhile, syncs the

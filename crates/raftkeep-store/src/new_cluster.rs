@@ -98,9 +98,7 @@ pub fn found_single_node(
     let stored = StoredMembership::new(Some(at), membership);
 
     let mut batch = WriteBatch::default();
-    let log = cf(db, CF_LOG)?;
-    batch.delete_range_cf(log, 0_u64.to_be_bytes(), u64::MAX.to_be_bytes());
-    batch.delete_cf(log, u64::MAX.to_be_bytes());
+    crate::log_store::delete_entries_from(db, &mut batch, 0)?;
     let meta = cf(db, CF_META)?;
     batch.put_cf(meta, KEY_LAST_PURGED, encode(&at, "log metadata")?);
     batch.put_cf(meta, KEY_COMMITTED, encode(&Some(at), "log metadata")?);
