@@ -33,7 +33,7 @@ impl ReadPolicy {
     /// or wiped node joining knows no client and no key yet, and must not answer as if it
     /// did: clients move on to another server), then by [`ReadPolicy::mode`].
     pub(crate) fn mode_of(&self, node: &raftkeep_store::RaftNode) -> ReadMode {
-        match node.state_machine().holds_cluster_state() {
+        match node.state_machine().has_key_check() {
             Ok(true) => self.mode(node.since_leader_contact()),
             Ok(false) => ReadMode::Refuse(
                 "this node has not received the cluster's state yet (it is joining, or the cluster is not initialized)".to_owned(),

@@ -32,8 +32,6 @@ pub(crate) const KEY_MEMBERSHIP: &[u8] = b"membership";
 pub struct StateMachine {
     pub(crate) db: Arc<DB>,
     pub(crate) snapshots: SnapshotFiles,
-    /// Set once the store holds the cluster's state ([`StateMachine::holds_cluster_state`]).
-    joined: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The last applied log id as a RocksDB snapshot of the store has it (stored as the `Option`
@@ -54,7 +52,6 @@ impl StateMachine {
         let sm = StateMachine {
             db,
             snapshots: SnapshotFiles::new(snapshot_dir)?,
-            joined: Arc::default(),
         };
         crate::snapshot::upgrade_current(&sm)?;
         Ok(sm)
@@ -151,21 +148,6 @@ impl StateMachine {
             crate::command::KEY_LAST_BACKUP,
             "backup mark",
         )
-    }
-
-    /// Whether this store holds the cluster's state (its root-key check value, applied at
-    /// `init` or received with a snapshot). Asked on every KMIP request: read from the store
-    /// only until it is true, then kept.
-    pub fn holds_cluster_state(&self) -> Result<bool, StoreError> {
-        use std::sync::atomic::Ordering;
-        if self.joined.load(Ordering::Relaxed) {
-            return Ok(true);
-        }
-        let held = self.has_key_check()?;
-        if held {
-            self.joined.store(true, Ordering::Relaxed);
-        }
-        Ok(held)
     }
 
     /// Whether the cluster has recorded its root-key check value yet (it does at `init`).
