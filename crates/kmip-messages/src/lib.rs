@@ -21,6 +21,7 @@
 //! - [`attribute`] — [`Attribute`], [`Attributes`], [`TemplateAttribute`] in both layouts.
 //! - [`object`] — [`ManagedObject`], key blocks and key values.
 //! - [`common`] — Unique Identifier, Name, Revocation Reason, secret strings.
+//! - [`crypto`] — Cryptographic Parameters and the streaming fields of cryptographic requests.
 //! - [`vendor`] — Raftkeep's Message Extension: conditions such as "unavailable, try another server".
 //! - [`version`] — [`ProtocolVersion`].
 //! - [`codec`] — the field reader and writer the above are built on.
@@ -29,6 +30,7 @@
 pub mod attribute;
 pub mod codec;
 pub mod common;
+pub mod crypto;
 pub mod error;
 pub mod header;
 pub mod message;
@@ -40,6 +42,7 @@ pub mod version;
 pub use attribute::{Attribute, AttributeName, Attributes, TemplateAttribute};
 pub use codec::{Ctx, DateTime, Interval};
 pub use common::{Name, RevocationReason, SecretString, UniqueIdentifier};
+pub use crypto::{CryptographicParameters, Streaming};
 pub use error::{MessageError, MessageErrorKind};
 pub use header::{Authentication, Credential, CredentialValue, RequestHeader, ResponseHeader};
 pub use message::{Message, RequestBatchItem, RequestMessage, ResponseBatchItem, ResponseMessage};

@@ -42,6 +42,9 @@ pub mod names {
     pub const KEY_FORMAT_TYPE: &str = "Key Format Type";
     pub const PROTECTION_STORAGE_MASK: &str = "Protection Storage Mask";
     pub const CERTIFICATE_LENGTH: &str = "Certificate Length";
+    pub const CRYPTOGRAPHIC_PARAMETERS: &str = "Cryptographic Parameters";
+    pub const PROTECT_STOP_DATE: &str = "Protect Stop Date";
+    pub const PROCESS_START_DATE: &str = "Process Start Date";
 }
 
 /// Attributes only the server sets (KMIP 1.4 §3, "Modifiable by client: No").

@@ -350,6 +350,7 @@ fn storeless(op: Operation) -> bool {
         Operation::DISCOVER_VERSIONS,
         Operation::QUERY,
         Operation::RNG_RETRIEVE,
+        Operation::HASH,
         Operation::INTEROP,
         Operation::LOG,
     ]
@@ -363,6 +364,10 @@ fn stale_readable(op: Operation) -> bool {
         Operation::GET_ATTRIBUTES,
         Operation::GET_ATTRIBUTE_LIST,
         Operation::LOCATE,
+        Operation::ENCRYPT,
+        Operation::DECRYPT,
+        Operation::MAC,
+        Operation::MAC_VERIFY,
     ]
     .contains(&op)
 }
@@ -379,7 +384,7 @@ fn refusal(mode: &ReadMode, op: Operation) -> Option<OpError> {
         ReadMode::Refuse(why) => unavailable(why.clone()),
         ReadMode::Stale { .. } if stale_readable(op) => None,
         ReadMode::Stale { stale_by } => unavailable(format!(
-            "this node cannot reach a quorum (no leader heard for {} s): it serves only Get, Get Attributes, Get Attribute List and Locate of Active keys meanwhile",
+            "this node cannot reach a quorum (no leader heard for {} s): it serves only Get, Get Attributes, Get Attribute List, Locate, Encrypt, Decrypt, MAC and MAC Verify with Active keys meanwhile",
             stale_by.as_secs()
         )),
     }
@@ -450,6 +455,11 @@ async fn dispatch(
         RequestPayload::Activate(req) => ops::activate::run(ctx, req).await,
         RequestPayload::Revoke(req) => ops::revoke::run(ctx, req).await,
         RequestPayload::Destroy(req) => ops::destroy::run(ctx, req).await,
+        RequestPayload::Encrypt(req) => ops::encrypt::run(ctx, req).await,
+        RequestPayload::Decrypt(req) => ops::decrypt::run(ctx, req).await,
+        RequestPayload::Mac(req) => ops::mac::run(ctx, req).await,
+        RequestPayload::MacVerify(req) => ops::mac_verify::run(ctx, req).await,
+        RequestPayload::Hash(req) => ops::hash::run(req),
         RequestPayload::Other(payload) if item.operation == Operation::RNG_RETRIEVE => {
             ops::rng_retrieve::run(payload)
         }
@@ -577,6 +587,10 @@ mod tests {
             Operation::INTEROP => vec![Ttlv::enumeration(Tag::INTEROP_FUNCTION, 1u32)],
             Operation::LOG => vec![Ttlv::text(Tag::LOG_MESSAGE, "hello")],
             Operation::RNG_RETRIEVE => vec![Ttlv::integer(Tag::DATA_LENGTH, 16)],
+            Operation::HASH => vec![Ttlv::structure(
+                Tag::CRYPTOGRAPHIC_PARAMETERS,
+                vec![Ttlv::enumeration(Tag::HASHING_ALGORITHM, 6u32)],
+            )],
             Operation::REVOKE => vec![Ttlv::structure(
                 Tag::REVOCATION_REASON,
                 vec![Ttlv::enumeration(Tag::REVOCATION_REASON_CODE, 1u32)],

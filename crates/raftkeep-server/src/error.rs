@@ -98,6 +98,9 @@ pub enum OpError {
     /// Sealing or unsealing key material failed.
     #[error("key material: {0}")]
     Seal(String),
+    /// A cryptographic operation was refused or failed (Encrypt, Decrypt, MAC, Hash).
+    #[error(transparent)]
+    Crypto(#[from] raftkeep_crypto::CryptoError),
 }
 
 impl OpError {
@@ -145,6 +148,20 @@ impl OpError {
             OpError::Refused(_) | OpError::Throttled(_) | OpError::Store(_) | OpError::Seal(_) => {
                 ResultReason::GENERAL_FAILURE
             }
+            OpError::Crypto(e) => crypto_reason(e),
         }
+    }
+}
+
+/// The result reasons of cryptographic failures, as the OASIS test cases expect them
+/// (CS-BC-M-11..13: a missing IV is an Invalid Message; CS-BC-M-GCM-1: a bad tag is a
+/// Cryptographic Failure, an impossible tag length a General Failure).
+fn crypto_reason(e: &raftkeep_crypto::CryptoError) -> ResultReason {
+    use raftkeep_crypto::CryptoError;
+    match e {
+        CryptoError::Unsupported(_) => ResultReason::FEATURE_NOT_SUPPORTED,
+        CryptoError::Missing(_) | CryptoError::Length { .. } => ResultReason::INVALID_MESSAGE,
+        CryptoError::TagLength(_) => ResultReason::GENERAL_FAILURE,
+        CryptoError::Failed => ResultReason::CRYPTOGRAPHIC_FAILURE,
     }
 }

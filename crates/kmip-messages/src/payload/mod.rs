@@ -8,14 +8,18 @@
 pub mod activate;
 pub mod add_attribute;
 pub mod create;
+pub mod decrypt;
 pub mod delete_attribute;
 pub mod destroy;
 pub mod discover_versions;
+pub mod encrypt;
 pub mod get;
 pub mod get_attribute_list;
 pub mod get_attributes;
+pub mod hash;
 pub mod id;
 pub mod locate;
+pub mod mac;
 pub mod modify_attribute;
 pub mod query;
 pub mod register;
@@ -115,6 +119,11 @@ payloads! {
     ACTIVATE => Activate(activate::ActivateRequest, activate::ActivateResponse),
     REVOKE => Revoke(revoke::RevokeRequest, revoke::RevokeResponse),
     DESTROY => Destroy(destroy::DestroyRequest, destroy::DestroyResponse),
+    ENCRYPT => Encrypt(encrypt::EncryptRequest, encrypt::EncryptResponse),
+    DECRYPT => Decrypt(decrypt::DecryptRequest, decrypt::DecryptResponse),
+    MAC => Mac(mac::MacRequest, mac::MacResponse),
+    MAC_VERIFY => MacVerify(mac::MacVerifyRequest, mac::MacVerifyResponse),
+    HASH => Hash(hash::HashRequest, hash::HashResponse),
 }
 
 /// Reads an optional KMIP 2.x structure (New Attribute, Current Attribute) holding exactly one

@@ -1,5 +1,6 @@
 //! One KMIP operation per file, plus what they share: [`context`] (the per-item context and
-//! access check) and [`changes`] (the attribute-change rules).
+//! access check), [`changes`] (the attribute-change rules) and [`key_use`] (the key a
+//! cryptographic operation uses).
 
 pub mod activate;
 pub mod add_attribute;
@@ -7,15 +8,21 @@ pub mod changes;
 pub mod check;
 pub mod context;
 pub mod create;
+pub mod decrypt;
 pub mod delete_attribute;
 pub mod destroy;
 pub mod discover_versions;
+pub mod encrypt;
 pub mod get;
 pub mod get_attribute_list;
 pub mod get_attributes;
+pub mod hash;
 pub mod interop;
+pub mod key_use;
 pub mod locate;
 pub mod log;
+pub mod mac;
+pub mod mac_verify;
 pub mod modify_attribute;
 pub mod obtain_lease;
 pub mod query;

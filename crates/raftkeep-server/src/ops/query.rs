@@ -9,7 +9,7 @@ use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 21] = [
+pub const OPERATIONS: [Operation; 26] = [
     Operation::DISCOVER_VERSIONS,
     Operation::QUERY,
     Operation::CREATE,
@@ -26,6 +26,11 @@ pub const OPERATIONS: [Operation; 21] = [
     Operation::ACTIVATE,
     Operation::REVOKE,
     Operation::DESTROY,
+    Operation::ENCRYPT,
+    Operation::DECRYPT,
+    Operation::MAC,
+    Operation::MAC_VERIFY,
+    Operation::HASH,
     Operation::RNG_RETRIEVE,
     Operation::INTEROP,
     Operation::LOG,

@@ -4,7 +4,7 @@
 
 use kmip_ttlv::{Limits, Tag, Ttlv};
 
-use super::compare::{self, Bindings};
+use super::compare::{self, Memory};
 use crate::kmip_conn::{KmipConnection, KmipTarget};
 
 /// How one file went.
@@ -85,20 +85,21 @@ pub async fn run(text: &str, target: &KmipTarget, verbose: bool) -> Outcome {
         Ok(c) => c,
         Err(e) => return Outcome::Fail(format!("{e:#}")),
     };
-    let mut bindings = Bindings::new();
-    let mut sent = std::collections::HashSet::new();
+    let mut memory = Memory::default();
     let exchanges = pairs.len();
     for (n, (mut request, mut expected)) in pairs.into_iter().enumerate() {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let ops = operations(&request);
-        let unbound = compare::bind_request(&mut request, &mut bindings, now);
+        let unbound = compare::bind_request(&mut request, &mut memory, now);
         if !unbound.is_empty() {
             return Outcome::Fail(format!(
                 "request {n} ({ops}): no value for {} (an earlier response did not provide it)",
                 unbound.join(", ")
             ));
         }
-        compare::byte_strings(&request, &mut sent);
+        memory.substitute(&mut request);
+        compare::byte_strings(&request, &mut memory.sent);
+        let exact = memory.computed(&request, &expected);
         let bytes = match kmip_ttlv::encode(&request) {
             Ok(b) => b,
             Err(e) => return Outcome::Fail(format!("request {n} ({ops}) does not encode: {e}")),
@@ -112,7 +113,7 @@ pub async fn run(text: &str, target: &KmipTarget, verbose: bool) -> Outcome {
             Err(e) => return Outcome::Fail(format!("response {n} ({ops}) does not decode: {e}")),
         };
         compare::normalize(&mut expected, &mut actual);
-        if let Err(d) = compare::compare(&expected, &actual, &mut bindings, &sent, now) {
+        if let Err(d) = compare::compare(&expected, &actual, &mut memory, exact, now) {
             let shown = if verbose {
                 format!(
                     "\n--- the server's response:\n{}",
@@ -126,6 +127,7 @@ pub async fn run(text: &str, target: &KmipTarget, verbose: bool) -> Outcome {
                 server_said(&actual)
             ));
         }
+        memory.remember(&actual);
     }
     Outcome::Pass { exchanges }
 }

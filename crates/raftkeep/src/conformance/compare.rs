@@ -8,7 +8,9 @@
 //!
 //! What a server chooses for itself and the test cases still spell out as the reference
 //! server's values is compared by form, not value: byte strings the client never sent (key
-//! material the server generated, random data, digests of generated keys) by length; the
+//! material the server generated, random data, digests of generated keys, what is encrypted
+//! with a generated key or under an IV the server picked) by length — and a later request
+//! repeating such a value sends the server's own; the
 //! Random Number Generator attribute by presence; what Query reports about the server
 //! (operations, object types, vendor and server information) and the response header's
 //! Server Correlation Value not at all — see [`normalize`].
@@ -20,6 +22,139 @@ use kmip_ttlv::{Placeholder, Tag, Ttlv, Value};
 
 /// Values bound to placeholders so far, by the placeholder's text.
 pub type Bindings = HashMap<String, Value>;
+
+/// What one conversation remembers from exchange to exchange.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Values bound to placeholders.
+    pub bindings: Bindings,
+    /// Every byte string the client sent (what it sent is not the server's choice).
+    pub sent: HashSet<Vec<u8>>,
+    /// Values the server chose that the test case spells out as the reference server's
+    /// (compared by length): the test case's literal → this server's value, so a later
+    /// request repeating the literal sends this server's value (a ciphertext made with a
+    /// generated key, decrypted next).
+    pub chosen: HashMap<Vec<u8>, Vec<u8>>,
+    /// The latest value of each response payload field by folded name (`IVCounterNonce` → `IVCOUNTERNONCE`):
+    /// some test cases use `$DATA_0`, `$IV_COUNTER_NONCE` or `$MAC_DATA` in a request where
+    /// the response before spelled the value out instead of binding the placeholder.
+    pub recent: HashMap<String, Value>,
+    /// Objects the server generated in this conversation: what is made with their keys is
+    /// the server's choice too.
+    pub generated: HashSet<String>,
+}
+
+/// A tag or placeholder name without case, separators or a trailing `_n` index.
+fn folded(name: &str) -> String {
+    let base = match name.rsplit_once('_') {
+        Some((b, n)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => b,
+        _ => name,
+    };
+    base.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Operations whose responses are computed from what the client sent, unless the key or IV
+/// was the server's choice: compared exactly.
+const COMPUTED: [kmip_ttlv::enums::Operation; 7] = [
+    kmip_ttlv::enums::Operation::ENCRYPT,
+    kmip_ttlv::enums::Operation::DECRYPT,
+    kmip_ttlv::enums::Operation::MAC,
+    kmip_ttlv::enums::Operation::MAC_VERIFY,
+    kmip_ttlv::enums::Operation::HASH,
+    kmip_ttlv::enums::Operation::SIGN,
+    kmip_ttlv::enums::Operation::SIGNATURE_VERIFY,
+];
+
+/// Operations that make objects with server-generated keys.
+const GENERATING: [kmip_ttlv::enums::Operation; 5] = [
+    kmip_ttlv::enums::Operation::CREATE,
+    kmip_ttlv::enums::Operation::CREATE_KEY_PAIR,
+    kmip_ttlv::enums::Operation::RE_KEY,
+    kmip_ttlv::enums::Operation::RE_KEY_KEY_PAIR,
+    kmip_ttlv::enums::Operation::DERIVE_KEY,
+];
+
+fn batch_items(
+    message: &Ttlv,
+) -> impl Iterator<Item = (kmip_ttlv::enums::Operation, Option<&Ttlv>)> {
+    message
+        .items()
+        .unwrap_or_default()
+        .iter()
+        .filter(|i| i.tag == Tag::BATCH_ITEM)
+        .filter_map(|i| match i.child(Tag::OPERATION).map(|o| &o.value) {
+            Some(Value::Enumeration(op)) => Some((
+                kmip_ttlv::enums::Operation(*op),
+                i.child(Tag::REQUEST_PAYLOAD)
+                    .or_else(|| i.child(Tag::RESPONSE_PAYLOAD)),
+            )),
+            _ => None,
+        })
+}
+
+impl Memory {
+    /// Sends this server's values where a request repeats a literal the server chose.
+    pub fn substitute(&self, request: &mut Ttlv) {
+        if let Value::ByteString(b) = &request.value {
+            if let Some(ours) = self.chosen.get(b.as_slice()) {
+                request.value = Value::ByteString(kmip_ttlv::ByteString::new(ours.clone()));
+            }
+        }
+        if let Value::Structure(items) = &mut request.value {
+            for i in items.iter_mut() {
+                self.substitute(i);
+            }
+        }
+    }
+
+    /// True when every item of `request` computes its answer from what the client sent: a
+    /// cryptographic operation with a key the client registered, and no IV the server picked
+    /// (`expected` returns one). Its byte strings must then equal the test case's.
+    pub fn computed(&self, request: &Ttlv, expected: &Ttlv) -> bool {
+        let server_iv = batch_items(expected)
+            .any(|(_, p)| p.is_some_and(|p| p.child(Tag::IV_COUNTER_NONCE).is_some()));
+        let mut items = batch_items(request).peekable();
+        !server_iv
+            && items.peek().is_some()
+            && items.all(|(op, payload)| {
+                let uid = payload
+                    .and_then(|p| p.child(Tag::UNIQUE_IDENTIFIER))
+                    .and_then(|u| match &u.value {
+                        Value::TextString(s) => Some(s.as_str()),
+                        _ => None,
+                    });
+                COMPUTED.contains(&op) && !uid.is_some_and(|u| self.generated.contains(u))
+            })
+    }
+
+    /// Remembers what a matched response brought: its payload fields, and the objects it
+    /// generated.
+    pub fn remember(&mut self, response: &Ttlv) {
+        for (op, payload) in batch_items(response) {
+            let Some(fields) = payload.and_then(Ttlv::items) else {
+                continue;
+            };
+            for f in fields {
+                if let Some(name) = f.tag.name() {
+                    self.recent.insert(folded(name), f.value.clone());
+                }
+                let made = [
+                    Tag::UNIQUE_IDENTIFIER,
+                    Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER,
+                    Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER,
+                ];
+                if let (true, true, Value::TextString(uid)) =
+                    (GENERATING.contains(&op), made.contains(&f.tag), &f.value)
+                {
+                    self.generated.insert(uid.clone());
+                }
+            }
+        }
+    }
+}
 
 /// How far a server-set date may be from the `$NOW` it stands for, in seconds.
 pub const CLOCK_SLACK: i64 = 120;
@@ -41,17 +176,22 @@ impl std::fmt::Display for Difference {
 
 /// Binds the placeholders of a request: `$NOW±n` to the clock, others to earlier bindings.
 /// Returns the placeholders that stay unbound.
-pub fn bind_request(request: &mut Ttlv, bindings: &mut Bindings, now: i64) -> Vec<String> {
+pub fn bind_request(request: &mut Ttlv, memory: &mut Memory, now: i64) -> Vec<String> {
     let mut unbound = Vec::new();
     placeholders::bind(request, &mut |p: &Placeholder| {
-        if let Some(v) = bindings.get(&p.text) {
+        if let Some(v) = memory.bindings.get(&p.text) {
             return Some(v.clone());
         }
         let (name, offset) = placeholders::parts(p);
         if name == "NOW" {
             let v = Value::DateTime(now + offset);
-            bindings.insert(p.text.clone(), v.clone());
+            memory.bindings.insert(p.text.clone(), v.clone());
             return Some(v);
+        }
+        // Named after a field of the last response that spelled its value out.
+        if let Some(v) = memory.recent.get(&folded(name)) {
+            memory.bindings.insert(p.text.clone(), v.clone());
+            return Some(v.clone());
         }
         unbound.push(p.text.clone());
         None
@@ -123,26 +263,22 @@ pub fn normalize(expected: &mut Ttlv, actual: &mut Ttlv) {
     }
 }
 
-/// Compares `actual` with `expected`, binding new placeholders; `sent` holds the byte
-/// strings the client sent in this conversation.
+/// Compares `actual` with `expected`, binding new placeholders in `memory`; with `exact`,
+/// byte strings the server did not choose must be equal.
 pub fn compare(
     expected: &Ttlv,
     actual: &Ttlv,
-    bindings: &mut Bindings,
-    sent: &HashSet<Vec<u8>>,
+    memory: &mut Memory,
+    exact: bool,
     now: i64,
 ) -> Result<(), Difference> {
-    Comparer {
-        bindings,
-        sent,
-        now,
-    }
-    .item(expected, actual, &mut Vec::new())
+    Comparer { memory, exact, now }.item(expected, actual, &mut Vec::new())
 }
 
 struct Comparer<'a> {
-    bindings: &'a mut Bindings,
-    sent: &'a HashSet<Vec<u8>>,
+    memory: &'a mut Memory,
+    /// Byte strings must be equal (the response is computed from what the client sent).
+    exact: bool,
     now: i64,
 }
 
@@ -212,9 +348,13 @@ impl Comparer<'_> {
             (e, a) if e == a => Ok(()),
             // Chosen by the server (generated key, random data): the same size will do.
             (Value::ByteString(e), Value::ByteString(a))
-                if !self.sent.contains(e.as_slice())
+                if !self.exact
+                    && !self.memory.sent.contains(e.as_slice())
                     && e.as_slice().len() == a.as_slice().len() =>
             {
+                self.memory
+                    .chosen
+                    .insert(e.as_slice().to_vec(), a.as_slice().to_vec());
                 Ok(())
             }
             (e, a) => Err(Self::differ(
@@ -252,14 +392,14 @@ impl Comparer<'_> {
                 )),
             };
         }
-        match self.bindings.get(&p.text) {
+        match self.memory.bindings.get(&p.text) {
             Some(bound) if bound == act => Ok(()),
             Some(bound) => Err(Self::differ(
                 path,
                 format!("{} was {}, now {}", p.text, show(bound), show(act)),
             )),
             None => {
-                self.bindings.insert(p.text.clone(), act.clone());
+                self.memory.bindings.insert(p.text.clone(), act.clone());
                 Ok(())
             }
         }
@@ -337,7 +477,7 @@ impl Comparer<'_> {
                 if used.get(i).copied().unwrap_or(true) {
                     continue;
                 }
-                let saved = self.bindings.clone();
+                let saved = (self.memory.bindings.clone(), self.memory.chosen.clone());
                 match self.item(e, a, path) {
                     Ok(()) => {
                         if let Some(u) = used.get_mut(i) {
@@ -347,7 +487,7 @@ impl Comparer<'_> {
                         break;
                     }
                     Err(d) => {
-                        *self.bindings = saved;
+                        (self.memory.bindings, self.memory.chosen) = saved;
                         first_difference.get_or_insert(d);
                     }
                 }
@@ -385,5 +525,110 @@ fn attribute_label(t: &Ttlv) -> String {
             .tag
             .spec_name()
             .map_or_else(|| format!("{:#08x}", t.tag.0), str::to_owned),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+mod tests {
+    use super::*;
+
+    /// One request and its response, in the test cases' XML.
+    fn exchange(op: &str, request: &str, response: &str) -> (Ttlv, Ttlv) {
+        let text = format!(
+            r#"<RequestMessage><RequestHeader><ProtocolVersion><ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion><BatchCount type="Integer" value="1"/></RequestHeader><BatchItem><Operation type="Enumeration" value="{op}"/><RequestPayload>{request}</RequestPayload></BatchItem></RequestMessage>
+<ResponseMessage><ResponseHeader><ProtocolVersion><ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="4"/></ProtocolVersion><TimeStamp type="DateTime" value="$NOW"/><BatchCount type="Integer" value="1"/></ResponseHeader><BatchItem><Operation type="Enumeration" value="{op}"/><ResultStatus type="Enumeration" value="Success"/><ResponsePayload>{response}</ResponsePayload></BatchItem></ResponseMessage>"#
+        );
+        let mut m = kmip_text::xml::from_xml_test_case(&text).unwrap();
+        let resp = m.pop().unwrap();
+        (m.pop().unwrap(), resp)
+    }
+
+    fn uid(u: &str) -> String {
+        format!(r#"<UniqueIdentifier type="TextString" value="{u}"/>"#)
+    }
+
+    fn data(tag: &str, hex: &str) -> String {
+        format!(r#"<{tag} type="ByteString" value="{hex}"/>"#)
+    }
+
+    /// Runs one exchange the way `case::run` does, with `actual` as the server's answer.
+    fn run(
+        memory: &mut Memory,
+        (mut req, exp): (Ttlv, Ttlv),
+        actual: &Ttlv,
+    ) -> Result<Ttlv, Difference> {
+        assert!(bind_request(&mut req, memory, 0).is_empty());
+        memory.substitute(&mut req);
+        byte_strings(&req, &mut memory.sent);
+        let exact = memory.computed(&req, &exp);
+        let mut act = actual.clone();
+        // The server's answer carries its clock, not a placeholder.
+        placeholders::bind(&mut act, &mut |_: &Placeholder| Some(Value::DateTime(0)));
+        let mut exp = exp;
+        normalize(&mut exp, &mut act);
+        compare(&exp, &act, memory, exact, 0)?;
+        memory.remember(&act);
+        Ok(req)
+    }
+
+    #[test]
+    fn ciphertexts_of_registered_keys_must_equal_the_test_cases() {
+        let mut memory = Memory::default();
+        let e = exchange(
+            "Encrypt",
+            &(uid("k1") + &data("Data", "0102")),
+            &(uid("k1") + &data("Data", "aaaa")),
+        );
+        let server = exchange("Encrypt", "", &(uid("k1") + &data("Data", "bbbb"))).1;
+        assert!(run(&mut memory, e.clone(), &server).is_err());
+        let right = exchange("Encrypt", "", &(uid("k1") + &data("Data", "aaaa"))).1;
+        assert!(run(&mut Memory::default(), e, &right).is_ok());
+    }
+
+    #[test]
+    fn ciphertexts_of_generated_keys_match_by_length_and_stand_in_later_requests() {
+        let mut memory = Memory::default();
+        let create = exchange("Create", "", &uid("k1"));
+        run(&mut memory, create.clone(), &create.1).unwrap();
+        let e = exchange(
+            "Encrypt",
+            &(uid("k1") + &data("Data", "0102")),
+            &(uid("k1") + &data("Data", "aaaa")),
+        );
+        let server = exchange("Encrypt", "", &(uid("k1") + &data("Data", "bbbb"))).1;
+        run(&mut memory, e, &server).unwrap();
+        let d = exchange(
+            "Decrypt",
+            &(uid("k1") + &data("Data", "aaaa")),
+            &(uid("k1") + &data("Data", "0102")),
+        );
+        let sent = run(&mut memory, d.clone(), &d.1).unwrap();
+        let mut seen = HashSet::new();
+        byte_strings(&sent, &mut seen);
+        assert!(
+            seen.contains(&vec![0xbb, 0xbb]),
+            "the server's ciphertext is sent, not the test case's"
+        );
+    }
+
+    #[test]
+    fn placeholders_named_after_a_response_field_take_its_latest_value() {
+        let mut memory = Memory::default();
+        let m = exchange(
+            "MAC",
+            &(uid("k1") + &data("Data", "01")),
+            &(uid("k1") + &data("MACData", "c0ffee")),
+        );
+        run(&mut memory, m.clone(), &m.1).unwrap();
+        let v = exchange(
+            "MACVerify",
+            &(uid("k1") + &data("Data", "01") + &data("MACData", "$MAC_DATA")),
+            &uid("k1"),
+        );
+        let sent = run(&mut memory, v.clone(), &v.1).unwrap();
+        let mut seen = HashSet::new();
+        byte_strings(&sent, &mut seen);
+        assert!(seen.contains(&vec![0xc0, 0xff, 0xee]));
     }
 }

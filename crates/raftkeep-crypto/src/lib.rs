@@ -1,0 +1,32 @@
+//! The cryptographic services Raftkeep performs with stored keys — Encrypt / Decrypt, MAC /
+//! MAC Verify and Hash (KMIP 1.4 §4.29–§4.34, 2.1 §6.1.17–§6.1.29) — over RustCrypto
+//! primitives. Schemes are chosen by KMIP's own code points (Cryptographic Algorithm, Block
+//! Cipher Mode, Padding Method, Hashing Algorithm), so the server maps nothing; what a build
+//! does not offer fails as [`CryptoError::Unsupported`] instead of falling back.
+//!
+//! Nothing here touches storage or the network: the caller unseals the key, calls one
+//! function, and drops the key. Outputs that hold plaintext are [`zeroize::Zeroizing`].
+//!
+//! # Layout
+//! - [`cipher`] — [`CipherSpec`], the scheme a request names, and [`encrypt`] / [`decrypt`].
+//! - `block` — AES in ECB, CBC (with padding) and CTR.
+//! - `aead` — AES-GCM and ChaCha20-Poly1305, with tag lengths 12–16.
+//! - `stream` — ChaCha20 alone.
+//! - [`mac`] — HMAC-SHA-1/-2 and AES-CMAC, and their constant-time check.
+//! - [`hash`] — SHA-1 and SHA-2.
+//! - [`error`] — [`CryptoError`].
+//!
+//! Known-answer tests over NIST and RFC vectors are in `tests/known_answers.rs`.
+
+mod aead;
+mod block;
+pub mod cipher;
+pub mod error;
+pub mod hash;
+pub mod mac;
+mod stream;
+
+pub use cipher::{CipherSpec, Ciphertext, decrypt, encrypt};
+pub use error::CryptoError;
+pub use hash::hash;
+pub use mac::{mac, mac_verify};

@@ -1,0 +1,45 @@
+//! Decrypt (KMIP 1.4 §4.30, 2.1 §6.1.12): data decrypted with a stored symmetric key. AEAD
+//! modes check the tag before any plaintext is returned.
+
+use kmip_messages::payload::decrypt::{DecryptRequest, DecryptResponse};
+use kmip_messages::{ResponsePayload, UniqueIdentifier};
+use kmip_ttlv::ByteString;
+use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
+
+use super::context::OpCtx;
+use super::key_use;
+use crate::error::OpError;
+
+/// Answers one Decrypt.
+pub async fn run(ctx: &mut OpCtx<'_>, req: &DecryptRequest) -> Result<ResponsePayload, OpError> {
+    key_use::single_shot(&req.streaming, "Decrypt")?;
+    let k = key_use::key_for(
+        ctx,
+        req.unique_identifier.as_ref(),
+        Operation::DECRYPT,
+        CryptographicUsageMask::DECRYPT,
+        req.cryptographic_parameters.as_ref(),
+    )
+    .await?;
+    let cipher = key_use::data(&req.data, "Decrypt")?;
+    let spec = key_use::cipher_spec(&k)?;
+    let aad = req
+        .authenticated_encryption_additional_data
+        .as_ref()
+        .map_or(&[][..], |a| a.as_slice());
+    let plain = raftkeep_crypto::decrypt(
+        &spec,
+        &k.key,
+        req.iv_counter_nonce.as_ref().map(|iv| iv.as_slice()),
+        aad,
+        cipher,
+        req.authenticated_encryption_tag
+            .as_ref()
+            .map(|t| t.as_slice()),
+    )?;
+    Ok(ResponsePayload::Decrypt(DecryptResponse {
+        unique_identifier: UniqueIdentifier::Text(k.uid),
+        data: Some(ByteString::new(plain.to_vec())),
+        correlation_value: None,
+    }))
+}

@@ -1,0 +1,243 @@
+//! What the cryptographic operations (Encrypt, Decrypt, MAC, MAC Verify) share: the key a
+//! request names, checked for the use asked — its state, its Cryptographic Usage Mask, its
+//! Protect Stop and Process Start Dates (KMIP 1.4 §3.22, §3.27, §3.28) — its raw bytes,
+//! and the Cryptographic Parameters that apply: the request's, then the key's attribute.
+
+use kmip_messages::codec::Body as _;
+use kmip_messages::{
+    CryptographicParameters, Ctx, KeyMaterial, KeyValue, ManagedObject, ProtocolVersion,
+    UniqueIdentifier,
+};
+use kmip_ttlv::enums::{CryptographicAlgorithm, CryptographicUsageMask, Operation, State};
+use kmip_ttlv::{Tag, Ttlv, Value};
+use raftkeep_store::{Material, StoredObject};
+use zeroize::Zeroizing;
+
+use super::context::OpCtx;
+use crate::attrs::{self, names};
+use crate::error::OpError;
+use crate::material;
+
+/// What the operation does with the key: protect (Encrypt, MAC) needs an Active key;
+/// process (Decrypt, MAC Verify) also takes a Deactivated or Compromised one, so data
+/// protected before can still be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Encrypt, MAC.
+    Protect,
+    /// Decrypt, MAC Verify.
+    Process,
+}
+
+/// A key ready for one cryptographic operation. Its bytes are wiped when it is dropped.
+pub struct KeyInUse {
+    /// The key's UID.
+    pub uid: String,
+    /// The raw key.
+    pub key: Zeroizing<Vec<u8>>,
+    /// The algorithm: the parameters' Cryptographic Algorithm, else the key's own.
+    pub algorithm: Option<CryptographicAlgorithm>,
+    /// The request's Cryptographic Parameters over the key's.
+    pub params: CryptographicParameters,
+}
+
+impl std::fmt::Debug for KeyInUse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyInUse")
+            .field("uid", &self.uid)
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The key `given` names, for `op` needing `mask`.
+pub async fn key_for(
+    ctx: &mut OpCtx<'_>,
+    given: Option<&UniqueIdentifier>,
+    op: Operation,
+    mask: CryptographicUsageMask,
+    requested: Option<&CryptographicParameters>,
+) -> Result<KeyInUse, OpError> {
+    let wanted = use_of(op);
+    // A key this node's copy shows as not Active may have been revoked or destroyed
+    // through another node a moment ago: the leader's copy decides then.
+    let (uid, stored) = ctx
+        .target_when(given, op, |o| o.state == State::ACTIVE.0)
+        .await?;
+    usable(&uid, &stored, wanted, ctx.now)?;
+    permitted(&uid, &stored, mask)?;
+    let key = raw_key(ctx, &uid, &stored)?;
+    let own = stored_params(&stored)?;
+    let params = requested.cloned().unwrap_or_default().or(&own);
+    let algorithm = match params.cryptographic_algorithm {
+        Some(a) => Some(a),
+        None => match attrs::value(&stored, names::ALGORITHM)? {
+            Some(Value::Enumeration(a)) => Some(CryptographicAlgorithm(a)),
+            _ => None,
+        },
+    };
+    Ok(KeyInUse {
+        uid,
+        key,
+        algorithm,
+        params,
+    })
+}
+
+fn use_of(op: Operation) -> Use {
+    if op == Operation::DECRYPT || op == Operation::MAC_VERIFY {
+        Use::Process
+    } else {
+        Use::Protect
+    }
+}
+
+/// The key's state and dates allow this use now.
+fn usable(uid: &str, o: &StoredObject, wanted: Use, now: i64) -> Result<(), OpError> {
+    let state = State(o.state);
+    let allowed = match wanted {
+        Use::Protect => state == State::ACTIVE,
+        Use::Process => [State::ACTIVE, State::DEACTIVATED, State::COMPROMISED].contains(&state),
+    };
+    if state == State::DESTROYED || state == State::DESTROYED_COMPROMISED {
+        return Err(OpError::Destroyed(uid.to_owned()));
+    }
+    if !allowed {
+        return Err(OpError::WrongState(format!(
+            "key {uid} is {}: only Active keys protect data, and only Active, Deactivated or Compromised keys process it",
+            attrs::state_name(o.state)
+        )));
+    }
+    let date = |name| match attrs::value(o, name) {
+        Ok(Some(Value::DateTime(t))) => Ok(Some(t)),
+        Ok(_) => Ok(None),
+        Err(e) => Err(e),
+    };
+    match wanted {
+        Use::Protect => {
+            if let Some(t) = date(names::PROTECT_STOP_DATE)?.filter(|t| *t <= now) {
+                return Err(OpError::Denied(format!(
+                    "key {uid} stopped protecting data at its Protect Stop Date ({t})"
+                )));
+            }
+        }
+        Use::Process => {
+            if let Some(t) = date(names::PROCESS_START_DATE)?.filter(|t| *t > now) {
+                return Err(OpError::Denied(format!(
+                    "key {uid} may process data only from its Process Start Date ({t})"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The key's Cryptographic Usage Mask allows `mask`.
+fn permitted(uid: &str, o: &StoredObject, mask: CryptographicUsageMask) -> Result<(), OpError> {
+    let has = match attrs::value(o, names::USAGE_MASK)? {
+        Some(Value::Integer(m)) => m,
+        _ => 0,
+    };
+    if CryptographicUsageMask::from_i32(has).contains(mask) {
+        return Ok(());
+    }
+    Err(OpError::IncompatibleMask(format!(
+        "key {uid} allows {} but this operation needs {mask}",
+        CryptographicUsageMask::from_i32(has)
+    )))
+}
+
+/// The key's bytes: Raw, or the Key of a Transparent Symmetric Key.
+fn raw_key(ctx: &OpCtx<'_>, uid: &str, o: &StoredObject) -> Result<Zeroizing<Vec<u8>>, OpError> {
+    let sealed = match &o.material {
+        Material::Sealed(s) => s,
+        Material::Destroyed => return Err(OpError::Destroyed(uid.to_owned())),
+        Material::None => return Err(OpError::MissingData(format!("key {uid} has no material"))),
+    };
+    let object = material::unseal(ctx.keyring, uid, sealed)?;
+    let ManagedObject::SymmetricKey(kb) = object else {
+        return Err(OpError::InvalidField(format!(
+            "object {uid} is not a symmetric key; this server encrypts and MACs with symmetric keys only"
+        )));
+    };
+    match kb.key_value {
+        Some(KeyValue::Plain {
+            key_material: KeyMaterial::Bytes(b),
+            ..
+        }) => Ok(Zeroizing::new(b.as_slice().to_vec())),
+        Some(KeyValue::Plain {
+            key_material: KeyMaterial::Structure(items),
+            ..
+        }) => match items.iter().find(|t| t.tag == Tag::KEY).map(|t| &t.value) {
+            Some(Value::ByteString(b)) => Ok(Zeroizing::new(b.as_slice().to_vec())),
+            _ => Err(OpError::FormatNotSupported(format!(
+                "key {uid} is stored in a format without a Key byte string"
+            ))),
+        },
+        _ => Err(OpError::NotSupported(format!(
+            "key {uid} is stored wrapped; this server cannot use it"
+        ))),
+    }
+}
+
+/// The key's Cryptographic Parameters attribute, or none.
+fn stored_params(o: &StoredObject) -> Result<CryptographicParameters, OpError> {
+    let Some(value) = attrs::value(o, names::CRYPTOGRAPHIC_PARAMETERS)? else {
+        return Ok(CryptographicParameters::default());
+    };
+    let item = Ttlv::new(Tag::CRYPTOGRAPHIC_PARAMETERS, value);
+    CryptographicParameters::read_item(&item, &[], Ctx::new(ProtocolVersion::V1_4)).map_err(|e| {
+        OpError::InvalidField(format!(
+            "the key's Cryptographic Parameters do not read: {e}"
+        ))
+    })
+}
+
+/// The cipher the parameters name for this key.
+pub fn cipher_spec(k: &KeyInUse) -> Result<raftkeep_crypto::CipherSpec, OpError> {
+    let algorithm = k.algorithm.ok_or_else(|| {
+        OpError::MissingData(format!("key {} has no Cryptographic Algorithm", k.uid))
+    })?;
+    let non_negative = |v: Option<i32>, what: &str| -> Result<Option<u64>, OpError> {
+        v.map(|n| {
+            u64::try_from(n).map_err(|_| OpError::InvalidField(format!("{what} {n} is negative")))
+        })
+        .transpose()
+    };
+    Ok(raftkeep_crypto::CipherSpec {
+        algorithm,
+        mode: k.params.block_cipher_mode,
+        padding: k.params.padding_method,
+        tag_length: non_negative(k.params.tag_length, "Tag Length")?
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        initial_counter: non_negative(k.params.initial_counter_value, "Initial Counter Value")?,
+    })
+}
+
+/// Streaming over several requests (Init / Final Indicator, Correlation Value) is not
+/// offered: every request carries all its data.
+pub fn single_shot(streaming: &kmip_messages::Streaming, op: &str) -> Result<(), OpError> {
+    if streaming.is_stream() {
+        return Err(OpError::NotSupported(format!(
+            "{op} over several requests (Correlation Value, Init / Final Indicator) is not supported: send the data in one request"
+        )));
+    }
+    Ok(())
+}
+
+/// The request's Data, required by every cryptographic operation.
+pub fn data<'a>(data: &'a Option<kmip_ttlv::ByteString>, op: &str) -> Result<&'a [u8], OpError> {
+    data.as_ref()
+        .map(|d| d.as_slice())
+        .ok_or_else(|| OpError::MissingData(format!("{op} needs Data")))
+}
+
+/// The MAC algorithm for this key: the parameters' Cryptographic Algorithm, else the key's.
+pub fn mac_algorithm(k: &KeyInUse) -> Result<CryptographicAlgorithm, OpError> {
+    k.algorithm.ok_or_else(|| {
+        OpError::MissingData(format!(
+            "key {} names no MAC algorithm: give Cryptographic Parameters with a Cryptographic Algorithm",
+            k.uid
+        ))
+    })
+}
