@@ -25,7 +25,7 @@ fn all_messages() -> Vec<(String, Ttlv)> {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         let messages = from_xml_test_case(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(
-            messages.len() >= 2 && messages.len() % 2 == 0,
+            messages.len() >= 2 && messages.len().is_multiple_of(2),
             "{name}: {} messages",
             messages.len()
         );

@@ -53,10 +53,10 @@ fn load(
             let value = number(value)?;
             // The specification's own table writes "Compromise  Date" with two spaces.
             let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-            if let Some(old) = tags.insert(value, name.clone()) {
-                if old != name {
-                    return Err(format!("tag {value:#08x} named both {old:?} and {name:?}"));
-                }
+            if let Some(old) = tags.insert(value, name.clone())
+                && old != name
+            {
+                return Err(format!("tag {value:#08x} named both {old:?} and {name:?}"));
             }
         }
     }
@@ -76,10 +76,10 @@ fn load(
                 values: BTreeMap::new(),
                 tags: Vec::new(),
             });
-            if let Some(c) = entry.get("comment").and_then(|c| c.as_str()) {
-                if table.comment.is_empty() {
-                    table.comment = c.to_string();
-                }
+            if let Some(c) = entry.get("comment").and_then(|c| c.as_str())
+                && table.comment.is_empty()
+            {
+                table.comment = c.to_string();
             }
             for tag in entry["tags"].as_array().ok_or("table without tags")? {
                 let tag = tag.as_str().ok_or("tag name must be a string")?.to_string();
@@ -90,10 +90,10 @@ fn load(
             if let Some(values) = entry.get("values").and_then(|v| v.as_object()) {
                 for (vname, v) in values {
                     let v = number(v)?;
-                    if let Some(old) = table.values.insert(v, vname.clone()) {
-                        if old != *vname {
-                            return Err(format!("{name}: {v:#x} named both {old:?} and {vname:?}"));
-                        }
+                    if let Some(old) = table.values.insert(v, vname.clone())
+                        && old != *vname
+                    {
+                        return Err(format!("{name}: {v:#x} named both {old:?} and {vname:?}"));
                     }
                 }
             }
@@ -223,10 +223,10 @@ fn generate(
     let mut names: Vec<(String, u32)> = tags.iter().map(|(v, n)| (normalize(n), *v)).collect();
     names.sort();
     for pair in names.windows(2) {
-        if let [a, b] = pair {
-            if a.0 == b.0 {
-                return Err(format!("normalized tag name {} is ambiguous", a.0));
-            }
+        if let [a, b] = pair
+            && a.0 == b.0
+        {
+            return Err(format!("normalized tag name {} is ambiguous", a.0));
         }
     }
     o.push_str("pub(crate) static TAGS_BY_NAME: &[(&str, Tag)] = &[\n");

@@ -14,10 +14,10 @@ pub(crate) fn parse_value(
     naming: Naming,
     mode: Mode,
 ) -> Result<Value, ParseErrorKind> {
-    if mode == Mode::TestCase {
-        if let Some(p) = scalar::placeholder(item_type, text) {
-            return Ok(Value::Placeholder(p));
-        }
+    if mode == Mode::TestCase
+        && let Some(p) = scalar::placeholder(item_type, text)
+    {
+        return Ok(Value::Placeholder(p));
     }
     Ok(match item_type {
         ItemType::INTEGER => Value::Integer(scalar::parse_integer(text, naming.mask)?),

@@ -181,7 +181,7 @@ impl Decoder<'_> {
             length: len,
         };
         if fixed_len(item_type).is_some_and(|f| f != len)
-            || (item_type == ItemType::BIG_INTEGER && len % 8 != 0)
+            || (item_type == ItemType::BIG_INTEGER && !len.is_multiple_of(8))
         {
             return Err(self.err(invalid_len, pos));
         }

@@ -260,10 +260,10 @@ impl Failover {
     ) -> Result<ResponseMessage, Outcome> {
         let response = ResponseMessage::decode(bytes, &Limits::default())
             .map_err(|e| Outcome::Invalid(e.to_string()))?;
-        if self.reuse {
-            if let Ok(mut idle) = self.idle.lock() {
-                idle.insert(server.address.clone(), conn);
-            }
+        if self.reuse
+            && let Ok(mut idle) = self.idle.lock()
+        {
+            idle.insert(server.address.clone(), conn);
         }
         let unavailable = response.batch_items.iter().find(|item| {
             item.message_extension

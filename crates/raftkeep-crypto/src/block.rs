@@ -75,7 +75,7 @@ fn whole_blocks(
     scheme: &'static str,
 ) -> Result<(), CryptoError> {
     let unpadded = matches!(padding, None | Some(PaddingMethod::NONE));
-    if unpadded && data.len() % BLOCK != 0 {
+    if unpadded && !data.len().is_multiple_of(BLOCK) {
         return Err(CryptoError::Length {
             what: "data",
             got: data.len(),
@@ -112,7 +112,7 @@ fn unpad_into<M: BlockModeDecrypt, P: Padding>(
     mode: M,
     data: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
-    if data.len() % BLOCK != 0 {
+    if !data.len().is_multiple_of(BLOCK) {
         return Err(CryptoError::Length {
             what: "ciphertext",
             got: data.len(),

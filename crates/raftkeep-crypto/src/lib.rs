@@ -1,5 +1,5 @@
 //! The cryptographic services Raftkeep performs with stored keys — Encrypt / Decrypt, MAC /
-//! MAC Verify and Hash (KMIP 1.4 §4.29–§4.34, 2.1 §6.1.17–§6.1.29) — over RustCrypto
+//! MAC Verify, Sign / Signature Verify and Hash (KMIP 1.4 §4.29–§4.34, 2.1 §6.1.17–§6.1.29) — over RustCrypto
 //! primitives. Schemes are chosen by KMIP's own code points (Cryptographic Algorithm, Block
 //! Cipher Mode, Padding Method, Hashing Algorithm), so the server maps nothing; what a build
 //! does not offer fails as [`CryptoError::Unsupported`] instead of falling back.
@@ -14,6 +14,9 @@
 //! - `stream` — ChaCha20 alone.
 //! - [`mac`] — HMAC-SHA-1/-2 and AES-CMAC, and their constant-time check.
 //! - [`hash`] — SHA-1 and SHA-2.
+//! - [`keys`] — RSA and EC keys in PKCS#1, PKCS#8, SEC1 and X.509 form; key generation.
+//! - [`signature`] — Sign / Signature Verify: RSA PKCS#1 v1.5 and PSS, ECDSA P-256/P-384.
+//! - [`rsa_cipher`] — RSA OAEP and PKCS#1 v1.5 encryption.
 //! - [`error`] — [`CryptoError`].
 //!
 //! Known-answer tests over NIST and RFC vectors are in `tests/known_answers.rs`.
@@ -23,10 +26,16 @@ mod block;
 pub mod cipher;
 pub mod error;
 pub mod hash;
+pub mod keys;
 pub mod mac;
+pub mod rsa_cipher;
+pub mod signature;
 mod stream;
 
 pub use cipher::{CipherSpec, Ciphertext, decrypt, encrypt};
 pub use error::CryptoError;
 pub use hash::hash;
+pub use keys::{PrivateKey, PublicKey};
 pub use mac::{mac, mac_verify};
+pub use rsa_cipher::RsaSpec;
+pub use signature::SignSpec;

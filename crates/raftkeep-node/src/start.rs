@@ -432,10 +432,10 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     let incoming = tokio_stream::StreamExt::map(
         tokio_stream::wrappers::TcpListenerStream::new(listener),
         |conn| {
-            if let Ok(c) = &conn {
-                if let Err(e) = c.set_nodelay(true) {
-                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-                }
+            if let Ok(c) = &conn
+                && let Err(e) = c.set_nodelay(true)
+            {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
             }
             conn
         },

@@ -66,10 +66,10 @@ impl RootKey {
             origin: origin.to_owned(),
             found,
         };
-        if let Ok(raw) = <[u8; 32]>::try_from(content) {
-            if !looks_like_hex_text(content) {
-                return Ok(Self::new(version, raw));
-            }
+        if let Ok(raw) = <[u8; 32]>::try_from(content)
+            && !looks_like_hex_text(content)
+        {
+            return Ok(Self::new(version, raw));
         }
         let text = std::str::from_utf8(content)
             .map_err(|_| bad(format!("{} bytes of binary", content.len())))?;

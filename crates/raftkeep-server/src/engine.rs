@@ -368,6 +368,8 @@ fn stale_readable(op: Operation) -> bool {
         Operation::DECRYPT,
         Operation::MAC,
         Operation::MAC_VERIFY,
+        Operation::SIGN,
+        Operation::SIGNATURE_VERIFY,
     ]
     .contains(&op)
 }
@@ -384,7 +386,7 @@ fn refusal(mode: &ReadMode, op: Operation) -> Option<OpError> {
         ReadMode::Refuse(why) => unavailable(why.clone()),
         ReadMode::Stale { .. } if stale_readable(op) => None,
         ReadMode::Stale { stale_by } => unavailable(format!(
-            "this node cannot reach a quorum (no leader heard for {} s): it serves only Get, Get Attributes, Get Attribute List, Locate, Encrypt, Decrypt, MAC and MAC Verify with Active keys meanwhile",
+            "this node cannot reach a quorum (no leader heard for {} s): it serves only Get, Get Attributes, Get Attribute List, Locate and the cryptographic operations with Active keys meanwhile",
             stale_by.as_secs()
         )),
     }
@@ -409,10 +411,9 @@ fn unique_identifiers(item: &kmip_ttlv::Ttlv, out: &mut Vec<String>) {
     item.walk(&mut |t| {
         if let (kmip_ttlv::Tag::UNIQUE_IDENTIFIER, kmip_ttlv::Value::TextString(uid)) =
             (t.tag, &t.value)
+            && !out.contains(uid)
         {
-            if !out.contains(uid) {
-                out.push(uid.clone());
-            }
+            out.push(uid.clone());
         }
     });
 }
@@ -460,6 +461,8 @@ async fn dispatch(
         RequestPayload::Mac(req) => ops::mac::run(ctx, req).await,
         RequestPayload::MacVerify(req) => ops::mac_verify::run(ctx, req).await,
         RequestPayload::Hash(req) => ops::hash::run(req),
+        RequestPayload::Sign(req) => ops::sign::run(ctx, req).await,
+        RequestPayload::SignatureVerify(req) => ops::signature_verify::run(ctx, req).await,
         RequestPayload::Other(payload) if item.operation == Operation::RNG_RETRIEVE => {
             ops::rng_retrieve::run(payload)
         }

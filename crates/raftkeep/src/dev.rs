@@ -310,10 +310,10 @@ async fn initialize(peer: &Peer, nodes: &[Node]) -> anyhow::Result<()> {
 
 async fn wait_leader(peer: &Peer) -> Option<u64> {
     for _ in 0..100 {
-        if let Ok(s) = peer.status(Duration::from_secs(2), false).await {
-            if s.leader_id.is_some() {
-                return s.leader_id;
-            }
+        if let Ok(s) = peer.status(Duration::from_secs(2), false).await
+            && s.leader_id.is_some()
+        {
+            return s.leader_id;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }

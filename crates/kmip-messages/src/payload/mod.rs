@@ -26,6 +26,7 @@ pub mod register;
 pub mod rekey;
 pub mod revoke;
 pub mod set_attribute;
+pub mod sign;
 
 use kmip_ttlv::enums::Operation;
 use kmip_ttlv::{Tag, Ttlv};
@@ -124,6 +125,8 @@ payloads! {
     MAC => Mac(mac::MacRequest, mac::MacResponse),
     MAC_VERIFY => MacVerify(mac::MacVerifyRequest, mac::MacVerifyResponse),
     HASH => Hash(hash::HashRequest, hash::HashResponse),
+    SIGN => Sign(sign::SignRequest, sign::SignResponse),
+    SIGNATURE_VERIFY => SignatureVerify(sign::SignatureVerifyRequest, sign::SignatureVerifyResponse),
 }
 
 /// Reads an optional KMIP 2.x structure (New Attribute, Current Attribute) holding exactly one

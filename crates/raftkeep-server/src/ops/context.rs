@@ -72,10 +72,10 @@ impl OpCtx<'_> {
     /// The UID a request names, or the ID Placeholder when it names none.
     pub fn uid(&mut self, given: Option<&UniqueIdentifier>) -> Result<String, OpError> {
         let uid = self.resolve(given);
-        if let Ok(u) = &uid {
-            if !self.touched.contains(u) {
-                self.touched.push(u.clone());
-            }
+        if let Ok(u) = &uid
+            && !self.touched.contains(u)
+        {
+            self.touched.push(u.clone());
         }
         uid
     }

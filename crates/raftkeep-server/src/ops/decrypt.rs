@@ -1,5 +1,5 @@
-//! Decrypt (KMIP 1.4 §4.30, 2.1 §6.1.12): data decrypted with a stored symmetric key. AEAD
-//! modes check the tag before any plaintext is returned.
+//! Decrypt (KMIP 1.4 §4.30, 2.1 §6.1.12): data decrypted with a stored symmetric key or RSA
+//! private key. AEAD modes check the tag before any plaintext is returned.
 
 use kmip_messages::payload::decrypt::{DecryptRequest, DecryptResponse};
 use kmip_messages::{ResponsePayload, UniqueIdentifier};
@@ -7,7 +7,7 @@ use kmip_ttlv::ByteString;
 use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 
 use super::context::OpCtx;
-use super::key_use;
+use super::key_use::{self, UsableKey};
 use crate::error::OpError;
 
 /// Answers one Decrypt.
@@ -22,6 +22,10 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &DecryptRequest) -> Result<ResponsePa
     )
     .await?;
     let cipher = key_use::data(&req.data, "Decrypt")?;
+    if let UsableKey::Private(raftkeep_crypto::PrivateKey::Rsa(private)) = &k.key {
+        let plain = raftkeep_crypto::rsa_cipher::decrypt(private, &k.rsa_spec(), cipher)?;
+        return Ok(answer(k.uid, &plain));
+    }
     let spec = key_use::cipher_spec(&k)?;
     let aad = req
         .authenticated_encryption_additional_data
@@ -29,7 +33,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &DecryptRequest) -> Result<ResponsePa
         .map_or(&[][..], |a| a.as_slice());
     let plain = raftkeep_crypto::decrypt(
         &spec,
-        &k.key,
+        k.symmetric("Decrypt")?,
         req.iv_counter_nonce.as_ref().map(|iv| iv.as_slice()),
         aad,
         cipher,
@@ -37,9 +41,13 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &DecryptRequest) -> Result<ResponsePa
             .as_ref()
             .map(|t| t.as_slice()),
     )?;
-    Ok(ResponsePayload::Decrypt(DecryptResponse {
-        unique_identifier: UniqueIdentifier::Text(k.uid),
+    Ok(answer(k.uid, &plain))
+}
+
+fn answer(uid: String, plain: &[u8]) -> ResponsePayload {
+    ResponsePayload::Decrypt(DecryptResponse {
+        unique_identifier: UniqueIdentifier::Text(uid),
         data: Some(ByteString::new(plain.to_vec())),
         correlation_value: None,
-    }))
+    })
 }

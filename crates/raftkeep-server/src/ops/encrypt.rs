@@ -1,5 +1,6 @@
 //! Encrypt (KMIP 1.4 §4.29, 2.1 §6.1.18): data encrypted with a stored symmetric key, which
-//! never leaves the server. The server picks the IV when the parameters ask for a Random IV.
+//! never leaves the server, or to an RSA public key (OAEP, PKCS#1 v1.5). The server picks
+//! the IV when the parameters ask for a Random IV.
 
 use kmip_messages::payload::encrypt::{EncryptRequest, EncryptResponse};
 use kmip_messages::{ResponsePayload, UniqueIdentifier};
@@ -7,7 +8,7 @@ use kmip_ttlv::ByteString;
 use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 
 use super::context::OpCtx;
-use super::key_use::{self, KeyInUse};
+use super::key_use::{self, KeyInUse, UsableKey};
 use crate::error::OpError;
 use crate::material;
 
@@ -23,6 +24,16 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &EncryptRequest) -> Result<ResponsePa
     )
     .await?;
     let plain = key_use::data(&req.data, "Encrypt")?;
+    if let UsableKey::Public(raftkeep_crypto::PublicKey::Rsa(public)) = &k.key {
+        let data = raftkeep_crypto::rsa_cipher::encrypt(public, &k.rsa_spec(), plain)?;
+        return Ok(ResponsePayload::Encrypt(EncryptResponse {
+            unique_identifier: UniqueIdentifier::Text(k.uid),
+            data: Some(ByteString::new(data)),
+            iv_counter_nonce: None,
+            correlation_value: None,
+            authenticated_encryption_tag: None,
+        }));
+    }
     let spec = key_use::cipher_spec(&k)?;
     let (iv, picked) = match &req.iv_counter_nonce {
         Some(iv) => (Some(iv.as_slice().to_vec()), false),
@@ -33,7 +44,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &EncryptRequest) -> Result<ResponsePa
         .authenticated_encryption_additional_data
         .as_ref()
         .map_or(&[][..], |a| a.as_slice());
-    let out = raftkeep_crypto::encrypt(&spec, &k.key, iv.as_deref(), aad, plain)?;
+    let out = raftkeep_crypto::encrypt(&spec, k.symmetric("Encrypt")?, iv.as_deref(), aad, plain)?;
     Ok(ResponsePayload::Encrypt(EncryptResponse {
         unique_identifier: UniqueIdentifier::Text(k.uid),
         data: Some(ByteString::new(out.data)),

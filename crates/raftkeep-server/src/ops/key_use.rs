@@ -1,4 +1,5 @@
-//! What the cryptographic operations (Encrypt, Decrypt, MAC, MAC Verify) share: the key a
+//! What the cryptographic operations (Encrypt, Decrypt, MAC, MAC Verify, Sign, Signature
+//! Verify) share: the key a
 //! request names, checked for the use asked — its state, its Cryptographic Usage Mask, its
 //! Protect Stop and Process Start Dates (KMIP 1.4 §3.22, §3.27, §3.28) — its raw bytes,
 //! and the Cryptographic Parameters that apply: the request's, then the key's attribute.
@@ -18,23 +19,43 @@ use crate::attrs::{self, names};
 use crate::error::OpError;
 use crate::material;
 
-/// What the operation does with the key: protect (Encrypt, MAC) needs an Active key;
-/// process (Decrypt, MAC Verify) also takes a Deactivated or Compromised one, so data
+/// What the operation does with the key: protect (Encrypt, MAC, Sign) needs an Active key;
+/// process (Decrypt, MAC Verify, Signature Verify) also takes a Deactivated or Compromised one, so data
 /// protected before can still be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Use {
-    /// Encrypt, MAC.
+    /// Encrypt, MAC, Sign.
     Protect,
-    /// Decrypt, MAC Verify.
+    /// Decrypt, MAC Verify, Signature Verify.
     Process,
 }
 
-/// A key ready for one cryptographic operation. Its bytes are wiped when it is dropped.
+/// The key itself, read from its stored form.
+pub enum UsableKey {
+    /// A symmetric key's bytes (wiped when dropped).
+    Symmetric(Zeroizing<Vec<u8>>),
+    /// A private key (RSA, EC).
+    Private(raftkeep_crypto::PrivateKey),
+    /// A public key (RSA, EC).
+    Public(raftkeep_crypto::PublicKey),
+}
+
+impl std::fmt::Debug for UsableKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UsableKey::Symmetric(k) => write!(f, "Symmetric({} bytes)", k.len()),
+            UsableKey::Private(k) => k.fmt(f),
+            UsableKey::Public(k) => write!(f, "Public({} bits)", k.bits()),
+        }
+    }
+}
+
+/// A key ready for one cryptographic operation.
 pub struct KeyInUse {
     /// The key's UID.
     pub uid: String,
-    /// The raw key.
-    pub key: Zeroizing<Vec<u8>>,
+    /// The key.
+    pub key: UsableKey,
     /// The algorithm: the parameters' Cryptographic Algorithm, else the key's own.
     pub algorithm: Option<CryptographicAlgorithm>,
     /// The request's Cryptographic Parameters over the key's.
@@ -85,7 +106,13 @@ pub async fn key_for(
 }
 
 fn use_of(op: Operation) -> Use {
-    if op == Operation::DECRYPT || op == Operation::MAC_VERIFY {
+    if [
+        Operation::DECRYPT,
+        Operation::MAC_VERIFY,
+        Operation::SIGNATURE_VERIFY,
+    ]
+    .contains(&op)
+    {
         Use::Process
     } else {
         Use::Protect
@@ -147,29 +174,56 @@ fn permitted(uid: &str, o: &StoredObject, mask: CryptographicUsageMask) -> Resul
     )))
 }
 
-/// The key's bytes: Raw, or the Key of a Transparent Symmetric Key.
-fn raw_key(ctx: &OpCtx<'_>, uid: &str, o: &StoredObject) -> Result<Zeroizing<Vec<u8>>, OpError> {
+/// The key, read from its stored form: a symmetric key's bytes (Raw, or the Key of a
+/// Transparent Symmetric Key); a private or public key in a DER format.
+fn raw_key(ctx: &OpCtx<'_>, uid: &str, o: &StoredObject) -> Result<UsableKey, OpError> {
     let sealed = match &o.material {
         Material::Sealed(s) => s,
         Material::Destroyed => return Err(OpError::Destroyed(uid.to_owned())),
         Material::None => return Err(OpError::MissingData(format!("key {uid} has no material"))),
     };
     let object = material::unseal(ctx.keyring, uid, sealed)?;
-    let ManagedObject::SymmetricKey(kb) = object else {
-        return Err(OpError::InvalidField(format!(
-            "object {uid} is not a symmetric key; this server encrypts and MACs with symmetric keys only"
-        )));
+    let asymmetric = |kb: &kmip_messages::KeyBlock| match &kb.key_value {
+        Some(KeyValue::Plain {
+            key_material: KeyMaterial::Bytes(b),
+            ..
+        }) => Ok((kb.key_format_type, b.as_slice().to_vec())),
+        _ => Err(OpError::FormatNotSupported(format!(
+            "key {uid} is stored in {}; this server uses asymmetric keys in PKCS#1, PKCS#8, ECPrivateKey or X.509 form",
+            kb.key_format_type
+        ))),
+    };
+    let kb = match object {
+        ManagedObject::SymmetricKey(kb) => kb,
+        ManagedObject::PrivateKey(kb) => {
+            let (format, der) = asymmetric(&kb)?;
+            let der = Zeroizing::new(der);
+            return Ok(UsableKey::Private(raftkeep_crypto::PrivateKey::from_der(
+                format, &der,
+            )?));
+        }
+        ManagedObject::PublicKey(kb) => {
+            let (format, der) = asymmetric(&kb)?;
+            return Ok(UsableKey::Public(raftkeep_crypto::PublicKey::from_der(
+                format, &der,
+            )?));
+        }
+        _ => {
+            return Err(OpError::InvalidField(format!("object {uid} is not a key")));
+        }
     };
     match kb.key_value {
         Some(KeyValue::Plain {
             key_material: KeyMaterial::Bytes(b),
             ..
-        }) => Ok(Zeroizing::new(b.as_slice().to_vec())),
+        }) => Ok(UsableKey::Symmetric(Zeroizing::new(b.as_slice().to_vec()))),
         Some(KeyValue::Plain {
             key_material: KeyMaterial::Structure(items),
             ..
         }) => match items.iter().find(|t| t.tag == Tag::KEY).map(|t| &t.value) {
-            Some(Value::ByteString(b)) => Ok(Zeroizing::new(b.as_slice().to_vec())),
+            Some(Value::ByteString(b)) => {
+                Ok(UsableKey::Symmetric(Zeroizing::new(b.as_slice().to_vec())))
+            }
             _ => Err(OpError::FormatNotSupported(format!(
                 "key {uid} is stored in a format without a Key byte string"
             ))),
@@ -240,4 +294,55 @@ pub fn mac_algorithm(k: &KeyInUse) -> Result<CryptographicAlgorithm, OpError> {
             k.uid
         ))
     })
+}
+
+impl KeyInUse {
+    /// A symmetric key's bytes; `op` names the operation for the error.
+    pub fn symmetric(&self, op: &str) -> Result<&[u8], OpError> {
+        match &self.key {
+            UsableKey::Symmetric(k) => Ok(k),
+            _ => Err(OpError::InvalidField(format!(
+                "{op} with key {} needs a symmetric key",
+                self.uid
+            ))),
+        }
+    }
+
+    /// The signature scheme its parameters name.
+    pub fn sign_spec(&self) -> Result<raftkeep_crypto::SignSpec, OpError> {
+        let p = &self.params;
+        Ok(raftkeep_crypto::SignSpec {
+            padding: p.padding_method,
+            hash: p.hashing_algorithm,
+            algorithm: p.digital_signature_algorithm,
+            salt_length: p
+                .salt_length
+                .map(|n| {
+                    usize::try_from(n)
+                        .map_err(|_| OpError::InvalidField(format!("Salt Length {n} is negative")))
+                })
+                .transpose()?,
+        })
+    }
+
+    /// The RSA encryption scheme its parameters name.
+    pub fn rsa_spec(&self) -> raftkeep_crypto::RsaSpec {
+        let p = &self.params;
+        raftkeep_crypto::RsaSpec {
+            padding: p.padding_method,
+            hash: p.hashing_algorithm,
+            mgf_hash: p.mask_generator_hashing_algorithm,
+            label: p.p_source.as_ref().map(|l| l.as_slice().to_vec()),
+        }
+    }
+}
+
+/// Digested Data (a digest the client computed) is not taken: the server hashes the data.
+pub fn undigested(digested: &Option<kmip_ttlv::ByteString>, op: &str) -> Result<(), OpError> {
+    if digested.is_some() {
+        return Err(OpError::NotSupported(format!(
+            "{op} of Digested Data is not supported: send the Data and the server hashes it"
+        )));
+    }
+    Ok(())
 }

@@ -23,7 +23,12 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &MacRequest) -> Result<ResponsePayloa
     .await?;
     let data = key_use::data(&req.data, "MAC")?;
     let algorithm = key_use::mac_algorithm(&k)?;
-    let mac = raftkeep_crypto::mac(algorithm, k.params.block_cipher_mode, &k.key, data)?;
+    let mac = raftkeep_crypto::mac(
+        algorithm,
+        k.params.block_cipher_mode,
+        k.symmetric("MAC")?,
+        data,
+    )?;
     Ok(ResponsePayload::Mac(MacResponse {
         unique_identifier: UniqueIdentifier::Text(k.uid),
         mac_data: Some(ByteString::new(mac)),

@@ -23,8 +23,13 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &MacVerifyRequest) -> Result<Response
     let data = key_use::data(&req.data, "MAC Verify")?;
     let mac = key_use::data(&req.mac_data, "MAC Verify (MAC Data)")?;
     let algorithm = key_use::mac_algorithm(&k)?;
-    let valid =
-        raftkeep_crypto::mac_verify(algorithm, k.params.block_cipher_mode, &k.key, data, mac)?;
+    let valid = raftkeep_crypto::mac_verify(
+        algorithm,
+        k.params.block_cipher_mode,
+        k.symmetric("MAC Verify")?,
+        data,
+        mac,
+    )?;
     Ok(ResponsePayload::MacVerify(MacVerifyResponse {
         unique_identifier: UniqueIdentifier::Text(k.uid),
         validity_indicator: Some(if valid {

@@ -31,3 +31,5 @@ pub mod rekey;
 pub mod revoke;
 pub mod rng_retrieve;
 pub mod set_attribute;
+pub mod sign;
+pub mod signature_verify;

@@ -9,7 +9,7 @@ use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 26] = [
+pub const OPERATIONS: [Operation; 28] = [
     Operation::DISCOVER_VERSIONS,
     Operation::QUERY,
     Operation::CREATE,
@@ -31,6 +31,8 @@ pub const OPERATIONS: [Operation; 26] = [
     Operation::MAC,
     Operation::MAC_VERIFY,
     Operation::HASH,
+    Operation::SIGN,
+    Operation::SIGNATURE_VERIFY,
     Operation::RNG_RETRIEVE,
     Operation::INTEROP,
     Operation::LOG,

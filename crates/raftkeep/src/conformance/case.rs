@@ -127,7 +127,7 @@ pub async fn run(text: &str, target: &KmipTarget, verbose: bool) -> Outcome {
                 server_said(&actual)
             ));
         }
-        memory.remember(&actual);
+        memory.remember(&request, &actual);
     }
     Outcome::Pass { exchanges }
 }

@@ -39,9 +39,10 @@ pub struct Memory {
     /// some test cases use `$DATA_0`, `$IV_COUNTER_NONCE` or `$MAC_DATA` in a request where
     /// the response before spelled the value out instead of binding the placeholder.
     pub recent: HashMap<String, Value>,
-    /// Objects the server generated in this conversation: what is made with their keys is
-    /// the server's choice too.
-    pub generated: HashSet<String>,
+    /// Symmetric keys the client registered in this conversation: what the server computes
+    /// with them from the client's data (and IV) has one right answer. Generated keys,
+    /// server-picked IVs and randomized schemes (RSA OAEP, PSS, ECDSA) have many.
+    pub registered_symmetric: HashSet<String>,
 }
 
 /// A tag or placeholder name without case, separators or a trailing `_n` index.
@@ -68,15 +69,6 @@ const COMPUTED: [kmip_ttlv::enums::Operation; 7] = [
     kmip_ttlv::enums::Operation::SIGNATURE_VERIFY,
 ];
 
-/// Operations that make objects with server-generated keys.
-const GENERATING: [kmip_ttlv::enums::Operation; 5] = [
-    kmip_ttlv::enums::Operation::CREATE,
-    kmip_ttlv::enums::Operation::CREATE_KEY_PAIR,
-    kmip_ttlv::enums::Operation::RE_KEY,
-    kmip_ttlv::enums::Operation::RE_KEY_KEY_PAIR,
-    kmip_ttlv::enums::Operation::DERIVE_KEY,
-];
-
 fn batch_items(
     message: &Ttlv,
 ) -> impl Iterator<Item = (kmip_ttlv::enums::Operation, Option<&Ttlv>)> {
@@ -98,10 +90,10 @@ fn batch_items(
 impl Memory {
     /// Sends this server's values where a request repeats a literal the server chose.
     pub fn substitute(&self, request: &mut Ttlv) {
-        if let Value::ByteString(b) = &request.value {
-            if let Some(ours) = self.chosen.get(b.as_slice()) {
-                request.value = Value::ByteString(kmip_ttlv::ByteString::new(ours.clone()));
-            }
+        if let Value::ByteString(b) = &request.value
+            && let Some(ours) = self.chosen.get(b.as_slice())
+        {
+            request.value = Value::ByteString(kmip_ttlv::ByteString::new(ours.clone()));
         }
         if let Value::Structure(items) = &mut request.value {
             for i in items.iter_mut() {
@@ -111,7 +103,8 @@ impl Memory {
     }
 
     /// True when every item of `request` computes its answer from what the client sent: a
-    /// cryptographic operation with a key the client registered, and no IV the server picked
+    /// Hash, or a cryptographic operation with a symmetric key the client registered and no
+    /// IV the server picked
     /// (`expected` returns one). Its byte strings must then equal the test case's.
     pub fn computed(&self, request: &Ttlv, expected: &Ttlv) -> bool {
         let server_iv = batch_items(expected)
@@ -126,14 +119,24 @@ impl Memory {
                         Value::TextString(s) => Some(s.as_str()),
                         _ => None,
                     });
-                COMPUTED.contains(&op) && !uid.is_some_and(|u| self.generated.contains(u))
+                COMPUTED.contains(&op)
+                    && (op == kmip_ttlv::enums::Operation::HASH
+                        || uid.is_some_and(|u| self.registered_symmetric.contains(u)))
             })
     }
 
-    /// Remembers what a matched response brought: its payload fields, and the objects it
-    /// generated.
-    pub fn remember(&mut self, response: &Ttlv) {
-        for (op, payload) in batch_items(response) {
+    /// Remembers what a matched exchange brought: the response's payload fields, and the
+    /// symmetric keys the client registered.
+    pub fn remember(&mut self, request: &Ttlv, response: &Ttlv) {
+        let symmetric = Value::Enumeration(kmip_ttlv::enums::ObjectType::SYMMETRIC_KEY.0);
+        let registered: Vec<bool> = batch_items(request)
+            .map(|(op, p)| {
+                op == kmip_ttlv::enums::Operation::REGISTER
+                    && p.and_then(|p| p.child(Tag::OBJECT_TYPE))
+                        .is_some_and(|t| t.value == symmetric)
+            })
+            .collect();
+        for (n, (_, payload)) in batch_items(response).enumerate() {
             let Some(fields) = payload.and_then(Ttlv::items) else {
                 continue;
             };
@@ -141,15 +144,10 @@ impl Memory {
                 if let Some(name) = f.tag.name() {
                     self.recent.insert(folded(name), f.value.clone());
                 }
-                let made = [
-                    Tag::UNIQUE_IDENTIFIER,
-                    Tag::PRIVATE_KEY_UNIQUE_IDENTIFIER,
-                    Tag::PUBLIC_KEY_UNIQUE_IDENTIFIER,
-                ];
-                if let (true, true, Value::TextString(uid)) =
-                    (GENERATING.contains(&op), made.contains(&f.tag), &f.value)
+                if let (Some(true), Tag::UNIQUE_IDENTIFIER, Value::TextString(uid)) =
+                    (registered.get(n), f.tag, &f.value)
                 {
-                    self.generated.insert(uid.clone());
+                    self.registered_symmetric.insert(uid.clone());
                 }
             }
         }
@@ -505,13 +503,13 @@ impl Comparer<'_> {
                 ));
             }
         }
-        if let Some(i) = used.iter().position(|u| !u) {
-            if let Some(a) = act.get(i) {
-                return Err(Self::differ(
-                    path,
-                    format!("unexpected attribute {}", attribute_label(a)),
-                ));
-            }
+        if let Some(i) = used.iter().position(|u| !u)
+            && let Some(a) = act.get(i)
+        {
+            return Err(Self::differ(
+                path,
+                format!("unexpected attribute {}", attribute_label(a)),
+            ));
         }
         Ok(())
     }
@@ -568,13 +566,19 @@ mod tests {
         let mut exp = exp;
         normalize(&mut exp, &mut act);
         compare(&exp, &act, memory, exact, 0)?;
-        memory.remember(&act);
+        memory.remember(&req, &act);
         Ok(req)
     }
 
     #[test]
     fn ciphertexts_of_registered_keys_must_equal_the_test_cases() {
         let mut memory = Memory::default();
+        let register = exchange(
+            "Register",
+            r#"<ObjectType type="Enumeration" value="SymmetricKey"/>"#,
+            &uid("k1"),
+        );
+        run(&mut memory, register.clone(), &register.1).unwrap();
         let e = exchange(
             "Encrypt",
             &(uid("k1") + &data("Data", "0102")),
@@ -583,7 +587,7 @@ mod tests {
         let server = exchange("Encrypt", "", &(uid("k1") + &data("Data", "bbbb"))).1;
         assert!(run(&mut memory, e.clone(), &server).is_err());
         let right = exchange("Encrypt", "", &(uid("k1") + &data("Data", "aaaa"))).1;
-        assert!(run(&mut Memory::default(), e, &right).is_ok());
+        assert!(run(&mut memory, e, &right).is_ok());
     }
 
     #[test]

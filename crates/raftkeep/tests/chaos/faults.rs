@@ -221,13 +221,13 @@ impl Chaos<'_> {
         while Instant::now() < end {
             let i = next % self.c.nodes.len();
             next += 1;
-            if let Some(s) = self.quick_status(i) {
-                if let Some(leader) = s.leader_id {
-                    let known = self.leaders.last().map(|(_, t, l)| (*t, *l));
-                    if known.is_none_or(|(t, l)| s.term > t || (s.term == t && l != leader)) {
-                        eprintln!("chaos:   leader node {leader}, term {}", s.term);
-                        self.leaders.push((Instant::now(), s.term, leader));
-                    }
+            if let Some(s) = self.quick_status(i)
+                && let Some(leader) = s.leader_id
+            {
+                let known = self.leaders.last().map(|(_, t, l)| (*t, *l));
+                if known.is_none_or(|(t, l)| s.term > t || (s.term == t && l != leader)) {
+                    eprintln!("chaos:   leader node {leader}, term {}", s.term);
+                    self.leaders.push((Instant::now(), s.term, leader));
                 }
             }
             std::thread::sleep(Duration::from_millis(150));

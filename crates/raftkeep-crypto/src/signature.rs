@@ -1,0 +1,190 @@
+//! Sign and Signature Verify (KMIP 1.4 §4.31–§4.32, 2.1 §6.1.55–56): RSA PKCS#1 v1.5 and
+//! PSS over SHA-1/-2, ECDSA on P-256 with SHA-256 and P-384 with SHA-384 (DER signatures).
+//! The data is hashed here; the signature covers its digest.
+
+use kmip_ttlv::enums::{DigitalSignatureAlgorithm, HashingAlgorithm, PaddingMethod};
+use p256::ecdsa::signature::{Signer as _, Verifier as _};
+use rsa::{Pkcs1v15Sign, Pss};
+use sha2::Digest as _;
+
+use crate::error::CryptoError;
+use crate::keys::{PrivateKey, PublicKey};
+
+/// The signature scheme a request names (its Cryptographic Parameters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SignSpec {
+    /// PSS or PKCS1 v1.5 (RSA); PKCS1 v1.5 when absent.
+    pub padding: Option<PaddingMethod>,
+    /// The digest; SHA-256 for RSA and P-256, SHA-384 for P-384 when absent.
+    pub hash: Option<HashingAlgorithm>,
+    /// A Digital Signature Algorithm naming both (KMIP 1.2+), used when padding and hash
+    /// are not given.
+    pub algorithm: Option<DigitalSignatureAlgorithm>,
+    /// The PSS salt length; the digest's length when absent.
+    pub salt_length: Option<usize>,
+}
+
+impl SignSpec {
+    /// Padding and hash, from the Digital Signature Algorithm where they are not given.
+    fn resolved(&self) -> Result<(Option<PaddingMethod>, Option<HashingAlgorithm>), CryptoError> {
+        use DigitalSignatureAlgorithm as A;
+        use HashingAlgorithm as H;
+        let named = match self.algorithm {
+            None => (None, None),
+            Some(A::SHA_1_WITH_RSA_ENCRYPTION) => (Some(PaddingMethod::PKCS1_V1_5), Some(H::SHA_1)),
+            Some(A::SHA_224_WITH_RSA_ENCRYPTION) => {
+                (Some(PaddingMethod::PKCS1_V1_5), Some(H::SHA_224))
+            }
+            Some(A::SHA_256_WITH_RSA_ENCRYPTION) => {
+                (Some(PaddingMethod::PKCS1_V1_5), Some(H::SHA_256))
+            }
+            Some(A::SHA_384_WITH_RSA_ENCRYPTION) => {
+                (Some(PaddingMethod::PKCS1_V1_5), Some(H::SHA_384))
+            }
+            Some(A::SHA_512_WITH_RSA_ENCRYPTION) => {
+                (Some(PaddingMethod::PKCS1_V1_5), Some(H::SHA_512))
+            }
+            Some(A::RSASSA_PSS) => (Some(PaddingMethod::PSS), None),
+            Some(A::ECDSA_WITH_SHA256) => (None, Some(H::SHA_256)),
+            Some(A::ECDSA_WITH_SHA384) => (None, Some(H::SHA_384)),
+            Some(other) => {
+                return Err(CryptoError::Unsupported(format!(
+                    "signature algorithm {other}"
+                )));
+            }
+        };
+        Ok((self.padding.or(named.0), self.hash.or(named.1)))
+    }
+}
+
+/// Runs `$body` with `$d` bound to the digest type the hashing algorithm names.
+macro_rules! with_digest {
+    ($alg:expr, $d:ident => $body:expr) => {
+        match $alg {
+            HashingAlgorithm::SHA_1 => {
+                type $d = sha1::Sha1;
+                $body
+            }
+            HashingAlgorithm::SHA_224 => {
+                type $d = sha2::Sha224;
+                $body
+            }
+            HashingAlgorithm::SHA_256 => {
+                type $d = sha2::Sha256;
+                $body
+            }
+            HashingAlgorithm::SHA_384 => {
+                type $d = sha2::Sha384;
+                $body
+            }
+            HashingAlgorithm::SHA_512 => {
+                type $d = sha2::Sha512;
+                $body
+            }
+            other => Err(CryptoError::Unsupported(format!(
+                "hashing algorithm {other} here"
+            ))),
+        }
+    };
+}
+pub(crate) use with_digest;
+
+fn rsa_failed(e: rsa::Error) -> CryptoError {
+    match e {
+        rsa::Error::MessageTooLong => CryptoError::Length {
+            what: "data",
+            got: 0,
+            scheme: "RSA",
+            expected: "shorter than the key allows",
+        },
+        _ => CryptoError::Failed,
+    }
+}
+
+fn ec_hash(
+    spec_hash: Option<HashingAlgorithm>,
+    curve_hash: HashingAlgorithm,
+    curve: &str,
+) -> Result<(), CryptoError> {
+    match spec_hash {
+        None => Ok(()),
+        Some(h) if h == curve_hash => Ok(()),
+        Some(h) => Err(CryptoError::Unsupported(format!(
+            "ECDSA on {curve} with {h} (this server pairs {curve} with {curve_hash})"
+        ))),
+    }
+}
+
+/// Signs `data` (hashing it first).
+pub fn sign(key: &PrivateKey, spec: &SignSpec, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let (padding, hash) = spec.resolved()?;
+    match key {
+        PrivateKey::Rsa(k) => {
+            let hash = hash.unwrap_or(HashingAlgorithm::SHA_256);
+            let mut rng = getrandom04::SysRng;
+            match padding {
+                Some(PaddingMethod::PSS) => with_digest!(hash, D => {
+                    let salt = spec.salt_length.unwrap_or(<D as sha2::Digest>::output_size());
+                    k.sign_with_rng(&mut rng, Pss::<D>::new_with_salt(salt), &D::digest(data)).map_err(rsa_failed)
+                }),
+                None | Some(PaddingMethod::PKCS1_V1_5) => with_digest!(hash, D => {
+                    k.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<D>(), &D::digest(data)).map_err(rsa_failed)
+                }),
+                Some(other) => Err(CryptoError::Unsupported(format!(
+                    "RSA signatures with padding {other}"
+                ))),
+            }
+        }
+        PrivateKey::P256(k) => {
+            ec_hash(hash, HashingAlgorithm::SHA_256, "P-256")?;
+            let sig: p256::ecdsa::DerSignature =
+                k.try_sign(data).map_err(|_| CryptoError::Failed)?;
+            Ok(sig.as_bytes().to_vec())
+        }
+        PrivateKey::P384(k) => {
+            ec_hash(hash, HashingAlgorithm::SHA_384, "P-384")?;
+            let sig: p384::ecdsa::DerSignature =
+                k.try_sign(data).map_err(|_| CryptoError::Failed)?;
+            Ok(sig.as_bytes().to_vec())
+        }
+    }
+}
+
+/// True when `signature` is a valid signature of `data` (hashing it first). PSS signatures
+/// of any salt length verify unless the spec names one.
+pub fn verify(
+    key: &PublicKey,
+    spec: &SignSpec,
+    data: &[u8],
+    signature: &[u8],
+) -> Result<bool, CryptoError> {
+    let (padding, hash) = spec.resolved()?;
+    match key {
+        PublicKey::Rsa(k) => {
+            let hash = hash.unwrap_or(HashingAlgorithm::SHA_256);
+            match padding {
+                Some(PaddingMethod::PSS) => with_digest!(hash, D => {
+                    let mut pss = Pss::<D>::new();
+                    pss.salt_len = spec.salt_length;
+                    Ok(k.verify(pss, &D::digest(data), signature).is_ok())
+                }),
+                None | Some(PaddingMethod::PKCS1_V1_5) => with_digest!(hash, D => {
+                    Ok(k.verify(Pkcs1v15Sign::new::<D>(), &D::digest(data), signature).is_ok())
+                }),
+                Some(other) => Err(CryptoError::Unsupported(format!(
+                    "RSA signatures with padding {other}"
+                ))),
+            }
+        }
+        PublicKey::P256(k) => {
+            ec_hash(hash, HashingAlgorithm::SHA_256, "P-256")?;
+            Ok(p256::ecdsa::DerSignature::from_bytes(signature)
+                .is_ok_and(|s| k.verify(data, &s).is_ok()))
+        }
+        PublicKey::P384(k) => {
+            ec_hash(hash, HashingAlgorithm::SHA_384, "P-384")?;
+            Ok(p384::ecdsa::DerSignature::from_bytes(signature)
+                .is_ok_and(|s| k.verify(data, &s).is_ok()))
+        }
+    }
+}

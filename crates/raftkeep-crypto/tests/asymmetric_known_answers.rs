@@ -1,0 +1,161 @@
+//! Known-answer tests for signatures and RSA encryption: RFC 6979's deterministic ECDSA
+//! vectors, and outputs OpenSSL made with a fixed RSA key (`vectors/rsa-2048.txt`), which
+//! this crate must verify, decrypt, and — for the deterministic PKCS#1 v1.5 — reproduce.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
+
+use std::collections::HashMap;
+
+use kmip_ttlv::enums::{HashingAlgorithm, KeyFormatType, PaddingMethod, RecommendedCurve};
+use raftkeep_crypto::keys::{generate_ec, generate_rsa};
+use raftkeep_crypto::signature::{sign, verify};
+use raftkeep_crypto::{PrivateKey, PublicKey, RsaSpec, SignSpec, rsa_cipher};
+
+const MESSAGE: &[u8] = b"Raftkeep known-answer message";
+
+fn rsa_vectors() -> HashMap<String, Vec<u8>> {
+    include_str!("vectors/rsa-2048.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once(' ').unwrap();
+            (k.to_owned(), hex::decode(v).unwrap())
+        })
+        .collect()
+}
+
+fn rsa_keys() -> (HashMap<String, Vec<u8>>, PrivateKey, PublicKey) {
+    let v = rsa_vectors();
+    let private = PrivateKey::from_der(KeyFormatType::PKCS_1, &v["private_pkcs1"]).unwrap();
+    let public = PublicKey::from_der(KeyFormatType::X_509, &v["public_spki"]).unwrap();
+    (v, private, public)
+}
+
+#[test]
+fn rsa_pkcs1v15_signatures_equal_openssls() {
+    let (v, private, public) = rsa_keys();
+    let spec = SignSpec {
+        padding: Some(PaddingMethod::PKCS1_V1_5),
+        hash: Some(HashingAlgorithm::SHA_256),
+        ..SignSpec::default()
+    };
+    assert_eq!(
+        sign(&private, &spec, MESSAGE).unwrap(),
+        v["pkcs1v15_sha256"]
+    );
+    assert!(verify(&public, &spec, MESSAGE, &v["pkcs1v15_sha256"]).unwrap());
+    assert!(!verify(&public, &spec, b"another message", &v["pkcs1v15_sha256"]).unwrap());
+}
+
+#[test]
+fn rsa_pss_signatures_of_openssl_verify_and_ours_round_trip() {
+    let (v, private, public) = rsa_keys();
+    let spec = SignSpec {
+        padding: Some(PaddingMethod::PSS),
+        hash: Some(HashingAlgorithm::SHA_384),
+        ..SignSpec::default()
+    };
+    // OpenSSL's signature used salt 20 (and MGF1 with SHA-384); any salt length verifies.
+    assert!(verify(&public, &spec, MESSAGE, &v["pss_sha384_salt20"]).unwrap());
+    let mut altered = v["pss_sha384_salt20"].clone();
+    altered[10] ^= 1;
+    assert!(!verify(&public, &spec, MESSAGE, &altered).unwrap());
+    let ours = sign(
+        &private,
+        &SignSpec {
+            salt_length: Some(222 - 16),
+            ..spec
+        },
+        MESSAGE,
+    )
+    .unwrap();
+    assert!(verify(&public, &spec, MESSAGE, &ours).unwrap());
+}
+
+#[test]
+fn rsa_oaep_decrypts_openssls_ciphertext_with_split_hashes_and_a_label() {
+    let (v, private, public) = rsa_keys();
+    let spec = RsaSpec {
+        padding: Some(PaddingMethod::OAEP),
+        hash: Some(HashingAlgorithm::SHA_384),
+        mgf_hash: Some(HashingAlgorithm::SHA_256),
+        label: Some(b"Kilroy was here".to_vec()),
+    };
+    let (PrivateKey::Rsa(private), PublicKey::Rsa(public)) = (private, public) else {
+        panic!("RSA keys")
+    };
+    assert_eq!(
+        &*rsa_cipher::decrypt(&private, &spec, &v["oaep_sha384_mgf1sha256_label"]).unwrap(),
+        MESSAGE
+    );
+    let wrong_label = RsaSpec {
+        label: None,
+        ..spec.clone()
+    };
+    assert!(
+        rsa_cipher::decrypt(&private, &wrong_label, &v["oaep_sha384_mgf1sha256_label"]).is_err()
+    );
+    let ours = rsa_cipher::encrypt(&public, &spec, MESSAGE).unwrap();
+    assert_eq!(
+        &*rsa_cipher::decrypt(&private, &spec, &ours).unwrap(),
+        MESSAGE
+    );
+}
+
+#[test]
+fn ecdsa_p256_matches_rfc6979_a25_sample() {
+    // RFC 6979 §A.2.5, P-256, SHA-256, message "sample".
+    let x =
+        hex::decode("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721").unwrap();
+    let key = PrivateKey::P256(p256::ecdsa::SigningKey::from_slice(&x).unwrap());
+    let der = sign(&key, &SignSpec::default(), b"sample").unwrap();
+    let sig = p256::ecdsa::Signature::from_der(&der).unwrap();
+    assert_eq!(
+        hex::encode_upper(sig.to_bytes()),
+        "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8"
+    );
+    assert!(verify(&key.public(), &SignSpec::default(), b"sample", &der).unwrap());
+    assert!(!verify(&key.public(), &SignSpec::default(), b"samplf", &der).unwrap());
+}
+
+#[test]
+fn ecdsa_p384_matches_rfc6979_a26_sample() {
+    // RFC 6979 §A.2.6, P-384, SHA-384, message "sample".
+    let x = hex::decode("6B9D3DAD2E1B8C1C05B19875B6659F4DE23C3B667BF297BA9AA47740787137D896D5724E4C70A825F872C9EA60D2EDF5").unwrap();
+    let key = PrivateKey::P384(p384::ecdsa::SigningKey::from_slice(&x).unwrap());
+    let der = sign(&key, &SignSpec::default(), b"sample").unwrap();
+    let sig = p384::ecdsa::Signature::from_der(&der).unwrap();
+    assert_eq!(
+        hex::encode_upper(sig.to_bytes()),
+        "94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA73D64C4EA95AD133C81A648152E44ACF96E36DD1E80FABE4699EF4AEB15F178CEA1FE40DB2603138F130E740A19624526203B6351D0A3A94FA329C145786E679E7B82C71A38628AC8"
+    );
+}
+
+#[test]
+fn generated_keys_sign_and_round_trip_through_their_formats() {
+    for key in [
+        generate_rsa(2048).unwrap(),
+        generate_ec(RecommendedCurve::P_256).unwrap(),
+        generate_ec(RecommendedCurve::P_384).unwrap(),
+    ] {
+        let sig = sign(&key, &SignSpec::default(), MESSAGE).unwrap();
+        let der = key.to_der(KeyFormatType::PKCS_8).unwrap();
+        let again = PrivateKey::from_der(KeyFormatType::PKCS_8, &der).unwrap();
+        let public = PublicKey::from_der(
+            KeyFormatType::X_509,
+            &again.public().to_der(KeyFormatType::X_509).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            verify(&public, &SignSpec::default(), MESSAGE, &sig).unwrap(),
+            "{key:?}"
+        );
+    }
+    assert!(generate_rsa(1024).is_err());
+}
+
+#[test]
+fn debug_output_never_shows_private_key_material() {
+    let (_, private, _) = rsa_keys();
+    let shown = format!("{private:?}");
+    assert_eq!(shown, "PrivateKey(RSA, 2048 bits)");
+}

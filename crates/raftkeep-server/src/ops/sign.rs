@@ -1,0 +1,38 @@
+//! Sign (KMIP 1.4 §4.31, 2.1 §6.1.55): a signature over data with a stored private key —
+//! RSA PKCS#1 v1.5 or PSS, ECDSA on P-256 or P-384. The server hashes the data.
+
+use kmip_messages::payload::sign::{SignRequest, SignResponse};
+use kmip_messages::{ResponsePayload, UniqueIdentifier};
+use kmip_ttlv::ByteString;
+use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
+
+use super::context::OpCtx;
+use super::key_use::{self, UsableKey};
+use crate::error::OpError;
+
+/// Answers one Sign.
+pub async fn run(ctx: &mut OpCtx<'_>, req: &SignRequest) -> Result<ResponsePayload, OpError> {
+    key_use::single_shot(&req.streaming, "Sign")?;
+    key_use::undigested(&req.digested_data, "Sign")?;
+    let k = key_use::key_for(
+        ctx,
+        req.unique_identifier.as_ref(),
+        Operation::SIGN,
+        CryptographicUsageMask::SIGN,
+        req.cryptographic_parameters.as_ref(),
+    )
+    .await?;
+    let data = key_use::data(&req.data, "Sign")?;
+    let UsableKey::Private(private) = &k.key else {
+        return Err(OpError::InvalidField(format!(
+            "Sign with key {} needs a private key",
+            k.uid
+        )));
+    };
+    let signature = raftkeep_crypto::signature::sign(private, &k.sign_spec()?, data)?;
+    Ok(ResponsePayload::Sign(SignResponse {
+        unique_identifier: UniqueIdentifier::Text(k.uid),
+        signature_data: Some(ByteString::new(signature)),
+        correlation_value: None,
+    }))
+}
