@@ -392,7 +392,8 @@ fn refusal(mode: &ReadMode, op: Operation) -> Option<OpError> {
     }
 }
 
-/// The objects an answer names that the item did not: what Create, Register and Re-key made,
+/// The objects an answer names that the item did not: what Create, Create Key Pair, Register
+/// and Re-key made,
 /// what Locate found.
 fn answered_uids(answer: &ResponseBatchItem) -> Vec<String> {
     let text = |u: &UniqueIdentifier| u.to_string();
@@ -402,6 +403,10 @@ fn answered_uids(answer: &ResponseBatchItem) -> Vec<String> {
             vec![text(&r.unique_identifier)]
         }
         Some(ResponsePayload::Locate(l)) => l.unique_identifiers.iter().map(text).collect(),
+        Some(ResponsePayload::CreateKeyPair(p)) => vec![
+            text(&p.private_key_unique_identifier),
+            text(&p.public_key_unique_identifier),
+        ],
         _ => Vec::new(),
     }
 }
@@ -443,6 +448,7 @@ async fn dispatch(
         RequestPayload::DiscoverVersions(req) => Ok(ops::discover_versions::run(req)),
         RequestPayload::Query(req) => Ok(ops::query::run(req)),
         RequestPayload::Create(req) => ops::create::run(ctx, req).await,
+        RequestPayload::CreateKeyPair(req) => ops::create_key_pair::run(ctx, req).await,
         RequestPayload::Register(req) => ops::register::run(ctx, req).await,
         RequestPayload::ReKey(req) => ops::rekey::run(ctx, req).await,
         RequestPayload::Locate(req) => ops::locate::run(ctx, req).await,
@@ -586,7 +592,10 @@ mod tests {
                     protection_storage_masks: None,
                 });
             }
-            Operation::DISCOVER_VERSIONS | Operation::QUERY | Operation::LOCATE => vec![],
+            Operation::DISCOVER_VERSIONS
+            | Operation::QUERY
+            | Operation::LOCATE
+            | Operation::CREATE_KEY_PAIR => vec![],
             Operation::INTEROP => vec![Ttlv::enumeration(Tag::INTEROP_FUNCTION, 1u32)],
             Operation::LOG => vec![Ttlv::text(Tag::LOG_MESSAGE, "hello")],
             Operation::RNG_RETRIEVE => vec![Ttlv::integer(Tag::DATA_LENGTH, 16)],

@@ -128,6 +128,12 @@ pub enum Command {
     /// acknowledged before the backup began is in that node's copy (a read barrier that also
     /// leaves a trace in the log and in `raftkeep cluster status`).
     RecordBackup(BackupMark),
+    /// Store several new objects together, all or none (Create Key Pair: a private key is
+    /// never left without its public key). Fails if any of the UIDs exists.
+    PutObjects {
+        /// The objects, material already sealed.
+        objects: Vec<StoredObject>,
+    },
 }
 
 /// The last backup a cluster recorded.
@@ -263,6 +269,17 @@ pub(crate) fn apply_command(
             let mut key = prefix;
             key.extend_from_slice(object.uid.as_bytes());
             batch.put_cf(index, key, []);
+            Ok(CommandResult::Ok)
+        }
+        Command::PutObjects { objects } => {
+            for object in objects {
+                if load(&object.uid)?.is_some() {
+                    return Ok(CommandResult::AlreadyExists(object.uid.clone()));
+                }
+            }
+            for object in objects {
+                write_object(db, batch, None, object)?;
+            }
             Ok(CommandResult::Ok)
         }
         Command::ChangeAttributes { uid, changes } => {

@@ -514,3 +514,35 @@ async fn a_request_key_makes_one_object_however_often_it_is_applied() {
         CommandResult::MadeBefore("k5".into())
     );
 }
+
+#[tokio::test]
+async fn a_key_pair_is_stored_whole_or_not_at_all() {
+    let mut n = Node::new();
+    n.apply(Command::PutObject {
+        object: object("taken", Material::None),
+    })
+    .await;
+    let clash = Command::PutObjects {
+        objects: vec![
+            object("private", Material::None),
+            object("taken", Material::None),
+        ],
+    };
+    assert_eq!(
+        n.apply(clash).await,
+        CommandResult::AlreadyExists("taken".into())
+    );
+    assert!(
+        n.sm.object("private").unwrap().is_none(),
+        "half a pair was stored"
+    );
+    let pair = Command::PutObjects {
+        objects: vec![
+            object("private", Material::None),
+            object("public", Material::None),
+        ],
+    };
+    assert_eq!(n.apply(pair).await, CommandResult::Ok);
+    assert!(n.sm.object("private").unwrap().is_some());
+    assert!(n.sm.object("public").unwrap().is_some());
+}

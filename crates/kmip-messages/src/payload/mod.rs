@@ -8,6 +8,7 @@
 pub mod activate;
 pub mod add_attribute;
 pub mod create;
+pub mod create_key_pair;
 pub mod decrypt;
 pub mod delete_attribute;
 pub mod destroy;
@@ -107,6 +108,7 @@ payloads! {
     DISCOVER_VERSIONS => DiscoverVersions(discover_versions::DiscoverVersionsRequest, discover_versions::DiscoverVersionsResponse),
     QUERY => Query(query::QueryRequest, query::QueryResponse),
     CREATE => Create(create::CreateRequest, create::CreateResponse),
+    CREATE_KEY_PAIR => CreateKeyPair(create_key_pair::CreateKeyPairRequest, create_key_pair::CreateKeyPairResponse),
     REGISTER => Register(register::RegisterRequest, register::RegisterResponse),
     RE_KEY => ReKey(rekey::ReKeyRequest, rekey::ReKeyResponse),
     LOCATE => Locate(locate::LocateRequest, locate::LocateResponse),

@@ -238,23 +238,38 @@ impl OpCtx<'_> {
         }
     }
 
+    /// Commits new objects together: all are stored or none (Create Key Pair).
+    pub async fn put_all(&mut self, objects: Vec<StoredObject>) -> Result<(), OpError> {
+        self.commit(Command::PutObjects { objects })
+            .await
+            .map(|_| ())
+    }
+
     /// The command that undoes `cmd`, from the object as it is now.
-    fn undo_of(&self, cmd: &Command) -> Result<Option<Command>, OpError> {
+    fn undo_of(&self, cmd: &Command) -> Result<Vec<Command>, OpError> {
         let uid = match cmd {
             Command::PutObject { object } | Command::PutObjectOnce { object, .. } => {
-                return Ok(Some(Command::RemoveObject {
+                return Ok(vec![Command::RemoveObject {
                     uid: object.uid.clone(),
-                }));
+                }]);
+            }
+            Command::PutObjects { objects } => {
+                return Ok(objects
+                    .iter()
+                    .map(|o| Command::RemoveObject { uid: o.uid.clone() })
+                    .collect());
             }
             Command::ChangeAttributes { uid, .. }
             | Command::ChangeState { uid, .. }
             | Command::DestroyMaterial { uid, .. } => uid,
-            _ => return Ok(None),
+            _ => return Ok(Vec::new()),
         };
         Ok(self
             .store
             .object(uid)?
-            .map(|object| Command::RestoreObject { object }))
+            .map(|object| Command::RestoreObject { object })
+            .into_iter()
+            .collect())
     }
 
     /// Commits a command; failed preconditions become the operation's error. In a batch
@@ -267,12 +282,12 @@ impl OpCtx<'_> {
     async fn commit_raw(&mut self, cmd: Command) -> Result<CommandResult, OpError> {
         let undo = match self.journal {
             Some(_) => self.undo_of(&cmd)?,
-            None => None,
+            None => Vec::new(),
         };
         let result = self.store.write(cmd).await?;
         let applied = matches!(result, CommandResult::Ok | CommandResult::Object(_));
-        if let (Some(journal), Some(undo), true) = (self.journal.as_mut(), undo, applied) {
-            journal.push(undo);
+        if let (Some(journal), true) = (self.journal.as_mut(), applied) {
+            journal.extend(undo);
         }
         Ok(result)
     }

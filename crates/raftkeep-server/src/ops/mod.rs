@@ -8,6 +8,7 @@ pub mod changes;
 pub mod check;
 pub mod context;
 pub mod create;
+pub mod create_key_pair;
 pub mod decrypt;
 pub mod delete_attribute;
 pub mod destroy;
