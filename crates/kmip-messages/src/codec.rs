@@ -313,6 +313,7 @@ enum_fields!(
     e::ClientRegistrationMethod,
     e::CredentialType,
     e::DigitalSignatureAlgorithm,
+    e::EncodingOption,
     e::HashingAlgorithm,
     e::CryptographicAlgorithm,
     e::KeyCompressionType,
@@ -333,6 +334,7 @@ enum_fields!(
     e::SecretDataType,
     e::State,
     e::ValidityIndicator,
+    e::WrappingMethod,
 );
 
 /// Masks are Integers on the wire.

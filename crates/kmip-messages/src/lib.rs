@@ -24,6 +24,7 @@
 //! - [`crypto`] — Cryptographic Parameters and the streaming fields of cryptographic requests.
 //! - [`vendor`] — Raftkeep's Message Extension: conditions such as "unavailable, try another server".
 //! - [`version`] — [`ProtocolVersion`].
+//! - [`wrapping`] — Key Wrapping Specification and Key Wrapping Data.
 //! - [`codec`] — the field reader and writer the above are built on.
 //! - [`error`] — [`MessageError`].
 
@@ -38,6 +39,7 @@ pub mod object;
 pub mod payload;
 pub mod vendor;
 pub mod version;
+pub mod wrapping;
 
 pub use attribute::{Attribute, AttributeName, Attributes, TemplateAttribute};
 pub use codec::{Ctx, DateTime, Interval};
@@ -49,3 +51,4 @@ pub use message::{Message, RequestBatchItem, RequestMessage, ResponseBatchItem, 
 pub use object::{KeyBlock, KeyMaterial, KeyValue, ManagedObject};
 pub use payload::{RequestPayload, ResponsePayload};
 pub use version::ProtocolVersion;
+pub use wrapping::{KeyInformation, KeyWrappingData, KeyWrappingSpecification};

@@ -467,7 +467,7 @@ fn credentials(config: &ClientConfig) -> Result<Option<Authentication>, ClientEr
     }))
 }
 
-fn template(attributes: Vec<Attribute>) -> TemplateAttribute {
+pub(crate) fn template(attributes: Vec<Attribute>) -> TemplateAttribute {
     TemplateAttribute {
         template_names: Vec::new(),
         attributes: Attributes(attributes),
@@ -480,14 +480,14 @@ fn id(uid: &str) -> IdRequest {
     }
 }
 
-fn uid_text(uid: UniqueIdentifier) -> String {
+pub(crate) fn uid_text(uid: UniqueIdentifier) -> String {
     match uid {
         UniqueIdentifier::Text(t) => t,
         other => other.to_string(),
     }
 }
 
-fn unexpected(operation: Operation, server: &Server, detail: &str) -> ClientError {
+pub(crate) fn unexpected(operation: Operation, server: &Server, detail: &str) -> ClientError {
     ClientError::Unexpected {
         operation,
         server: server.to_string(),

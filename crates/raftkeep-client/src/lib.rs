@@ -26,6 +26,7 @@
 //! # Layout
 //!
 //! - [`client`] — [`Client`]: typed operations, version negotiation, credentials.
+//! - [`crypto`] — Encrypt, Decrypt, Sign, Signature Verify, Create Key Pair, wrapped Get.
 //! - [`failover`] — the loop over servers, [`Attempt`] and [`Outcome`], tracing and counters.
 //! - [`connection`] — one TLS connection and how its failures are classified.
 //! - [`servers`] — `HOST:PORT@SITE` addresses and the per-site try order.
@@ -35,12 +36,14 @@
 pub mod client;
 pub mod config;
 pub mod connection;
+pub mod crypto;
 pub mod error;
 pub mod failover;
 pub mod servers;
 
 pub use client::{Answer, Client, SUPPORTED_VERSIONS};
 pub use config::ClientConfig;
+pub use crypto::Plaintext;
 pub use error::ClientError;
 pub use failover::{Attempt, Exchange, Outcome};
 pub use servers::Server;

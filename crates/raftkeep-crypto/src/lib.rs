@@ -17,6 +17,7 @@
 //! - [`keys`] — RSA and EC keys in PKCS#1, PKCS#8, SEC1 and X.509 form; key generation.
 //! - [`signature`] — Sign / Signature Verify: RSA PKCS#1 v1.5 and PSS, ECDSA P-256/P-384.
 //! - [`rsa_cipher`] — RSA OAEP and PKCS#1 v1.5 encryption.
+//! - [`wrap`] — AES Key Wrap (RFC 3394) and with padding (RFC 5649).
 //! - [`error`] — [`CryptoError`].
 //!
 //! Known-answer tests over NIST and RFC vectors are in `tests/known_answers.rs`.
@@ -31,6 +32,7 @@ pub mod mac;
 pub mod rsa_cipher;
 pub mod signature;
 mod stream;
+pub mod wrap;
 
 pub use cipher::{CipherSpec, Ciphertext, decrypt, encrypt};
 pub use error::CryptoError;

@@ -362,3 +362,30 @@ fn hashes_match_fips180_examples() {
         Err(CryptoError::Unsupported(_))
     ));
 }
+
+#[test]
+fn aes_key_wrap_matches_rfc3394_and_rfc5649() {
+    use raftkeep_crypto::wrap::{unwrap, wrap};
+    // RFC 3394 §4.6: a 256-bit key under a 256-bit KEK.
+    let kek = h("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F");
+    let key = h("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F");
+    let wrapped = wrap(&kek, None, &key).unwrap();
+    assert_eq!(
+        hex::encode_upper(&wrapped),
+        "28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21"
+    );
+    assert_eq!(&*unwrap(&kek, None, &wrapped).unwrap(), &key[..]);
+    let mut altered = wrapped.clone();
+    altered[3] ^= 1;
+    assert_eq!(unwrap(&kek, None, &altered), Err(CryptoError::Failed));
+    // RFC 5649 §6: 20 octets under a 192-bit KEK.
+    let kwp = Some(BlockCipherMode::AESKEYWRAPPADDING);
+    let kek = h("5840df6e29b02af1ab493b705bf16ea1ae8338f4dcc176a8");
+    let key = h("c37b7e6492584340bed12207808941155068f738");
+    let wrapped = wrap(&kek, kwp, &key).unwrap();
+    assert_eq!(
+        hex::encode(&wrapped),
+        "138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a"
+    );
+    assert_eq!(&*unwrap(&kek, kwp, &wrapped).unwrap(), &key[..]);
+}

@@ -1,8 +1,8 @@
 //! Get (KMIP 1.4 §4.11, KMIP 2.1 §6.1.25): return an object. vCenter sends only the
 //! identifier and expects the key in Raw format.
 
+use kmip_ttlv::Tag;
 use kmip_ttlv::enums::{KeyCompressionType, KeyFormatType, KeyWrapType, ObjectType};
-use kmip_ttlv::{Tag, Ttlv};
 
 use crate::codec::{Body, Ctx, Reader, Writer};
 use crate::common::UniqueIdentifier;
@@ -20,8 +20,8 @@ pub struct GetRequest {
     pub key_wrap_type: Option<KeyWrapType>,
     /// How to compress an elliptic-curve public key.
     pub key_compression_type: Option<KeyCompressionType>,
-    /// How to wrap the key for the client, kept as sent (typed with key wrapping).
-    pub key_wrapping_specification: Option<Ttlv>,
+    /// How to wrap the key for the client.
+    pub key_wrapping_specification: Option<crate::wrapping::KeyWrappingSpecification>,
 }
 
 impl Body for GetRequest {

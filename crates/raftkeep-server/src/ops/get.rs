@@ -1,5 +1,6 @@
 //! Get (KMIP 1.4 §4.11, 2.1 §6.1.25): the object with its material, unsealed for this answer
-//! only, in the stored format or the one asked for. Destroyed objects are never served.
+//! only, in the stored format or the one asked for, wrapped under another key when the client
+//! asks ([`super::key_wrap`]). Destroyed objects are never served.
 
 use kmip_messages::payload::get::{GetRequest, GetResponse};
 use kmip_messages::{ResponsePayload, UniqueIdentifier};
@@ -27,11 +28,6 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayloa
     let (uid, stored) = ctx
         .target_when(req.unique_identifier.as_ref(), Operation::GET, settled)
         .await?;
-    if req.key_wrapping_specification.is_some() {
-        return Err(OpError::NotSupported(
-            "key wrapping on Get is not supported yet".to_owned(),
-        ));
-    }
     let sealed = match &stored.material {
         Material::Sealed(s) => s,
         Material::Destroyed => return Err(OpError::Destroyed(uid)),
@@ -41,11 +37,17 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayloa
             )));
         }
     };
-    if attrs::value(&stored, names::SENSITIVE)? == Some(Value::Boolean(true)) {
+    // A Sensitive key never leaves in clear; wrapped under another key it may (KMIP 1.4 §3.41).
+    let wrapped = req.key_wrapping_specification.is_some();
+    if !wrapped && attrs::value(&stored, names::SENSITIVE)? == Some(Value::Boolean(true)) {
         return Err(OpError::Sensitive(uid));
     }
     let object = material::unseal(ctx.keyring, &uid, sealed)?;
     let object = material::in_format(object, req.key_format_type)?;
+    let object = match &req.key_wrapping_specification {
+        Some(spec) => super::key_wrap::wrapped(ctx, &uid, object, spec).await?,
+        None => object,
+    };
     // Without quorum the write would only wait out its bound.
     if ctx.stale.is_none() && attrs::value(&stored, names::FRESH)? == Some(Value::Boolean(true)) {
         // Served once: no longer Fresh (KMIP 1.4 §3.46) — one write per object, ever. Best

@@ -20,6 +20,7 @@ pub mod get_attributes;
 pub mod hash;
 pub mod interop;
 pub mod key_use;
+pub mod key_wrap;
 pub mod locate;
 pub mod log;
 pub mod mac;

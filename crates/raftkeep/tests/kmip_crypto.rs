@@ -1,0 +1,205 @@
+//! The cryptographic services end to end, through a follower of a 3-node cluster and the
+//! client library: what the server computes is checked against this process's own
+//! computation (AES-GCM, AES key unwrap), and signatures against their verification.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test"
+)]
+
+mod support;
+
+use kmip_messages::codec::Field as _;
+use kmip_messages::{
+    Attribute, CryptographicParameters, Ctx, KeyInformation, KeyMaterial, KeyValue,
+    KeyWrappingSpecification, ManagedObject, ProtocolVersion, UniqueIdentifier,
+};
+use kmip_ttlv::enums::{
+    BlockCipherMode, CryptographicAlgorithm, CryptographicUsageMask, ResultReason, WrappingMethod,
+};
+use kmip_ttlv::{Limits, Tag, Value};
+use raftkeep_client::{Client, ClientError, Plaintext};
+use support::Cluster;
+
+fn mask(m: CryptographicUsageMask) -> Attribute {
+    Attribute::new("Cryptographic Usage Mask", Value::Integer(m.to_i32()))
+}
+
+fn attr(name: &str, value: Value) -> Attribute {
+    Attribute::new(name, value)
+}
+
+/// An Active AES-256 key with `m`.
+fn active_key(c: &Cluster, client: &Client, m: CryptographicUsageMask) -> String {
+    let uid = c
+        .block_on(client.create_symmetric_key(CryptographicAlgorithm::AES, 256, vec![mask(m)]))
+        .unwrap();
+    c.block_on(client.activate(&uid)).unwrap();
+    uid
+}
+
+fn key_bytes(object: &ManagedObject) -> Vec<u8> {
+    match object {
+        ManagedObject::SymmetricKey(kb) => match &kb.key_value {
+            Some(KeyValue::Plain {
+                key_material: KeyMaterial::Bytes(b),
+                ..
+            }) => b.as_slice().to_vec(),
+            other => panic!("not a raw key: {other:?}"),
+        },
+        other => panic!("not a symmetric key: {other:?}"),
+    }
+}
+
+fn gcm() -> Option<CryptographicParameters> {
+    Some(CryptographicParameters {
+        block_cipher_mode: Some(BlockCipherMode::GCM),
+        tag_length: Some(16),
+        ..CryptographicParameters::default()
+    })
+}
+
+#[test]
+fn stored_keys_encrypt_wrap_and_sign_and_their_outputs_check_out_locally() {
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
+    let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
+
+    // AES-GCM: the server's ciphertext is what this process computes with the same key.
+    let uid = active_key(
+        &c,
+        &client,
+        CryptographicUsageMask::ENCRYPT | CryptographicUsageMask::DECRYPT,
+    );
+    let key = key_bytes(&c.block_on(client.get(&uid)).unwrap().object);
+    let (iv, aad, data) = (
+        [7u8; 12],
+        b"header".as_slice(),
+        b"attack at dawn".as_slice(),
+    );
+    let sent = Plaintext {
+        data,
+        parameters: gcm(),
+        iv: Some(&iv),
+        aad: Some(aad),
+    };
+    let out = c.block_on(client.encrypt(&uid, sent)).unwrap();
+    let spec = raftkeep_crypto::CipherSpec {
+        algorithm: CryptographicAlgorithm::AES,
+        mode: Some(BlockCipherMode::GCM),
+        padding: None,
+        tag_length: None,
+        initial_counter: None,
+    };
+    let local = raftkeep_crypto::encrypt(&spec, &key, Some(&iv), aad, data).unwrap();
+    let (ciphertext, tag) = (
+        out.data.unwrap().as_slice().to_vec(),
+        out.authenticated_encryption_tag
+            .unwrap()
+            .as_slice()
+            .to_vec(),
+    );
+    assert_eq!((&ciphertext, Some(&tag)), (&local.data, local.tag.as_ref()));
+    let back = Plaintext {
+        data: &ciphertext,
+        parameters: gcm(),
+        iv: Some(&iv),
+        aad: Some(aad),
+    };
+    assert_eq!(
+        c.block_on(client.decrypt(&uid, back.clone(), Some(&tag)))
+            .unwrap(),
+        data
+    );
+    let mut bad_tag = tag.clone();
+    bad_tag[0] ^= 1;
+    match c.block_on(client.decrypt(&uid, back, Some(&bad_tag))) {
+        Err(ClientError::Kmip { reason, .. }) => {
+            assert_eq!(reason, ResultReason::CRYPTOGRAPHIC_FAILURE)
+        }
+        other => panic!("a wrong tag decrypted: {other:?}"),
+    }
+
+    // A key without Wrap Key in its mask wraps nothing; one with it wraps, and the wrapped
+    // Key Value unwraps here to the key Get returns in clear.
+    let kek = active_key(&c, &client, CryptographicUsageMask::WRAP_KEY);
+    let spec = |by: &str| KeyWrappingSpecification {
+        wrapping_method: WrappingMethod::ENCRYPT,
+        encryption_key_information: Some(KeyInformation {
+            unique_identifier: UniqueIdentifier::Text(by.to_owned()),
+            cryptographic_parameters: Some(CryptographicParameters {
+                block_cipher_mode: Some(BlockCipherMode::NISTKEYWRAP),
+                ..CryptographicParameters::default()
+            }),
+        }),
+        mac_signature_key_information: None,
+        attribute_names: Vec::new(),
+        encoding_option: None,
+    };
+    let denied = c.block_on(client.get_wrapped(&kek, spec(&uid)));
+    assert!(
+        matches!(denied, Err(ClientError::Kmip { .. })),
+        "{denied:?}"
+    );
+    let wrapped = c.block_on(client.get_wrapped(&uid, spec(&kek))).unwrap();
+    let ManagedObject::SymmetricKey(kb) = wrapped.object else {
+        panic!("not a key")
+    };
+    let Some(KeyValue::Wrapped(bytes)) = kb.key_value else {
+        panic!("not wrapped: {:?}", kb.key_value)
+    };
+    assert!(kb.key_wrapping_data.is_some());
+    let kek_bytes = key_bytes(&c.block_on(client.get(&kek)).unwrap().object);
+    let plain = raftkeep_crypto::wrap::unwrap(&kek_bytes, None, bytes.as_slice()).unwrap();
+    let item = kmip_ttlv::decode(&plain, &Limits::default()).unwrap();
+    assert_eq!(item.tag, Tag::KEY_VALUE);
+    let value = KeyValue::read(&item, &[], Ctx::new(ProtocolVersion::V1_4)).unwrap();
+    let KeyValue::Plain {
+        key_material: KeyMaterial::Bytes(inside),
+        ..
+    } = value
+    else {
+        panic!("{value:?}")
+    };
+    assert_eq!(inside.as_slice(), key.as_slice());
+
+    // Key pairs: RSA and ECDSA sign; the public key verifies, an altered message fails.
+    for (algorithm, length) in [
+        (CryptographicAlgorithm::RSA, 2048),
+        (CryptographicAlgorithm::EC, 256),
+    ] {
+        let common = vec![
+            attr("Cryptographic Algorithm", Value::Enumeration(algorithm.0)),
+            attr("Cryptographic Length", Value::Integer(length)),
+        ];
+        let (private, public) = c
+            .block_on(client.create_key_pair(
+                common,
+                vec![mask(CryptographicUsageMask::SIGN)],
+                vec![mask(CryptographicUsageMask::VERIFY)],
+            ))
+            .unwrap();
+        c.block_on(client.activate(&private)).unwrap();
+        c.block_on(client.activate(&public)).unwrap();
+        let signature = c
+            .block_on(client.sign(&private, b"release 1.0", None))
+            .unwrap();
+        assert!(
+            c.block_on(client.signature_verify(&public, b"release 1.0", &signature, None))
+                .unwrap(),
+            "{algorithm}"
+        );
+        assert!(
+            !c.block_on(client.signature_verify(&public, b"release 1.1", &signature, None))
+                .unwrap(),
+            "{algorithm}"
+        );
+        // The public key may not sign.
+        assert!(
+            c.block_on(client.sign(&public, b"release 1.0", None))
+                .is_err()
+        );
+    }
+}
