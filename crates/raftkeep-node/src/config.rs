@@ -66,6 +66,10 @@ pub struct KmipConfig {
     /// Address to listen on; KMIP's port is 5696.
     #[serde(default = "defaults::kmip_listen")]
     pub listen: SocketAddr,
+    /// Address for KMIP over HTTPS (clients POST TTLV, XML or JSON messages; same
+    /// certificates, allow-list and access rules); absent: no HTTPS listener.
+    #[serde(default)]
+    pub https_listen: Option<SocketAddr>,
     /// The server certificate chain (PEM, leaf first), RSA or ECDSA, naming every address
     /// clients use.
     pub cert: PathBuf,

@@ -36,12 +36,13 @@ pub struct RunningNode {
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// The running KMIP listener.
+/// The running KMIP listener, and the HTTPS one if configured.
 #[derive(Debug)]
 struct Kmip {
     local_addr: SocketAddr,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
+    https: Option<Box<Kmip>>,
 }
 
 /// The replicated allow-list, read from this node's copy: an allow or revoke reaches every
@@ -187,7 +188,8 @@ async fn start_kmip(
         },
         ..raftkeep_server::Settings::default()
     };
-    let listener = raftkeep_server::KmipListener::bind(k.listen, tls, settings).await?;
+    let listener =
+        raftkeep_server::KmipListener::bind(k.listen, tls.clone(), settings.clone()).await?;
     let local_addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let sm = forwarder.node().state_machine().clone();
@@ -231,7 +233,28 @@ async fn start_kmip(
         );
         engine.with_passwords(Arc::new(passwords))
     };
-    let task = tokio::spawn(listener.serve(Arc::new(engine), async {
+    let engine = Arc::new(engine);
+    let https = match k.https_listen {
+        Some(addr) => {
+            let listener = raftkeep_server::KmipListener::bind(addr, tls.clone(), settings.clone())
+                .await?
+                .https();
+            let local_addr = listener.local_addr()?;
+            let (stop, stopped) = oneshot::channel::<()>();
+            let task = tokio::spawn(listener.serve(engine.clone(), async {
+                let _ = stopped.await;
+            }));
+            tracing::info!(%local_addr, "KMIP over HTTPS listener started");
+            Some(Box::new(Kmip {
+                local_addr,
+                stop,
+                task,
+                https: None,
+            }))
+        }
+        None => None,
+    };
+    let task = tokio::spawn(listener.serve(engine, async {
         let _ = stopped.await;
     }));
     tracing::info!(%local_addr, "KMIP listener started");
@@ -239,6 +262,7 @@ async fn start_kmip(
         local_addr,
         stop,
         task,
+        https,
     }))
 }
 
@@ -545,6 +569,14 @@ impl RunningNode {
         self.kmip.as_ref().map(|k| k.local_addr)
     }
 
+    /// The address the KMIP over HTTPS listener is bound to, if it runs.
+    pub fn kmip_https_addr(&self) -> Option<SocketAddr> {
+        self.kmip
+            .as_ref()
+            .and_then(|k| k.https.as_ref())
+            .map(|h| h.local_addr)
+    }
+
     /// The address of the monitoring endpoint, if the node has one.
     pub fn monitoring_addr(&self) -> Option<SocketAddr> {
         self.monitoring.as_ref().map(|m| m.local_addr)
@@ -577,7 +609,11 @@ impl RunningNode {
         };
         tracing::info!("node stopping");
         if let Some(kmip) = self.kmip.take() {
-            // The listener finishes the requests in flight (bounded) before Raft goes away.
+            // The listeners finish the requests in flight (bounded) before Raft goes away.
+            if let Some(https) = kmip.https {
+                let _ = https.stop.send(());
+                let _ = https.task.await;
+            }
             let _ = kmip.stop.send(());
             let _ = kmip.task.await;
         }

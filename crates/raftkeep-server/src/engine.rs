@@ -237,6 +237,7 @@ impl Handler for Engine {
             }
             return refused;
         }
+        let max_response = request.header.maximum_response_size;
         let option = request
             .header
             .batch_error_continuation_option
@@ -340,7 +341,7 @@ impl Handler for Engine {
                 stale_ms,
             );
         }
-        response::message(version, items)
+        response::within(response::message(version, items), max_response)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Raftkeep's KMIP front end: TTLV over TLS on every node.
+//! Raftkeep's KMIP front end: TTLV over TLS on every node, and optionally KMIP over HTTPS
+//! (TTLV, XML or JSON messages POSTed).
 //!
 //! The TLS listener (TLS 1.2/1.3, a client certificate required but judged per request
 //! against the allow-list, connection limit, handshake / idle / read / write timeouts, clean
@@ -14,6 +15,7 @@
 //! - [`framing`] — reading one message off a stream, within the limits.
 //! - [`listener`] — [`KmipListener`] and its [`Settings`].
 //! - `session` — one connection.
+//! - `https` — one HTTPS connection: POSTed TTLV, XML or JSON messages.
 //! - [`engine`] — [`Handler`], [`Engine`], [`Client`], [`AllowList`]; batch handling.
 //! - [`ops`] — one KMIP operation per file, and their shared context and rules.
 //! - [`store`] — [`KeyStore`], what the engine needs from the replicated store.
@@ -33,6 +35,7 @@ pub mod credentials;
 pub mod engine;
 pub mod error;
 pub mod framing;
+mod https;
 pub mod listener;
 pub mod material;
 pub mod observe;

@@ -50,11 +50,21 @@ impl Default for Settings {
     }
 }
 
+/// How requests travel on a listener's connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// TTLV messages framed on the TLS stream (port 5696).
+    Ttlv,
+    /// HTTP/1.1 POSTs of TTLV, XML or JSON messages ([`crate::https`]).
+    Https,
+}
+
 /// A bound KMIP listener, not yet serving.
 pub struct KmipListener {
     listener: TcpListener,
     acceptor: TlsAcceptor,
     settings: Arc<Settings>,
+    transport: Transport,
 }
 
 impl std::fmt::Debug for KmipListener {
@@ -83,7 +93,14 @@ impl KmipListener {
             listener,
             acceptor: TlsAcceptor::from(tls),
             settings: Arc::new(settings),
+            transport: Transport::Ttlv,
         })
+    }
+
+    /// The same listener carrying KMIP over HTTPS instead of framed TTLV.
+    pub fn https(mut self) -> Self {
+        self.transport = Transport::Https;
+        self
     }
 
     /// The bound address.
@@ -134,8 +151,16 @@ impl KmipListener {
                 self.settings.clone(),
                 stopped.clone(),
             );
+            let transport = self.transport;
             sessions.spawn(async move {
-                session::serve(tcp, acceptor, handler, settings, stopped).await;
+                match transport {
+                    Transport::Ttlv => {
+                        session::serve(tcp, acceptor, handler, settings, stopped).await
+                    }
+                    Transport::Https => {
+                        crate::https::serve(tcp, acceptor, handler, settings, stopped).await
+                    }
+                }
                 drop(permit);
             });
         }

@@ -28,6 +28,32 @@ pub fn message(version: ProtocolVersion, items: Vec<ResponseBatchItem>) -> Respo
     }
 }
 
+/// `response`, or — when its encoding is larger than the client's Maximum Response Size —
+/// the same items, each that succeeded now failed with Response Too Large and without its
+/// payload (KMIP 1.4 §6.3). The operations did happen; only their answers are withheld.
+pub fn within(mut response: ResponseMessage, max: Option<i32>) -> ResponseMessage {
+    let Some(max) = max.and_then(|m| usize::try_from(m).ok()) else {
+        return response;
+    };
+    match kmip_messages::Message::encode(&response) {
+        Ok(bytes) if bytes.len() <= max => response,
+        encoded => {
+            let size = encoded.map(|b| b.len()).unwrap_or(usize::MAX);
+            for item in &mut response.batch_items {
+                if item.result_status == ResultStatus::SUCCESS {
+                    item.result_status = ResultStatus::OPERATION_FAILED;
+                    item.result_reason = Some(ResultReason::RESPONSE_TOO_LARGE);
+                    item.result_message = Some(format!(
+                        "the response of {size} bytes is larger than the Maximum Response Size of {max}"
+                    ));
+                    item.payload = None;
+                }
+            }
+            response
+        }
+    }
+}
+
 /// A successful batch item answering `request` (operation and batch item ID echoed).
 pub fn success(request: &RequestBatchItem, payload: ResponsePayload) -> ResponseBatchItem {
     ResponseBatchItem {

@@ -12,12 +12,52 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
 use crate::engine::{CertChain, Client, Handler};
 use crate::framing::read_message;
 use crate::listener::Settings;
 use crate::tls::fingerprint;
 use crate::{FrameError, observe, response};
+
+/// The TLS handshake of an accepted connection and the client it identifies; `None` (logged
+/// and counted) when the handshake fails or times out.
+pub(crate) async fn handshake(
+    tcp: TcpStream,
+    acceptor: &TlsAcceptor,
+    settings: &Settings,
+) -> Option<(TlsStream<TcpStream>, Client, observe::OpenConnection)> {
+    let peer = tcp.peer_addr().ok()?;
+    let tls = match tokio::time::timeout(settings.handshake_timeout, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            let reason = observe::handshake_failure_reason(&e);
+            tracing::info!(%peer, error = %e, reason, "TLS handshake failed");
+            observe::handshake_failed(reason);
+            return None;
+        }
+        Err(_) => {
+            tracing::info!(%peer, "TLS handshake timed out");
+            observe::handshake_failed("timeout");
+            return None;
+        }
+    };
+    let open = observe::OpenConnection::new();
+    let presented = tls.get_ref().1.peer_certificates().unwrap_or_default();
+    let Some(cert) = presented.first() else {
+        // The verifier makes a certificate mandatory; this is only defence in depth.
+        tracing::warn!(%peer, "client without certificate");
+        return None;
+    };
+    let client = Client {
+        fingerprint: fingerprint(cert),
+        peer,
+        chain: CertChain(std::sync::Arc::new(
+            presented.iter().map(|c| c.as_ref().to_vec()).collect(),
+        )),
+    };
+    Some((tls, client, open))
+}
 
 /// Serves one accepted TCP connection.
 pub(crate) async fn serve<H: Handler>(
@@ -27,38 +67,10 @@ pub(crate) async fn serve<H: Handler>(
     settings: Arc<Settings>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let peer = match tcp.peer_addr() {
-        Ok(p) => p,
-        Err(_) => return,
-    };
-    let tls = match tokio::time::timeout(settings.handshake_timeout, acceptor.accept(tcp)).await {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(e)) => {
-            let reason = observe::handshake_failure_reason(&e);
-            tracing::info!(%peer, error = %e, reason, "TLS handshake failed");
-            observe::handshake_failed(reason);
-            return;
-        }
-        Err(_) => {
-            tracing::info!(%peer, "TLS handshake timed out");
-            observe::handshake_failed("timeout");
-            return;
-        }
-    };
-    let _open = observe::OpenConnection::new();
-    let presented = tls.get_ref().1.peer_certificates().unwrap_or_default();
-    let Some(cert) = presented.first() else {
-        // The verifier makes a certificate mandatory; this is only defence in depth.
-        tracing::warn!(%peer, "client without certificate");
+    let Some((tls, client, _open)) = handshake(tcp, &acceptor, &settings).await else {
         return;
     };
-    let client = Client {
-        fingerprint: fingerprint(cert),
-        peer,
-        chain: CertChain(std::sync::Arc::new(
-            presented.iter().map(|c| c.as_ref().to_vec()).collect(),
-        )),
-    };
+    let peer = client.peer;
     tracing::debug!(%peer, client = %client.fingerprint, "client connected");
     let mut stream = tls;
     loop {
@@ -102,7 +114,7 @@ pub(crate) async fn serve<H: Handler>(
 }
 
 /// The encoded response to one framed message.
-async fn answer<H: Handler>(
+pub(crate) async fn answer<H: Handler>(
     handler: &H,
     client: &Client,
     bytes: &[u8],

@@ -439,3 +439,119 @@ async fn hundreds_of_mutated_messages_never_stop_the_server() {
     let mut s = connect(&pki, addr).await;
     assert_discovers_all(&exchange(&mut s, &discover_versions()).await.unwrap());
 }
+
+/// One HTTP/1.1 request on a fresh TLS connection; the status code and the body.
+async fn http(pki: &Pki, addr: SocketAddr, head: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut stream = connect(pki, addr).await;
+    let mut request = format!(
+        "{head}\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    stream.write_all(&request).await.unwrap();
+    let mut reply = Vec::new();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut reply),
+    )
+    .await
+    .expect("no HTTP answer")
+    .ok();
+    let text = String::from_utf8_lossy(&reply);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let at = reply
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(reply.len(), |p| p + 4);
+    (status, reply[at..].to_vec())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kmip_over_https_answers_each_encoding_in_kind_and_refuses_what_is_not_kmip() {
+    let pki = pki();
+    let tls = raftkeep_server::tls::server_config(
+        pki.server_pem.0.as_bytes(),
+        pki.server_pem.1.as_bytes(),
+    )
+    .unwrap();
+    let listener = KmipListener::bind("127.0.0.1:0".parse().unwrap(), tls, Settings::default())
+        .await
+        .unwrap()
+        .https();
+    let addr = listener.local_addr().unwrap();
+    let engine = Engine::new(
+        Arc::new(Fixed(vec![raftkeep_server::tls::fingerprint(
+            &pki.client.0,
+        )])),
+        Arc::new(NoObjects),
+        Keyring::single(RootKey::new(KeyVersion(1), [7; 32])),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(listener.serve(Arc::new(engine), async {
+        let _ = stopped.await;
+    }));
+
+    // TTLV in, TTLV out.
+    let (status, body) = http(
+        &pki,
+        addr,
+        "POST /kmip HTTP/1.1\r\nContent-Type: application/octet-stream",
+        &discover_versions(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_discovers_all(&ResponseMessage::decode(&body, &Limits::default()).unwrap());
+    // XML in, XML out; JSON in, JSON out: the same answer.
+    let tree = kmip_ttlv::decode_message(&discover_versions(), &Limits::default()).unwrap();
+    for (content_type, text) in [
+        ("text/xml", kmip_text::xml::to_xml(&tree)),
+        ("application/json", kmip_text::json::to_json(&tree)),
+    ] {
+        let (status, body) = http(
+            &pki,
+            addr,
+            &format!("POST /kmip HTTP/1.1\r\nContent-Type: {content_type}"),
+            text.as_bytes(),
+        )
+        .await;
+        assert_eq!(status, 200, "{content_type}");
+        let body = std::str::from_utf8(&body).unwrap();
+        let back = if content_type == "text/xml" {
+            kmip_text::xml::from_xml(body, kmip_text::Mode::Message).unwrap()
+        } else {
+            kmip_text::json::from_json(body, kmip_text::Mode::Message).unwrap()
+        };
+        let response =
+            ResponseMessage::decode(&kmip_ttlv::encode(&back).unwrap(), &Limits::default())
+                .unwrap();
+        assert_discovers_all(&response);
+    }
+    // Not KMIP: a GET, an unknown media type, XML that is not a message.
+    assert_eq!(http(&pki, addr, "GET /kmip HTTP/1.1", b"").await.0, 405);
+    assert_eq!(
+        http(
+            &pki,
+            addr,
+            "POST /kmip HTTP/1.1\r\nContent-Type: text/plain",
+            b"hello"
+        )
+        .await
+        .0,
+        415
+    );
+    let (status, body) = http(
+        &pki,
+        addr,
+        "POST /kmip HTTP/1.1\r\nContent-Type: text/xml",
+        b"<nope>",
+    )
+    .await;
+    assert_eq!(status, 200, "a KMIP answer, Invalid Message");
+    assert!(String::from_utf8_lossy(&body).contains("InvalidMessage"));
+    let _ = stop.send(());
+}

@@ -49,6 +49,8 @@ struct Node {
     cluster: String,
     /// `/healthz`, `/readyz`, `/metrics`; `None` in a directory made before it existed.
     monitoring: Option<String>,
+    /// KMIP over HTTPS; `None` in a directory made before it existed.
+    https: Option<String>,
 }
 
 impl Node {
@@ -114,7 +116,14 @@ fn generate(dir: &Path, args: &DevArgs) -> anyhow::Result<()> {
     let cluster = ports(args.cluster_base_port.unwrap_or(7101))?;
     // 9696.. by default; free ports when the KMIP ports were chosen (tests, several clusters).
     let monitoring = ports(if args.base_port.is_some() { 0 } else { 9696 })?;
-    for (i, ((k, c), m)) in kmip.iter().zip(&cluster).zip(&monitoring).enumerate() {
+    let https = ports(if args.base_port.is_some() { 0 } else { 8443 })?;
+    for (i, (((k, c), m), h)) in kmip
+        .iter()
+        .zip(&cluster)
+        .zip(&monitoring)
+        .zip(&https)
+        .enumerate()
+    {
         let id = i + 1;
         let node_dir = dir.join(format!("node{id}"));
         std::fs::create_dir_all(&node_dir)?;
@@ -122,7 +131,7 @@ fn generate(dir: &Path, args: &DevArgs) -> anyhow::Result<()> {
             "# Node {id} of `raftkeep dev`. Every key: README.md (Running a cluster).\n\
              node_id = {id}\ndata_dir = \"data\"\n\n[cluster]\nlisten = \"127.0.0.1:{c}\"\n\n\
              [tls]\nca = \"../pki/ca.pem\"\ncert = \"../pki/node{id}.pem\"\nkey = \"../pki/node{id}.key\"\n\n\
-             [kmip]\nlisten = \"127.0.0.1:{k}\"\ncert = \"../pki/node{id}.pem\"\nkey = \"../pki/node{id}.key\"\n\n\
+             [kmip]\nlisten = \"127.0.0.1:{k}\"\nhttps_listen = \"127.0.0.1:{h}\"\ncert = \"../pki/node{id}.pem\"\nkey = \"../pki/node{id}.key\"\n\n\
              [monitoring]\nlisten = \"127.0.0.1:{m}\"\n\n\
              [root_key]\nfile = \"../root.key\"\n"
         );
@@ -172,6 +181,7 @@ fn read_nodes(dir: &Path) -> anyhow::Result<Vec<Node>> {
                 kmip: kmip.listen.to_string(),
                 cluster: config.cluster.listen.to_string(),
                 monitoring: config.monitoring.as_ref().map(|m| m.listen.to_string()),
+                https: kmip.https_listen.map(|h| h.to_string()),
             })
         })
         .collect()
@@ -385,6 +395,12 @@ fn print_welcome(dir: &Path, nodes: &[Node], leader: Option<u64>) -> anyhow::Res
         )?;
         if let Some(m) = &n.monitoring {
             writeln!(text, "          http://{m}/readyz  http://{m}/metrics")?;
+        }
+        if let Some(h) = &n.https {
+            writeln!(
+                text,
+                "          KMIP over HTTPS: POST TTLV, XML or JSON to https://{h}/kmip"
+            )?;
         }
     }
     let first = nodes.first().context("no nodes")?;

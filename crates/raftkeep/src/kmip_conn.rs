@@ -1,12 +1,15 @@
 //! A KMIP connection to one server for the command line (`raftkeep conformance`): TTLV over
 //! TLS with a client certificate, one message out, one message in, no failover — the client
-//! library's connection, with its failures as errors.
+//! library's connection, with its failures as errors — or KMIP over HTTPS, the message POSTed
+//! as TTLV, XML or JSON (the MSGENC profiles).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
 use raftkeep_client::Server;
 use raftkeep_client::connection::{Connection, Timeouts, connector};
 
@@ -28,19 +31,116 @@ pub struct KmipTarget {
     /// How long to wait for a response.
     #[arg(long, default_value_t = 60)]
     pub timeout_secs: u64,
+    /// The server's KMIP over HTTPS address, HOST:PORT (`https_listen`), for the test
+    /// cases of the HTTPS, XML and JSON message encodings.
+    #[arg(long, env = "RAFTKEEP_HTTPS_SERVER")]
+    pub https: Option<String>,
+}
+
+/// How messages travel to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Framed TTLV on the TLS stream.
+    Ttlv,
+    /// POSTed over HTTPS in this encoding.
+    Https(Encoding),
+}
+
+/// A KMIP message encoding over HTTPS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// TTLV bytes, `application/octet-stream`.
+    Ttlv,
+    /// KMIP XML, `text/xml`.
+    Xml,
+    /// KMIP JSON, `application/json`.
+    Json,
+}
+
+impl Encoding {
+    fn content_type(self) -> &'static str {
+        match self {
+            Encoding::Ttlv => "application/octet-stream",
+            Encoding::Xml => "text/xml",
+            Encoding::Json => "application/json",
+        }
+    }
+
+    /// TTLV bytes in this encoding.
+    fn request_body(self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+        if self == Encoding::Ttlv {
+            return Ok(bytes.to_vec());
+        }
+        let tree = kmip_ttlv::decode_message(bytes, &kmip_ttlv::Limits::default())?;
+        Ok(match self {
+            Encoding::Xml => kmip_text::xml::to_xml(&tree),
+            _ => kmip_text::json::to_json(&tree),
+        }
+        .into_bytes())
+    }
+
+    /// This encoding's bytes as TTLV.
+    fn response_ttlv(self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let text = || std::str::from_utf8(bytes).context("the response is not UTF-8");
+        let tree = match self {
+            Encoding::Ttlv => return Ok(bytes.to_vec()),
+            Encoding::Xml => kmip_text::xml::from_xml(text()?, kmip_text::Mode::Message)?,
+            Encoding::Json => kmip_text::json::from_json(text()?, kmip_text::Mode::Message)?,
+        };
+        Ok(kmip_ttlv::encode(&tree)?)
+    }
 }
 
 /// One TLS connection to a KMIP server.
 #[derive(Debug)]
 pub struct KmipConnection {
-    conn: Connection,
+    link: Link,
     server: Server,
     timeout: Duration,
 }
 
+#[derive(Debug)]
+enum Link {
+    Ttlv(Box<Connection>),
+    Https {
+        sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+        encoding: Encoding,
+    },
+}
+
 impl KmipConnection {
-    /// Connects and completes the TLS handshake.
-    pub async fn connect(target: &KmipTarget) -> anyhow::Result<Self> {
+    /// Connects and completes the TLS handshake (and, over HTTPS, the HTTP/1.1 one).
+    pub async fn connect(target: &KmipTarget, transport: Transport) -> anyhow::Result<Self> {
+        let Transport::Https(encoding) = transport else {
+            return Self::connect_ttlv(target).await;
+        };
+        let address = target.https.as_deref().ok_or_else(|| {
+            anyhow::anyhow!("this test case runs over KMIP over HTTPS: give --https HOST:PORT")
+        })?;
+        let server: Server = address.parse()?;
+        let tls = connector(&target.ca, &target.cert, &target.key)?;
+        let timeout = Duration::from_secs(target.timeout_secs);
+        let connect = async {
+            let tcp = tokio::net::TcpStream::connect(server.address.as_str()).await?;
+            let name = rustls::pki_types::ServerName::try_from(server.host().to_owned())?;
+            let stream = tls.connect(name, tcp).await?;
+            let (sender, conn) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            anyhow::Ok(sender)
+        };
+        let sender = tokio::time::timeout(timeout, connect)
+            .await
+            .map_err(|_| anyhow::anyhow!("{server}: no connection within {timeout:?}"))?
+            .with_context(|| format!("connecting to {server} over HTTPS"))?;
+        Ok(KmipConnection {
+            link: Link::Https { sender, encoding },
+            server,
+            timeout,
+        })
+    }
+
+    async fn connect_ttlv(target: &KmipTarget) -> anyhow::Result<Self> {
         let server: Server = target.server.parse()?;
         let tls = connector(&target.ca, &target.cert, &target.key)?;
         let timeout = Duration::from_secs(target.timeout_secs);
@@ -52,18 +152,42 @@ impl KmipConnection {
             .await
             .map_err(|outcome| anyhow::anyhow!("{server}: {outcome}"))?;
         Ok(KmipConnection {
-            conn,
+            link: Link::Ttlv(Box::new(conn)),
             server,
             timeout,
         })
     }
 
-    /// Sends one message and reads the response's bytes.
+    /// Sends one message (TTLV) and reads the response's bytes (TTLV).
     pub async fn exchange(&mut self, request: &[u8]) -> anyhow::Result<Vec<u8>> {
-        self.conn
-            .exchange(request, self.timeout)
-            .await
-            .map_err(|outcome| anyhow::anyhow!("{outcome}"))
-            .with_context(|| format!("exchanging a message with {}", self.server))
+        let server = self.server.clone();
+        match &mut self.link {
+            Link::Ttlv(conn) => conn
+                .exchange(request, self.timeout)
+                .await
+                .map_err(|outcome| anyhow::anyhow!("{outcome}"))
+                .with_context(|| format!("exchanging a message with {server}")),
+            Link::Https { sender, encoding } => {
+                let encoding = *encoding;
+                let body = encoding.request_body(request)?;
+                let post = hyper::Request::post("/kmip")
+                    .header(hyper::header::HOST, server.to_string())
+                    .header(hyper::header::CONTENT_TYPE, encoding.content_type())
+                    .body(Full::new(Bytes::from(body)))?;
+                let exchange = async {
+                    let response = sender.send_request(post).await?;
+                    let status = response.status();
+                    let bytes = response.into_body().collect().await?.to_bytes();
+                    if !status.is_success() {
+                        anyhow::bail!("HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim());
+                    }
+                    encoding.response_ttlv(&bytes)
+                };
+                tokio::time::timeout(self.timeout, exchange)
+                    .await
+                    .map_err(|_| anyhow::anyhow!("no response within {:?}", self.timeout))?
+                    .with_context(|| format!("POSTing a message to {server}"))
+            }
+        }
     }
 }

@@ -28,6 +28,7 @@ fn oasis_test_cases_of_the_server_profiles_pass_through_a_follower() {
         ])
         .args(["--skips", &format!("{root}/conformance-skips.toml")])
         .args(["--server", &c.nodes[follower].kmip_addr])
+        .args(["--https", &c.nodes[follower].kmip_https_addr])
         .args(["--ca", &c.pki("ca.pem"), "--cert", &c.pki("client.pem")])
         .args(["--key", &c.pki("client.key"), "--timeout-secs", "30"])
         .output()

@@ -5,7 +5,7 @@
 use kmip_ttlv::{Limits, Tag, Ttlv};
 
 use super::compare::{self, Memory};
-use crate::kmip_conn::{KmipConnection, KmipTarget};
+use crate::kmip_conn::{Encoding, KmipConnection, KmipTarget, Transport};
 
 /// How one file went.
 #[derive(Debug)]
@@ -76,12 +76,12 @@ fn server_said(response: &Ttlv) -> String {
 
 /// Runs one file's conversation on one connection; `verbose`: a failure shows the whole
 /// response the server sent (KMIP XML).
-pub async fn run(text: &str, target: &KmipTarget, verbose: bool) -> Outcome {
+pub async fn run(text: &str, target: &KmipTarget, transport: Transport, verbose: bool) -> Outcome {
     let pairs = match pairs(text) {
         Ok(p) => p,
         Err(e) => return Outcome::Fail(format!("the file does not parse: {e}")),
     };
-    let mut conn = match KmipConnection::connect(target).await {
+    let mut conn = match KmipConnection::connect(target, transport).await {
         Ok(c) => c,
         Err(e) => return Outcome::Fail(format!("{e:#}")),
     };
@@ -130,4 +130,18 @@ pub async fn run(text: &str, target: &KmipTarget, verbose: bool) -> Outcome {
         memory.remember(&request, &actual);
     }
     Outcome::Pass { exchanges }
+}
+
+/// How a test-case file's messages travel: the message-encoding profiles' cases (MSGENC-HTTPS,
+/// -XML, -JSON) over HTTPS in their encoding, every other case as framed TTLV.
+pub fn transport_for(file_name: &str) -> Transport {
+    if file_name.starts_with("MSGENC-HTTPS") {
+        Transport::Https(Encoding::Ttlv)
+    } else if file_name.starts_with("MSGENC-XML") {
+        Transport::Https(Encoding::Xml)
+    } else if file_name.starts_with("MSGENC-JSON") {
+        Transport::Https(Encoding::Json)
+    } else {
+        Transport::Ttlv
+    }
 }

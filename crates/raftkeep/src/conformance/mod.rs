@@ -90,7 +90,12 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
             continue;
         }
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
-        match runtime.block_on(case::run(&text, &args.target, args.verbose)) {
+        let base = file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let transport = case::transport_for(&base);
+        match runtime.block_on(case::run(&text, &args.target, transport, args.verbose)) {
             case::Outcome::Pass { exchanges } => {
                 writeln!(out, "PASS {name} ({exchanges} exchanges)")?;
                 passed += 1;

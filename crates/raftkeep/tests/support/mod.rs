@@ -29,6 +29,8 @@ pub struct Node {
     pub id: u64,
     pub addr: String,
     pub kmip_addr: String,
+    /// KMIP over HTTPS.
+    pub kmip_https_addr: String,
     /// `/healthz`, `/readyz`, `/metrics`.
     pub monitoring_addr: String,
     pub config: PathBuf,
@@ -117,6 +119,7 @@ impl Cluster {
                 issue(pki_s, &name, "127.0.0.1");
                 let addr = format!("127.0.0.1:{}", free_port());
                 let kmip_addr = format!("127.0.0.1:{}", free_port());
+                let kmip_https_addr = format!("127.0.0.1:{}", free_port());
                 let monitoring_addr = format!("127.0.0.1:{}", free_port());
                 let config = dir.path().join(format!("{name}.toml"));
                 std::fs::write(
@@ -138,6 +141,7 @@ cert = "pki/{name}.pem"
 key = "pki/{name}.key"
 [kmip]
 listen = "{kmip_addr}"
+https_listen = "{kmip_https_addr}"
 cert = "pki/{name}.pem"
 key = "pki/{name}.key"
 [monitoring]
@@ -153,6 +157,7 @@ file = "root.key"
                     id,
                     addr,
                     kmip_addr,
+                    kmip_https_addr,
                     monitoring_addr,
                     config,
                     data_dir: dir.path().join(&name),
@@ -305,6 +310,7 @@ file = "root.key"
         for addr in [
             &mut node.addr,
             &mut node.kmip_addr,
+            &mut node.kmip_https_addr,
             &mut node.monitoring_addr,
         ] {
             let fresh = format!("127.0.0.1:{}", free_port());
