@@ -45,6 +45,7 @@ pub mod names {
     pub const CRYPTOGRAPHIC_PARAMETERS: &str = "Cryptographic Parameters";
     pub const PROTECT_STOP_DATE: &str = "Protect Stop Date";
     pub const PROCESS_START_DATE: &str = "Process Start Date";
+    pub const USAGE_LIMITS: &str = "Usage Limits";
 }
 
 /// Attributes only the server sets (KMIP 1.4 §3, "Modifiable by client: No").

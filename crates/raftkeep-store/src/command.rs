@@ -134,6 +134,19 @@ pub enum Command {
         /// The objects, material already sealed.
         objects: Vec<StoredObject>,
     },
+    /// [`Command::ChangeAttributes`] if the attribute `name` (its first instance) still has
+    /// the value the proposer read: a counter such as Usage Limits is decremented by one
+    /// request at a time, whichever node each comes through.
+    ChangeAttributesIf {
+        /// The object.
+        uid: String,
+        /// The attribute read.
+        name: String,
+        /// Its TTLV-encoded value as read; `None`: it was absent.
+        expect: Option<Vec<u8>>,
+        /// The changes, applied in order.
+        changes: Vec<AttributeChange>,
+    },
 }
 
 /// The last backup a cluster recorded.
@@ -211,6 +224,13 @@ pub enum CommandResult {
     MaterialDestroyed(String),
     /// The request was made before: the UID of the object it made.
     MadeBefore(String),
+    /// [`Command::ChangeAttributesIf`]: the attribute changed since the proposer read it.
+    Changed {
+        /// The object.
+        uid: String,
+        /// The attribute.
+        name: String,
+    },
 }
 
 /// The index kind under which a [`Command::PutObjectOnce`] request key lists its object.
@@ -286,6 +306,35 @@ pub(crate) fn apply_command(
             let Some(old) = load(uid)? else {
                 return not_found(uid);
             };
+            let mut new = old.clone();
+            for change in changes {
+                if let Err(missing) = change_attribute(&mut new.attributes, change) {
+                    return Ok(missing);
+                }
+            }
+            write_object(db, batch, Some(&old), &new)?;
+            Ok(CommandResult::Object(Box::new(new)))
+        }
+        Command::ChangeAttributesIf {
+            uid,
+            name,
+            expect,
+            changes,
+        } => {
+            let Some(old) = load(uid)? else {
+                return not_found(uid);
+            };
+            let now = old
+                .attributes
+                .iter()
+                .find(|a| a.name == *name && a.index == 0)
+                .map(|a| &a.value);
+            if now != expect.as_ref() {
+                return Ok(CommandResult::Changed {
+                    uid: uid.clone(),
+                    name: name.clone(),
+                });
+            }
             let mut new = old.clone();
             for change in changes {
                 if let Err(missing) = change_attribute(&mut new.attributes, change) {

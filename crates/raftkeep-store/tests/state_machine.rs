@@ -546,3 +546,41 @@ async fn a_key_pair_is_stored_whole_or_not_at_all() {
     assert!(n.sm.object("private").unwrap().is_some());
     assert!(n.sm.object("public").unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_conditional_change_applies_only_over_the_value_it_read() {
+    let mut n = Node::new();
+    n.apply(Command::PutObject {
+        object: object("k1", Material::None),
+    })
+    .await;
+    let set = |expect: Option<Vec<u8>>, to: &str| Command::ChangeAttributesIf {
+        uid: "k1".into(),
+        name: "x-count".into(),
+        expect,
+        changes: vec![raftkeep_store::AttributeChange::Set {
+            name: "x-count".into(),
+            value: text_value(to),
+        }],
+    };
+    // Absent, as read: applied. A second proposer who also read "absent" is refused.
+    assert!(matches!(
+        n.apply(set(None, "9")).await,
+        CommandResult::Object(_)
+    ));
+    assert_eq!(
+        n.apply(set(None, "9")).await,
+        CommandResult::Changed {
+            uid: "k1".into(),
+            name: "x-count".into()
+        }
+    );
+    assert!(matches!(
+        n.apply(set(Some(text_value("9")), "8")).await,
+        CommandResult::Object(_)
+    ));
+    assert!(matches!(
+        n.apply(set(Some(text_value("9")), "8")).await,
+        CommandResult::Changed { .. }
+    ));
+}

@@ -203,3 +203,48 @@ fn stored_keys_encrypt_wrap_and_sign_and_their_outputs_check_out_locally() {
         );
     }
 }
+
+#[test]
+fn usage_limits_are_spent_once_whichever_nodes_the_uses_come_through() {
+    let (c, leader, follower) = Cluster::serving_kmip(3);
+    let via = |i: usize| c.client("client", &[c.nodes[i].kmip_addr.clone()], None, 10);
+    let (a, b) = (via(leader), via(follower));
+    let limits = Value::Structure(vec![
+        kmip_ttlv::Ttlv::new(Tag::USAGE_LIMITS_TOTAL, Value::LongInteger(160)),
+        kmip_ttlv::Ttlv::enumeration(
+            Tag::USAGE_LIMITS_UNIT,
+            kmip_ttlv::enums::UsageLimitsUnit::BYTE.0,
+        ),
+    ]);
+    let m = CryptographicUsageMask::ENCRYPT | CryptographicUsageMask::DECRYPT;
+    let uid = c
+        .block_on(a.create_symmetric_key(
+            CryptographicAlgorithm::AES,
+            256,
+            vec![mask(m), attr("Usage Limits", limits)],
+        ))
+        .unwrap();
+    c.block_on(a.activate(&uid)).unwrap();
+    let ecb = Some(CryptographicParameters {
+        block_cipher_mode: Some(BlockCipherMode::ECB),
+        ..CryptographicParameters::default()
+    });
+    // 20 uses of 16 bytes against a limit of 160: 10 through each node, all at once.
+    let uses = (0..20).map(|i| {
+        let client = if i % 2 == 0 { &a } else { &b };
+        let p = Plaintext {
+            data: &[0u8; 16],
+            parameters: ecb.clone(),
+            iv: None,
+            aad: None,
+        };
+        client.encrypt(&uid, p)
+    });
+    let results = c.block_on(futures::future::join_all(uses));
+    let spent = results.iter().filter(|r| r.is_ok()).count();
+    let refused = results
+        .iter()
+        .filter(|r| matches!(r, Err(ClientError::Kmip { reason, .. }) if *reason == ResultReason::PERMISSION_DENIED))
+        .count();
+    assert_eq!((spent, refused), (10, 10), "{results:?}");
+}

@@ -260,6 +260,7 @@ impl OpCtx<'_> {
                     .collect());
             }
             Command::ChangeAttributes { uid, .. }
+            | Command::ChangeAttributesIf { uid, .. }
             | Command::ChangeState { uid, .. }
             | Command::DestroyMaterial { uid, .. } => uid,
             _ => return Ok(Vec::new()),
@@ -335,6 +336,9 @@ fn outcome(result: CommandResult) -> Result<Option<StoredObject>, OpError> {
             }))
         }
         CommandResult::MaterialDestroyed(uid) => Err(OpError::Destroyed(uid)),
+        CommandResult::Changed { uid, name } => Err(OpError::Refused(format!(
+            "the {name} of {uid} changed while this request used it; try again"
+        ))),
         // Only `put_new` proposes the command that answers this, and handles it.
         CommandResult::MadeBefore(uid) => {
             Err(OpError::Store(crate::store::StoreFailure::Internal(

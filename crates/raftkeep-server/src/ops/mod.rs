@@ -35,3 +35,4 @@ pub mod rng_retrieve;
 pub mod set_attribute;
 pub mod sign;
 pub mod signature_verify;
+pub mod usage;

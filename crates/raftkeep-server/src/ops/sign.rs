@@ -23,6 +23,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &SignRequest) -> Result<ResponsePaylo
     )
     .await?;
     let data = key_use::data(&req.data, "Sign")?;
+    super::usage::spend(ctx, &k.uid, super::usage::Spend { bytes: data.len() }).await?;
     let UsableKey::Private(private) = &k.key else {
         return Err(OpError::InvalidField(format!(
             "Sign with key {} needs a private key",

@@ -1,0 +1,127 @@
+//! Usage Limits (KMIP 1.4 §3.21, 2.1 §4.57): a key may protect only so many bytes (or
+//! objects). Every protecting use — Encrypt, MAC, Sign, wrapping another key — counts
+//! against the Usage Limits Count through the cluster before the work is done: a
+//! compare-and-set on the attribute, so two uses through two nodes never both spend the
+//! last bytes. Keys without Usage Limits cost nothing extra.
+
+use kmip_ttlv::enums::UsageLimitsUnit;
+use kmip_ttlv::{Tag, Ttlv, Value};
+use raftkeep_store::{AttributeChange, Command, CommandResult};
+
+use super::context::OpCtx;
+use crate::attrs::{self, names};
+use crate::error::OpError;
+
+/// How often a use is retried when another use changed the count meanwhile (each retry
+/// follows another use that succeeded, so only heavy contention on one key gets this far).
+const ATTEMPTS: usize = 64;
+
+/// What one use spends: its data's bytes, or one object.
+#[derive(Debug, Clone, Copy)]
+pub struct Spend {
+    /// Bytes of data protected.
+    pub bytes: usize,
+}
+
+/// The limits as stored: total, what is left, and the unit.
+struct Limits {
+    total: i64,
+    left: i64,
+    unit: UsageLimitsUnit,
+}
+
+fn read(value: &Value) -> Option<Limits> {
+    let Value::Structure(items) = value else {
+        return None;
+    };
+    let long = |tag| {
+        items
+            .iter()
+            .find(|t| t.tag == tag)
+            .and_then(|t| match t.value {
+                Value::LongInteger(n) => Some(n),
+                Value::Integer(n) => Some(i64::from(n)),
+                _ => None,
+            })
+    };
+    let unit = items
+        .iter()
+        .find(|t| t.tag == Tag::USAGE_LIMITS_UNIT)
+        .and_then(|t| match t.value {
+            Value::Enumeration(u) => Some(UsageLimitsUnit(u)),
+            _ => None,
+        })?;
+    let total = long(Tag::USAGE_LIMITS_TOTAL)?;
+    Some(Limits {
+        total,
+        left: long(Tag::USAGE_LIMITS_COUNT).unwrap_or(total),
+        unit,
+    })
+}
+
+fn value(l: &Limits) -> Value {
+    Value::Structure(vec![
+        Ttlv::new(Tag::USAGE_LIMITS_TOTAL, Value::LongInteger(l.total)),
+        Ttlv::new(Tag::USAGE_LIMITS_COUNT, Value::LongInteger(l.left)),
+        Ttlv::enumeration(Tag::USAGE_LIMITS_UNIT, l.unit.0),
+    ])
+}
+
+/// Spends `spend` from the key's Usage Limits, if it has any; Permission Denied when what
+/// is left does not cover it.
+pub async fn spend(ctx: &mut OpCtx<'_>, uid: &str, spend: Spend) -> Result<(), OpError> {
+    let mut current = match ctx.store.object(uid)? {
+        Some(o) => attrs::value(&o, names::USAGE_LIMITS)?,
+        None => None,
+    };
+    for _ in 0..ATTEMPTS {
+        let Some(found) = &current else {
+            return Ok(());
+        };
+        let Some(mut limits) = read(found) else {
+            return Err(OpError::InvalidField(format!(
+                "the Usage Limits of {uid} do not read"
+            )));
+        };
+        let amount = if limits.unit == UsageLimitsUnit::BYTE {
+            i64::try_from(spend.bytes).unwrap_or(i64::MAX)
+        } else {
+            1
+        };
+        if amount > limits.left {
+            return Err(OpError::Denied(format!(
+                "key {uid} has reached its Usage Limits: {} of {} left, this use needs {amount}",
+                limits.left, limits.total
+            )));
+        }
+        let expect = Some(attrs::encode(found)?);
+        limits.left -= amount;
+        let cmd = Command::ChangeAttributesIf {
+            uid: uid.to_owned(),
+            name: names::USAGE_LIMITS.to_owned(),
+            expect,
+            changes: vec![AttributeChange::Set {
+                name: names::USAGE_LIMITS.to_owned(),
+                value: attrs::encode(&value(&limits))?,
+            }],
+        };
+        match ctx.store.write(cmd).await? {
+            CommandResult::Object(_) | CommandResult::Ok => return Ok(()),
+            // Spent meanwhile through this or another node: the leader's copy has the count.
+            CommandResult::Changed { .. } => {
+                current = match ctx.store.object_from_leader(uid).await? {
+                    Some(o) => attrs::value(&o, names::USAGE_LIMITS)?,
+                    None => None,
+                };
+            }
+            other => {
+                return Err(OpError::Store(crate::store::StoreFailure::Internal(
+                    format!("counting the use of {uid}: {other:?}"),
+                )));
+            }
+        }
+    }
+    Err(OpError::Refused(format!(
+        "key {uid} is in use by many requests at once; its Usage Limits could not be counted, try again"
+    )))
+}
