@@ -327,6 +327,8 @@ enum_fields!(
     e::OpaqueDataType,
     e::Operation,
     e::PaddingMethod,
+    e::Pkcs11Function,
+    e::Pkcs11ReturnCode,
     e::QueryFunction,
     e::ResultReason,
     e::ResultStatus,

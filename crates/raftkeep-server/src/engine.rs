@@ -352,6 +352,7 @@ fn storeless(op: Operation) -> bool {
         Operation::QUERY,
         Operation::RNG_RETRIEVE,
         Operation::HASH,
+        Operation::PKCS_11,
         Operation::INTEROP,
         Operation::LOG,
     ]
@@ -468,6 +469,7 @@ async fn dispatch(
         RequestPayload::Mac(req) => ops::mac::run(ctx, req).await,
         RequestPayload::MacVerify(req) => ops::mac_verify::run(ctx, req).await,
         RequestPayload::Hash(req) => ops::hash::run(req),
+        RequestPayload::Pkcs11(req) => ops::pkcs11::run(req),
         RequestPayload::Sign(req) => ops::sign::run(ctx, req).await,
         RequestPayload::SignatureVerify(req) => ops::signature_verify::run(ctx, req).await,
         RequestPayload::Other(payload) if item.operation == Operation::RNG_RETRIEVE => {
@@ -600,6 +602,7 @@ mod tests {
             Operation::INTEROP => vec![Ttlv::enumeration(Tag::INTEROP_FUNCTION, 1u32)],
             Operation::LOG => vec![Ttlv::text(Tag::LOG_MESSAGE, "hello")],
             Operation::RNG_RETRIEVE => vec![Ttlv::integer(Tag::DATA_LENGTH, 16)],
+            Operation::PKCS_11 => vec![Ttlv::enumeration(Tag::PKCS_11_FUNCTION, 3u32)],
             Operation::HASH => vec![Ttlv::structure(
                 Tag::CRYPTOGRAPHIC_PARAMETERS,
                 vec![Ttlv::enumeration(Tag::HASHING_ALGORITHM, 6u32)],

@@ -51,6 +51,9 @@ fn bench_stops_at_its_operation_count_and_reports_every_operation_once() {
         // Each Locate must find exactly its key by Name, or it counts as an error.
         ("locate", &["--keys", "5"][..]),
         ("vcenter", &["--new-connection-per-op"][..]),
+        // Active keys and key pairs made before the run; every Encrypt and Sign succeeds.
+        ("encrypt-gcm-4k", &["--keys", "2"][..]),
+        ("sign-p256", &["--keys", "1"][..]),
     ] {
         let svg = c.dir.path().join(format!("{workload}.svg"));
         let mut args = vec![

@@ -22,6 +22,7 @@ pub mod id;
 pub mod locate;
 pub mod mac;
 pub mod modify_attribute;
+pub mod pkcs11;
 pub mod query;
 pub mod register;
 pub mod rekey;
@@ -128,6 +129,7 @@ payloads! {
     MAC_VERIFY => MacVerify(mac::MacVerifyRequest, mac::MacVerifyResponse),
     HASH => Hash(hash::HashRequest, hash::HashResponse),
     SIGN => Sign(sign::SignRequest, sign::SignResponse),
+    PKCS_11 => Pkcs11(pkcs11::Pkcs11Request, pkcs11::Pkcs11Response),
     SIGNATURE_VERIFY => SignatureVerify(sign::SignatureVerifyRequest, sign::SignatureVerifyResponse),
 }
 

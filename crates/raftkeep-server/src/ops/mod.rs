@@ -27,6 +27,7 @@ pub mod mac;
 pub mod mac_verify;
 pub mod modify_attribute;
 pub mod obtain_lease;
+pub mod pkcs11;
 pub mod query;
 pub mod register;
 pub mod rekey;

@@ -9,7 +9,7 @@ use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 29] = [
+pub const OPERATIONS: [Operation; 30] = [
     Operation::DISCOVER_VERSIONS,
     Operation::QUERY,
     Operation::CREATE,
@@ -34,6 +34,7 @@ pub const OPERATIONS: [Operation; 29] = [
     Operation::HASH,
     Operation::SIGN,
     Operation::SIGNATURE_VERIFY,
+    Operation::PKCS_11,
     Operation::RNG_RETRIEVE,
     Operation::INTEROP,
     Operation::LOG,

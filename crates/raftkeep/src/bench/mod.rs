@@ -145,7 +145,7 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<(Report, Histogram<u64>)> {
     let version = setup.version().await?;
     config.version = Some(format!("{}.{}", version.major, version.minor));
     let keys = if args.workload.needs_keys() {
-        make_keys(&setup, args.keys.max(1)).await?
+        make_keys(&setup, args.keys.max(1), args.workload).await?
     } else {
         Vec::new()
     };
@@ -175,8 +175,9 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<(Report, Histogram<u64>)> {
     report(args, tallies, started.elapsed())
 }
 
-/// Makes the keys a run reads, named `raftkeep-bench-<run>-<i>` so Locate finds exactly one.
-async fn make_keys(client: &Client, n: u32) -> anyhow::Result<Vec<BenchKey>> {
+/// Makes the keys a run reads (Active keys or key pairs for the cryptographic workloads),
+/// named `raftkeep-bench-<run>-<i>` so Locate finds exactly one.
+async fn make_keys(client: &Client, n: u32, workload: Workload) -> anyhow::Result<Vec<BenchKey>> {
     let run = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros())
@@ -184,9 +185,15 @@ async fn make_keys(client: &Client, n: u32) -> anyhow::Result<Vec<BenchKey>> {
     let mut keys = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
     for i in 0..n {
         let name = format!("raftkeep-bench-{run}-{i}");
-        let uid = workload::create(client, vec![workload::name_attribute(&name)])
+        let uid = match workload::crypto_key(workload, client, &name)
             .await
-            .context("making the keys the run reads")?;
+            .context("making the keys the run uses")?
+        {
+            Some(uid) => uid,
+            None => workload::create(client, vec![workload::name_attribute(&name)])
+                .await
+                .context("making the keys the run reads")?,
+        };
         keys.push(BenchKey { uid, name });
     }
     Ok(keys)

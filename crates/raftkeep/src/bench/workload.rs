@@ -22,12 +22,28 @@ pub enum Workload {
     /// What vCenter sends to encrypt one VM, as in the captured session: Discover
     /// Versions, Create, Get Attributes twice, Activate, Get — one operation here.
     Vcenter,
+    /// Encrypt of 64 bytes with AES-256-GCM, the server picking the IV (a read: no write).
+    #[value(name = "encrypt-gcm-64")]
+    #[serde(rename = "encrypt-gcm-64")]
+    EncryptGcm64,
+    /// Encrypt of 4 KiB with AES-256-GCM, the server picking the IV.
+    #[value(name = "encrypt-gcm-4k")]
+    #[serde(rename = "encrypt-gcm-4k")]
+    EncryptGcm4k,
+    /// Sign of 32 bytes with an RSA-2048 private key (PKCS#1 v1.5, SHA-256).
+    #[value(name = "sign-rsa2048")]
+    #[serde(rename = "sign-rsa2048")]
+    SignRsa2048,
+    /// Sign of 32 bytes with an ECDSA P-256 private key (SHA-256).
+    #[value(name = "sign-p256")]
+    #[serde(rename = "sign-p256")]
+    SignP256,
 }
 
 impl Workload {
     /// Whether the run needs keys made beforehand.
     pub fn needs_keys(self) -> bool {
-        matches!(self, Workload::Get | Workload::Mixed | Workload::Locate)
+        !matches!(self, Workload::Create | Workload::Vcenter)
     }
 }
 
@@ -55,7 +71,88 @@ pub(super) async fn run_one(
         Workload::Mixed => client.get(uid).await.map(drop),
         Workload::Locate => locate(client, key).await,
         Workload::Vcenter => vcenter(client).await,
+        Workload::EncryptGcm64 => encrypt(client, uid, &[0x5a; 64]).await,
+        Workload::EncryptGcm4k => encrypt(client, uid, &[0x5a; 4096]).await,
+        Workload::SignRsa2048 => {
+            sign(
+                client,
+                uid,
+                CryptographicAlgorithm::RSA,
+                Some(kmip_ttlv::enums::PaddingMethod::PKCS1_V1_5),
+            )
+            .await
+        }
+        Workload::SignP256 => sign(client, uid, CryptographicAlgorithm::ECDSA, None).await,
     }
+}
+
+/// A Sign of 32 bytes with SHA-256, the parameters spelled out (PyKMIP's server needs them).
+async fn sign(
+    client: &Client,
+    uid: &str,
+    algorithm: CryptographicAlgorithm,
+    padding: Option<kmip_ttlv::enums::PaddingMethod>,
+) -> Result<(), ClientError> {
+    let parameters = Some(kmip_messages::CryptographicParameters {
+        padding_method: padding,
+        hashing_algorithm: Some(kmip_ttlv::enums::HashingAlgorithm::SHA_256),
+        cryptographic_algorithm: Some(algorithm),
+        ..kmip_messages::CryptographicParameters::default()
+    });
+    client.sign(uid, &[0x5a; 32], parameters).await.map(drop)
+}
+
+async fn encrypt(client: &Client, uid: &str, data: &[u8]) -> Result<(), ClientError> {
+    let parameters = Some(kmip_messages::CryptographicParameters {
+        cryptographic_algorithm: Some(CryptographicAlgorithm::AES),
+        block_cipher_mode: Some(kmip_ttlv::enums::BlockCipherMode::GCM),
+        random_iv: Some(true),
+        tag_length: Some(16),
+        ..kmip_messages::CryptographicParameters::default()
+    });
+    let p = raftkeep_client::Plaintext {
+        data,
+        parameters,
+        iv: None,
+        aad: None,
+    };
+    client.encrypt(uid, p).await.map(drop)
+}
+
+/// An Active key (pair) for the cryptographic workloads; the UID operations name.
+pub(super) async fn crypto_key(
+    workload: Workload,
+    client: &Client,
+    name: &str,
+) -> Result<Option<String>, ClientError> {
+    let pair = |algorithm: CryptographicAlgorithm, length: i32| {
+        let common = vec![
+            Attribute::new("Cryptographic Algorithm", Value::Enumeration(algorithm.0)),
+            Attribute::new("Cryptographic Length", Value::Integer(length)),
+        ];
+        let sign = vec![
+            name_attribute(name),
+            Attribute::new(
+                "Cryptographic Usage Mask",
+                Value::Integer(CryptographicUsageMask::SIGN.to_i32()),
+            ),
+        ];
+        let verify = vec![Attribute::new(
+            "Cryptographic Usage Mask",
+            Value::Integer(CryptographicUsageMask::VERIFY.to_i32()),
+        )];
+        client.create_key_pair(common, sign, verify)
+    };
+    let uid = match workload {
+        Workload::EncryptGcm64 | Workload::EncryptGcm4k => {
+            create(client, vec![name_attribute(name)]).await?
+        }
+        Workload::SignRsa2048 => pair(CryptographicAlgorithm::RSA, 2048).await?.0,
+        Workload::SignP256 => pair(CryptographicAlgorithm::EC, 256).await?.0,
+        _ => return Ok(None),
+    };
+    client.activate(&uid).await?;
+    Ok(Some(uid))
 }
 
 async fn locate(client: &Client, key: Option<&BenchKey>) -> Result<(), ClientError> {
