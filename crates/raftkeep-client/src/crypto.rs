@@ -20,7 +20,8 @@ use crate::error::ClientError;
 
 /// What to encrypt, and how: the data, the parameters (the key's own when `None`), an IV
 /// (the server picks one when the parameters ask for a Random IV), additional data for AEAD.
-#[derive(Debug, Clone, Default)]
+/// Its `Debug` shows lengths, never the data.
+#[derive(Clone, Default)]
 pub struct Plaintext<'a> {
     /// The data.
     pub data: &'a [u8],
@@ -30,6 +31,17 @@ pub struct Plaintext<'a> {
     pub iv: Option<&'a [u8]>,
     /// Additional authenticated data (AES-GCM, ChaCha20-Poly1305).
     pub aad: Option<&'a [u8]>,
+}
+
+impl std::fmt::Debug for Plaintext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plaintext")
+            .field("data", &format_args!("<{} bytes>", self.data.len()))
+            .field("parameters", &self.parameters)
+            .field("iv", &self.iv.map(<[u8]>::len))
+            .field("aad", &self.aad.map(<[u8]>::len))
+            .finish()
+    }
 }
 
 fn id(uid: &str) -> Option<UniqueIdentifier> {

@@ -251,6 +251,9 @@ file = "root.key"
     }
 
     /// Allows the client certificate `cert.pem` through node `i`.
+    /// Returns once every running node that answers has applied the entry: an allow
+    /// reaches each node only as that node applies it (docs/reliability.md), and a test that
+    /// connects to a follower at once would race it.
     pub fn allow(&self, i: usize, cert: &str) {
         let out = self.admin_cmd("clients", i, &["allow", &self.pki(&format!("{cert}.pem"))]);
         assert!(
@@ -258,6 +261,23 @@ file = "root.key"
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let Some(committed) = self.status(i).and_then(|s| s.applied_index) else {
+            return;
+        };
+        let running: Vec<usize> = (0..self.nodes.len())
+            .filter(|&n| self.nodes[n].child.is_some())
+            .collect();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            let behind = running.iter().any(|&n| {
+                self.status(n)
+                    .is_some_and(|s| s.applied_index.unwrap_or(0) < committed)
+            });
+            if !behind {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Starts node `i` as its own process, appending its log to `nodeN.log`.
