@@ -316,6 +316,7 @@ enum_fields!(
     e::EncodingOption,
     e::HashingAlgorithm,
     e::CryptographicAlgorithm,
+    e::DerivationMethod,
     e::KeyCompressionType,
     e::KeyFormatType,
     e::KeyRoleType,

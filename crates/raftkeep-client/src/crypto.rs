@@ -1,5 +1,6 @@
 //! The cryptographic services, for clients that keep keys in the server and send it data:
-//! Encrypt, Decrypt, Sign, Signature Verify, Create Key Pair, and Get of a wrapped key.
+//! Encrypt, Decrypt, Sign, Signature Verify, Create Key Pair, Derive Key, and Get of a wrapped
+//! key.
 //! Each is one request through the failover loop; none changes the store, so a retry after
 //! an ambiguous failure is safe (Create Key Pair aside: see [`Client::create_key_pair`]).
 
@@ -187,6 +188,35 @@ impl Client {
                 Operation::CREATE_KEY_PAIR,
                 &answer.server,
                 "no Create Key Pair payload",
+            )),
+        }
+    }
+
+    /// Derives a new object of `object_type` from `base` (its Cryptographic Length, and
+    /// Algorithm for a key, in `attributes`); returns its Unique Identifier.
+    pub async fn derive_key(
+        &self,
+        object_type: kmip_ttlv::enums::ObjectType,
+        base: &str,
+        method: kmip_ttlv::enums::DerivationMethod,
+        parameters: kmip_messages::payload::derive_key::DerivationParameters,
+        attributes: Vec<Attribute>,
+    ) -> Result<String, ClientError> {
+        let payload =
+            RequestPayload::DeriveKey(kmip_messages::payload::derive_key::DeriveKeyRequest {
+                object_type,
+                unique_identifiers: vec![UniqueIdentifier::Text(base.to_owned())],
+                derivation_method: method,
+                derivation_parameters: parameters,
+                template: template(attributes),
+            });
+        let answer = self.call(Operation::DERIVE_KEY, payload).await?;
+        match answer.payload {
+            Some(ResponsePayload::DeriveKey(r)) => Ok(uid_text(r.unique_identifier)),
+            _ => Err(unexpected(
+                Operation::DERIVE_KEY,
+                &answer.server,
+                "no Derive Key payload",
             )),
         }
     }

@@ -18,6 +18,7 @@
 //! - [`signature`] — Sign / Signature Verify: RSA PKCS#1 v1.5 and PSS, ECDSA P-256/P-384.
 //! - [`rsa_cipher`] — RSA OAEP and PKCS#1 v1.5 encryption.
 //! - [`wrap`] — AES Key Wrap (RFC 3394) and with padding (RFC 5649).
+//! - [`derive`] — Derive Key: PBKDF2, HKDF, SP 800-108 counter mode, hash, encryption.
 //! - [`error`] — [`CryptoError`].
 //!
 //! Known-answer tests over NIST and RFC vectors are in `tests/known_answers.rs`.
@@ -25,6 +26,7 @@
 mod aead;
 mod block;
 pub mod cipher;
+pub mod derive;
 pub mod error;
 pub mod hash;
 pub mod keys;

@@ -389,3 +389,56 @@ fn aes_key_wrap_matches_rfc3394_and_rfc5649() {
     );
     assert_eq!(&*unwrap(&kek, kwp, &wrapped).unwrap(), &key[..]);
 }
+
+#[test]
+fn key_derivations_match_rfc6070_rfc5869_and_nist_cavp() {
+    use kmip_ttlv::enums::DerivationMethod;
+    use raftkeep_crypto::derive::{Derivation, derive};
+    // RFC 6070: PBKDF2-HMAC-SHA1, "password" / "salt", 4096 iterations, 20 bytes.
+    let pbkdf2 = Derivation {
+        hash: Some(HashingAlgorithm::SHA_1),
+        salt: Some(b"salt"),
+        iterations: Some(4096),
+        ..Derivation::default()
+    };
+    let out = derive(DerivationMethod::PBKDF2, b"password", &pbkdf2, 20).unwrap();
+    assert_eq!(
+        hex::encode(&*out),
+        "4b007901b765489abead49d926f721d065a429c1"
+    );
+    // RFC 5869 test case 7: HKDF-SHA1, IKM 0x0c × 22, no salt, no info, 42 bytes.
+    let hkdf = Derivation {
+        hash: Some(HashingAlgorithm::SHA_1),
+        salt: Some(b""),
+        data: Some(b""),
+        ..Derivation::default()
+    };
+    let out = derive(DerivationMethod::HMAC, &[0x0c; 22], &hkdf, 42).unwrap();
+    assert_eq!(
+        hex::encode(&*out),
+        "2c91117204d745f3500d636a62f64f0ab3bae548aa53d423b0d1f27ebba6f5e5673a081d70cce7acfc48"
+    );
+    // NIST CAVP KBKDF, counter mode before the fixed data, r = 32, HMAC-SHA512, 128 bits.
+    let key = h(
+        "dd5dbd45593ee2ac139748e7645b450f223d2ff297b73fd71cbcebe71d41653c950b88500de5322d99ef18dfdd30428294c4b3094f4c954334e593bd982ec614",
+    );
+    let fixed = h(
+        "b50b0c963c6b3034b8cf19cd3f5c4ebe4f4985af0c03e575db62e6fdf1ecfe4f28b95d7ce16df85843246e1557ce95bb26cc9a21974bbd2eb69e8355",
+    );
+    let kbkdf = Derivation {
+        hash: Some(HashingAlgorithm::SHA_512),
+        data: Some(&fixed),
+        ..Derivation::default()
+    };
+    let out = derive(DerivationMethod::NIST800_108_C, &key, &kbkdf, 16).unwrap();
+    assert_eq!(hex::encode(&*out), "e5993bf9bd2aa1c45746042e12598155");
+    // Too many iterations are refused, not run.
+    let slow = Derivation {
+        iterations: Some(u32::MAX),
+        ..pbkdf2
+    };
+    assert!(matches!(
+        derive(DerivationMethod::PBKDF2, b"password", &slow, 20),
+        Err(CryptoError::Unsupported(_))
+    ));
+}

@@ -405,6 +405,7 @@ fn answered_uids(answer: &ResponseBatchItem) -> Vec<String> {
             vec![text(&r.unique_identifier)]
         }
         Some(ResponsePayload::Locate(l)) => l.unique_identifiers.iter().map(text).collect(),
+        Some(ResponsePayload::DeriveKey(d)) => vec![text(&d.unique_identifier)],
         Some(ResponsePayload::CreateKeyPair(p)) => vec![
             text(&p.private_key_unique_identifier),
             text(&p.public_key_unique_identifier),
@@ -451,6 +452,7 @@ async fn dispatch(
         RequestPayload::Query(req) => Ok(ops::query::run(req)),
         RequestPayload::Create(req) => ops::create::run(ctx, req).await,
         RequestPayload::CreateKeyPair(req) => ops::create_key_pair::run(ctx, req).await,
+        RequestPayload::DeriveKey(req) => ops::derive_key::run(ctx, req).await,
         RequestPayload::Register(req) => ops::register::run(ctx, req).await,
         RequestPayload::ReKey(req) => ops::rekey::run(ctx, req).await,
         RequestPayload::Locate(req) => ops::locate::run(ctx, req).await,
@@ -603,6 +605,12 @@ mod tests {
             Operation::LOG => vec![Ttlv::text(Tag::LOG_MESSAGE, "hello")],
             Operation::RNG_RETRIEVE => vec![Ttlv::integer(Tag::DATA_LENGTH, 16)],
             Operation::PKCS_11 => vec![Ttlv::enumeration(Tag::PKCS_11_FUNCTION, 3u32)],
+            Operation::DERIVE_KEY => vec![
+                Ttlv::enumeration(Tag::OBJECT_TYPE, 2u32),
+                Ttlv::text(Tag::UNIQUE_IDENTIFIER, "1"),
+                Ttlv::enumeration(Tag::DERIVATION_METHOD, 1u32),
+                Ttlv::structure(Tag::DERIVATION_PARAMETERS, vec![]),
+            ],
             Operation::HASH => vec![Ttlv::structure(
                 Tag::CRYPTOGRAPHIC_PARAMETERS,
                 vec![Ttlv::enumeration(Tag::HASHING_ALGORITHM, 6u32)],

@@ -180,6 +180,8 @@ fn temporary_node(live: &NodeConfig, work: &Path) -> anyhow::Result<NodeConfig> 
         "the live node's configuration has no [kmip] section: the drill serves a Get through one",
     )?;
     kmip.listen = any_port;
+    // The drill speaks TTLV; the live node's HTTPS port is the live node's.
+    kmip.https_listen = None;
     kmip.cert = pki.join("node.pem");
     kmip.key = pki.join("node.key");
     kmip.audit_log = Some(work.join("audit.jsonl"));

@@ -248,3 +248,66 @@ fn usage_limits_are_spent_once_whichever_nodes_the_uses_come_through() {
         .count();
     assert_eq!((spent, refused), (10, 10), "{results:?}");
 }
+
+#[test]
+fn derived_keys_equal_the_rfc_values_and_need_an_active_base() {
+    use kmip_messages::payload::derive_key::DerivationParameters;
+    use kmip_ttlv::enums::{DerivationMethod, HashingAlgorithm, ObjectType, SecretDataType};
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
+    let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
+    let password = ManagedObject::SecretData {
+        secret_data_type: SecretDataType::PASSWORD,
+        key_block: kmip_messages::KeyBlock {
+            key_format_type: kmip_ttlv::enums::KeyFormatType::OPAQUE,
+            key_compression_type: None,
+            key_value: Some(KeyValue::Plain {
+                key_material: KeyMaterial::Bytes(b"password".to_vec().into()),
+                attributes: Default::default(),
+            }),
+            cryptographic_algorithm: None,
+            cryptographic_length: None,
+            key_wrapping_data: None,
+        },
+    };
+    let base = c
+        .block_on(client.register(password, vec![mask(CryptographicUsageMask::DERIVE_KEY)]))
+        .unwrap();
+    let parameters = DerivationParameters {
+        cryptographic_parameters: Some(CryptographicParameters {
+            hashing_algorithm: Some(HashingAlgorithm::SHA_1),
+            ..CryptographicParameters::default()
+        }),
+        salt: Some(b"salt".to_vec().into()),
+        iteration_count: Some(4096),
+        ..DerivationParameters::default()
+    };
+    let wanted = vec![
+        attr(
+            "Cryptographic Algorithm",
+            Value::Enumeration(CryptographicAlgorithm::AES.0),
+        ),
+        attr("Cryptographic Length", Value::Integer(160)),
+    ];
+    let derive = || {
+        client.derive_key(
+            ObjectType::SYMMETRIC_KEY,
+            &base,
+            DerivationMethod::PBKDF2,
+            parameters.clone(),
+            wanted.clone(),
+        )
+    };
+    // Pre-Active: not usable for any cryptographic purpose.
+    assert!(matches!(
+        c.block_on(derive()),
+        Err(ClientError::Kmip { .. })
+    ));
+    c.block_on(client.activate(&base)).unwrap();
+    let uid = c.block_on(derive()).unwrap();
+    let key = key_bytes(&c.block_on(client.get(&uid)).unwrap().object);
+    assert_eq!(
+        hex::encode(key),
+        "4b007901b765489abead49d926f721d065a429c1",
+        "RFC 6070"
+    );
+}

@@ -11,6 +11,7 @@ pub mod create;
 pub mod create_key_pair;
 pub mod decrypt;
 pub mod delete_attribute;
+pub mod derive_key;
 pub mod destroy;
 pub mod discover_versions;
 pub mod encrypt;
@@ -110,6 +111,7 @@ payloads! {
     QUERY => Query(query::QueryRequest, query::QueryResponse),
     CREATE => Create(create::CreateRequest, create::CreateResponse),
     CREATE_KEY_PAIR => CreateKeyPair(create_key_pair::CreateKeyPairRequest, create_key_pair::CreateKeyPairResponse),
+    DERIVE_KEY => DeriveKey(derive_key::DeriveKeyRequest, derive_key::DeriveKeyResponse),
     REGISTER => Register(register::RegisterRequest, register::RegisterResponse),
     RE_KEY => ReKey(rekey::ReKeyRequest, rekey::ReKeyResponse),
     LOCATE => Locate(locate::LocateRequest, locate::LocateResponse),

@@ -34,7 +34,10 @@ pub async fn run(
     let length = private_attrs.cryptographic_length().ok_or_else(|| {
         OpError::MissingData("Create Key Pair needs a Cryptographic Length attribute".to_owned())
     })?;
-    let key = generate(algorithm, length)?;
+    // An RSA-4096 key takes seconds to find: off the request threads.
+    let key = tokio::task::spawn_blocking(move || generate(algorithm, length))
+        .await
+        .map_err(|e| OpError::Seal(format!("the key generation task failed: {e}")))??;
     let (private_uid, public_uid) = (new_uid(), new_uid());
     let private = pair_object(
         ctx,

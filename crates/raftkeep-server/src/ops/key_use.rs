@@ -131,7 +131,7 @@ fn usable(uid: &str, o: &StoredObject, wanted: Use, now: i64) -> Result<(), OpEr
     }
     if !allowed {
         return Err(OpError::WrongState(format!(
-            "key {uid} is {}: only Active keys protect data, and only Active, Deactivated or Compromised keys process it",
+            "key {uid} is {}: a key is used only while Active (Encrypt, MAC, Sign, Derive Key, wrapping), and to process what it protected also when Deactivated or Compromised (Decrypt, MAC Verify, Signature Verify)",
             attrs::state_name(o.state)
         )));
     }
@@ -194,7 +194,7 @@ fn raw_key(ctx: &OpCtx<'_>, uid: &str, o: &StoredObject) -> Result<UsableKey, Op
         ))),
     };
     let kb = match object {
-        ManagedObject::SymmetricKey(kb) => kb,
+        ManagedObject::SymmetricKey(kb) | ManagedObject::SecretData { key_block: kb, .. } => kb,
         ManagedObject::PrivateKey(kb) => {
             let (format, der) = asymmetric(&kb)?;
             let der = Zeroizing::new(der);

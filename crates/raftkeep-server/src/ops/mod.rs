@@ -11,6 +11,7 @@ pub mod create;
 pub mod create_key_pair;
 pub mod decrypt;
 pub mod delete_attribute;
+pub mod derive_key;
 pub mod destroy;
 pub mod discover_versions;
 pub mod encrypt;

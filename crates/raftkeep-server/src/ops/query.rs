@@ -9,11 +9,12 @@ use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 30] = [
+pub const OPERATIONS: [Operation; 31] = [
     Operation::DISCOVER_VERSIONS,
     Operation::QUERY,
     Operation::CREATE,
     Operation::CREATE_KEY_PAIR,
+    Operation::DERIVE_KEY,
     Operation::REGISTER,
     Operation::RE_KEY,
     Operation::LOCATE,
