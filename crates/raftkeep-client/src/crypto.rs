@@ -1,6 +1,6 @@
 //! The cryptographic services, for clients that keep keys in the server and send it data:
-//! Encrypt, Decrypt, Sign, Signature Verify, Create Key Pair, Derive Key, and Get of a wrapped
-//! key.
+//! Encrypt, Decrypt, Sign, Signature Verify, Create Key Pair, Re-key Key Pair, Derive Key, and
+//! Get of a wrapped key.
 //! Each is one request through the failover loop; none changes the store, so a retry after
 //! an ambiguous failure is safe (Create Key Pair aside: see [`Client::create_key_pair`]).
 
@@ -217,6 +217,34 @@ impl Client {
                 Operation::DERIVE_KEY,
                 &answer.server,
                 "no Derive Key payload",
+            )),
+        }
+    }
+
+    /// Replaces the key pair whose private key is `private` with a new pair, Active after
+    /// `offset_secs`; returns the new private and public keys' Unique Identifiers.
+    pub async fn rekey_key_pair(
+        &self,
+        private: &str,
+        offset_secs: u32,
+    ) -> Result<(String, String), ClientError> {
+        let payload = RequestPayload::ReKeyKeyPair(
+            kmip_messages::payload::rekey_key_pair::ReKeyKeyPairRequest {
+                private_key_unique_identifier: id(private),
+                offset: Some(kmip_messages::Interval(offset_secs)),
+                ..Default::default()
+            },
+        );
+        let answer = self.call(Operation::RE_KEY_KEY_PAIR, payload).await?;
+        match answer.payload {
+            Some(ResponsePayload::ReKeyKeyPair(r)) => Ok((
+                uid_text(r.private_key_unique_identifier),
+                uid_text(r.public_key_unique_identifier),
+            )),
+            _ => Err(unexpected(
+                Operation::RE_KEY_KEY_PAIR,
+                &answer.server,
+                "no Re-key Key Pair payload",
             )),
         }
     }

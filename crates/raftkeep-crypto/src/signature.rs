@@ -3,9 +3,7 @@
 //! The data is hashed here; the signature covers its digest.
 
 use kmip_ttlv::enums::{DigitalSignatureAlgorithm, HashingAlgorithm, PaddingMethod};
-use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use rsa::{Pkcs1v15Sign, Pss};
-use sha2::Digest as _;
 
 use crate::error::CryptoError;
 use crate::keys::{PrivateKey, PublicKey};
@@ -115,8 +113,44 @@ fn ec_hash(
     }
 }
 
+/// What is signed: the data (hashed here), or its digest computed by the client (KMIP
+/// Digested Data), which must have the digest's length.
+#[derive(Debug, Clone, Copy)]
+pub enum Signed<'a> {
+    /// The message.
+    Data(&'a [u8]),
+    /// The message's digest.
+    Digest(&'a [u8]),
+}
+
+impl Signed<'_> {
+    /// The digest under `D`.
+    fn digest<D: sha2::Digest>(self) -> Result<Vec<u8>, CryptoError> {
+        match self {
+            Signed::Data(d) => Ok(D::digest(d).to_vec()),
+            Signed::Digest(h) if h.len() == <D as sha2::Digest>::output_size() => Ok(h.to_vec()),
+            Signed::Digest(h) => Err(CryptoError::Length {
+                what: "Digested Data",
+                got: h.len(),
+                scheme: "the hashing algorithm",
+                expected: "the digest's length",
+            }),
+        }
+    }
+}
+
 /// Signs `data` (hashing it first).
 pub fn sign(key: &PrivateKey, spec: &SignSpec, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    sign_input(key, spec, Signed::Data(data))
+}
+
+/// Signs what `input` gives: the data, hashed here, or a digest the client computed.
+pub fn sign_input(
+    key: &PrivateKey,
+    spec: &SignSpec,
+    input: Signed<'_>,
+) -> Result<Vec<u8>, CryptoError> {
+    use p256::ecdsa::signature::hazmat::PrehashSigner as _;
     let (padding, hash) = spec.resolved()?;
     match key {
         PrivateKey::Rsa(k) => {
@@ -125,10 +159,10 @@ pub fn sign(key: &PrivateKey, spec: &SignSpec, data: &[u8]) -> Result<Vec<u8>, C
             match padding {
                 Some(PaddingMethod::PSS) => with_digest!(hash, D => {
                     let salt = spec.salt_length.unwrap_or(<D as sha2::Digest>::output_size());
-                    k.sign_with_rng(&mut rng, Pss::<D>::new_with_salt(salt), &D::digest(data)).map_err(rsa_failed)
+                    k.sign_with_rng(&mut rng, Pss::<D>::new_with_salt(salt), &input.digest::<D>()?).map_err(rsa_failed)
                 }),
                 None | Some(PaddingMethod::PKCS1_V1_5) => with_digest!(hash, D => {
-                    k.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<D>(), &D::digest(data)).map_err(rsa_failed)
+                    k.sign_with_rng(&mut rng, Pkcs1v15Sign::new::<D>(), &input.digest::<D>()?).map_err(rsa_failed)
                 }),
                 Some(other) => Err(CryptoError::Unsupported(format!(
                     "RSA signatures with padding {other}"
@@ -137,15 +171,17 @@ pub fn sign(key: &PrivateKey, spec: &SignSpec, data: &[u8]) -> Result<Vec<u8>, C
         }
         PrivateKey::P256(k) => {
             ec_hash(hash, HashingAlgorithm::SHA_256, "P-256")?;
-            let sig: p256::ecdsa::DerSignature =
-                k.try_sign(data).map_err(|_| CryptoError::Failed)?;
-            Ok(sig.as_bytes().to_vec())
+            let digest = input.digest::<sha2::Sha256>()?;
+            let sig: p256::ecdsa::Signature =
+                k.sign_prehash(&digest).map_err(|_| CryptoError::Failed)?;
+            Ok(sig.to_der().as_bytes().to_vec())
         }
         PrivateKey::P384(k) => {
             ec_hash(hash, HashingAlgorithm::SHA_384, "P-384")?;
-            let sig: p384::ecdsa::DerSignature =
-                k.try_sign(data).map_err(|_| CryptoError::Failed)?;
-            Ok(sig.as_bytes().to_vec())
+            let digest = input.digest::<sha2::Sha384>()?;
+            let sig: p384::ecdsa::Signature =
+                k.sign_prehash(&digest).map_err(|_| CryptoError::Failed)?;
+            Ok(sig.to_der().as_bytes().to_vec())
         }
     }
 }
@@ -158,6 +194,17 @@ pub fn verify(
     data: &[u8],
     signature: &[u8],
 ) -> Result<bool, CryptoError> {
+    verify_input(key, spec, Signed::Data(data), signature)
+}
+
+/// [`verify`] over what `input` gives.
+pub fn verify_input(
+    key: &PublicKey,
+    spec: &SignSpec,
+    input: Signed<'_>,
+    signature: &[u8],
+) -> Result<bool, CryptoError> {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier as _;
     let (padding, hash) = spec.resolved()?;
     match key {
         PublicKey::Rsa(k) => {
@@ -166,10 +213,10 @@ pub fn verify(
                 Some(PaddingMethod::PSS) => with_digest!(hash, D => {
                     let mut pss = Pss::<D>::new();
                     pss.salt_len = spec.salt_length;
-                    Ok(k.verify(pss, &D::digest(data), signature).is_ok())
+                    Ok(k.verify(pss, &input.digest::<D>()?, signature).is_ok())
                 }),
                 None | Some(PaddingMethod::PKCS1_V1_5) => with_digest!(hash, D => {
-                    Ok(k.verify(Pkcs1v15Sign::new::<D>(), &D::digest(data), signature).is_ok())
+                    Ok(k.verify(Pkcs1v15Sign::new::<D>(), &input.digest::<D>()?, signature).is_ok())
                 }),
                 Some(other) => Err(CryptoError::Unsupported(format!(
                     "RSA signatures with padding {other}"
@@ -178,13 +225,15 @@ pub fn verify(
         }
         PublicKey::P256(k) => {
             ec_hash(hash, HashingAlgorithm::SHA_256, "P-256")?;
-            Ok(p256::ecdsa::DerSignature::from_bytes(signature)
-                .is_ok_and(|s| k.verify(data, &s).is_ok()))
+            let digest = input.digest::<sha2::Sha256>()?;
+            Ok(p256::ecdsa::Signature::from_der(signature)
+                .is_ok_and(|s| k.verify_prehash(&digest, &s).is_ok()))
         }
         PublicKey::P384(k) => {
             ec_hash(hash, HashingAlgorithm::SHA_384, "P-384")?;
-            Ok(p384::ecdsa::DerSignature::from_bytes(signature)
-                .is_ok_and(|s| k.verify(data, &s).is_ok()))
+            let digest = input.digest::<sha2::Sha384>()?;
+            Ok(p384::ecdsa::Signature::from_der(signature)
+                .is_ok_and(|s| k.verify_prehash(&digest, &s).is_ok()))
         }
     }
 }

@@ -159,3 +159,48 @@ fn debug_output_never_shows_private_key_material() {
     let shown = format!("{private:?}");
     assert_eq!(shown, "PrivateKey(RSA, 2048 bits)");
 }
+
+#[test]
+fn a_client_digest_signs_and_verifies_as_the_data_would() {
+    use raftkeep_crypto::signature::{Signed, sign_input, verify_input};
+    use sha2::Digest as _;
+    let (v, private, public) = rsa_keys();
+    let spec = SignSpec {
+        padding: Some(PaddingMethod::PKCS1_V1_5),
+        hash: Some(HashingAlgorithm::SHA_256),
+        ..SignSpec::default()
+    };
+    let digest = sha2::Sha256::digest(MESSAGE).to_vec();
+    // PKCS#1 v1.5 is deterministic: the digest signs to OpenSSL's signature of the data.
+    assert_eq!(
+        sign_input(&private, &spec, Signed::Digest(&digest)).unwrap(),
+        v["pkcs1v15_sha256"]
+    );
+    assert!(
+        verify_input(
+            &public,
+            &spec,
+            Signed::Digest(&digest),
+            &v["pkcs1v15_sha256"]
+        )
+        .unwrap()
+    );
+    assert!(
+        sign_input(&private, &spec, Signed::Digest(&digest[..20])).is_err(),
+        "a digest of the wrong length"
+    );
+    // RFC 6979 is deterministic too: the digest of "sample" signs as "sample" does.
+    let x =
+        hex::decode("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721").unwrap();
+    let key = PrivateKey::P256(p256::ecdsa::SigningKey::from_slice(&x).unwrap());
+    let of_digest = sign_input(
+        &key,
+        &SignSpec::default(),
+        Signed::Digest(&sha2::Sha256::digest(b"sample")),
+    )
+    .unwrap();
+    assert_eq!(
+        of_digest,
+        sign(&key, &SignSpec::default(), b"sample").unwrap()
+    );
+}

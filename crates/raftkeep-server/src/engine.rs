@@ -351,6 +351,7 @@ fn storeless(op: Operation) -> bool {
         Operation::DISCOVER_VERSIONS,
         Operation::QUERY,
         Operation::RNG_RETRIEVE,
+        Operation::RNG_SEED,
         Operation::HASH,
         Operation::PKCS_11,
         Operation::INTEROP,
@@ -406,7 +407,7 @@ fn answered_uids(answer: &ResponseBatchItem) -> Vec<String> {
         }
         Some(ResponsePayload::Locate(l)) => l.unique_identifiers.iter().map(text).collect(),
         Some(ResponsePayload::DeriveKey(d)) => vec![text(&d.unique_identifier)],
-        Some(ResponsePayload::CreateKeyPair(p)) => vec![
+        Some(ResponsePayload::CreateKeyPair(p)) | Some(ResponsePayload::ReKeyKeyPair(p)) => vec![
             text(&p.private_key_unique_identifier),
             text(&p.public_key_unique_identifier),
         ],
@@ -455,6 +456,7 @@ async fn dispatch(
         RequestPayload::DeriveKey(req) => ops::derive_key::run(ctx, req).await,
         RequestPayload::Register(req) => ops::register::run(ctx, req).await,
         RequestPayload::ReKey(req) => ops::rekey::run(ctx, req).await,
+        RequestPayload::ReKeyKeyPair(req) => ops::rekey_key_pair::run(ctx, req).await,
         RequestPayload::Locate(req) => ops::locate::run(ctx, req).await,
         RequestPayload::Get(req) => ops::get::run(ctx, req).await,
         RequestPayload::GetAttributes(req) => ops::get_attributes::run(ctx, req).await,
@@ -474,6 +476,9 @@ async fn dispatch(
         RequestPayload::Pkcs11(req) => ops::pkcs11::run(req),
         RequestPayload::Sign(req) => ops::sign::run(ctx, req).await,
         RequestPayload::SignatureVerify(req) => ops::signature_verify::run(ctx, req).await,
+        RequestPayload::Other(payload) if item.operation == Operation::RNG_SEED => {
+            ops::rng_seed::run(payload).await
+        }
         RequestPayload::Other(payload) if item.operation == Operation::RNG_RETRIEVE => {
             ops::rng_retrieve::run(payload)
         }
@@ -600,10 +605,15 @@ mod tests {
             Operation::DISCOVER_VERSIONS
             | Operation::QUERY
             | Operation::LOCATE
-            | Operation::CREATE_KEY_PAIR => vec![],
+            | Operation::CREATE_KEY_PAIR
+            | Operation::RE_KEY_KEY_PAIR => vec![],
             Operation::INTEROP => vec![Ttlv::enumeration(Tag::INTEROP_FUNCTION, 1u32)],
             Operation::LOG => vec![Ttlv::text(Tag::LOG_MESSAGE, "hello")],
             Operation::RNG_RETRIEVE => vec![Ttlv::integer(Tag::DATA_LENGTH, 16)],
+            Operation::RNG_SEED => vec![Ttlv::new(
+                Tag::DATA,
+                kmip_ttlv::Value::ByteString(kmip_ttlv::ByteString::new(vec![7; 16])),
+            )],
             Operation::PKCS_11 => vec![Ttlv::enumeration(Tag::PKCS_11_FUNCTION, 3u32)],
             Operation::DERIVE_KEY => vec![
                 Ttlv::enumeration(Tag::OBJECT_TYPE, 2u32),

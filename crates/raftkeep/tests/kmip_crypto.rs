@@ -311,3 +311,51 @@ fn derived_keys_equal_the_rfc_values_and_need_an_active_base() {
         "RFC 6070"
     );
 }
+
+#[test]
+fn a_rekeyed_pair_signs_with_new_keys_linked_to_the_old_ones() {
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
+    let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
+    let common = vec![
+        attr(
+            "Cryptographic Algorithm",
+            Value::Enumeration(CryptographicAlgorithm::EC.0),
+        ),
+        attr("Cryptographic Length", Value::Integer(256)),
+    ];
+    let (old_private, old_public) = c
+        .block_on(client.create_key_pair(
+            common,
+            vec![mask(CryptographicUsageMask::SIGN)],
+            vec![mask(CryptographicUsageMask::VERIFY)],
+        ))
+        .unwrap();
+    let (private, public) = c.block_on(client.rekey_key_pair(&old_private, 0)).unwrap();
+    assert_ne!((&private, &public), (&old_private, &old_public));
+    // Active at once (offset 0), with the old keys' masks.
+    let signature = c.block_on(client.sign(&private, b"v2", None)).unwrap();
+    assert!(
+        c.block_on(client.signature_verify(&public, b"v2", &signature, None))
+            .unwrap()
+    );
+    let links = |uid: &str| {
+        let attrs = c
+            .block_on(client.get_attributes(uid, vec!["Link".into()]))
+            .unwrap();
+        attrs
+            .0
+            .iter()
+            .map(|a| format!("{:?}", a.value))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert!(
+        links(&old_private).contains(&private),
+        "the old private key names its replacement"
+    );
+    assert!(
+        links(&old_public).contains(&public),
+        "the old public key names its replacement"
+    );
+    assert!(links(&private).contains(&old_private) && links(&private).contains(&public));
+}

@@ -27,6 +27,7 @@ pub mod pkcs11;
 pub mod query;
 pub mod register;
 pub mod rekey;
+pub mod rekey_key_pair;
 pub mod revoke;
 pub mod set_attribute;
 pub mod sign;
@@ -114,6 +115,7 @@ payloads! {
     DERIVE_KEY => DeriveKey(derive_key::DeriveKeyRequest, derive_key::DeriveKeyResponse),
     REGISTER => Register(register::RegisterRequest, register::RegisterResponse),
     RE_KEY => ReKey(rekey::ReKeyRequest, rekey::ReKeyResponse),
+    RE_KEY_KEY_PAIR => ReKeyKeyPair(rekey_key_pair::ReKeyKeyPairRequest, rekey_key_pair::ReKeyKeyPairResponse),
     LOCATE => Locate(locate::LocateRequest, locate::LocateResponse),
     GET => Get(get::GetRequest, get::GetResponse),
     GET_ATTRIBUTES => GetAttributes(get_attributes::GetAttributesRequest, get_attributes::GetAttributesResponse),

@@ -68,13 +68,16 @@ pub async fn run(
     }))
 }
 
-fn new_uid() -> String {
+pub(super) fn new_uid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 /// The common attributes with one key's own over them (KMIP 1.4 §4.2: the key-specific
 /// template takes precedence).
-fn merged(common: &Option<TemplateAttribute>, own: &Option<TemplateAttribute>) -> Attributes {
+pub(super) fn merged(
+    common: &Option<TemplateAttribute>,
+    own: &Option<TemplateAttribute>,
+) -> Attributes {
     let own: Vec<Attribute> = own
         .as_ref()
         .map(|t| t.attributes.0.clone())
@@ -90,7 +93,10 @@ fn merged(common: &Option<TemplateAttribute>, own: &Option<TemplateAttribute>) -
     Attributes(out)
 }
 
-fn generate(algorithm: CryptographicAlgorithm, length: i32) -> Result<PrivateKey, OpError> {
+pub(super) fn generate(
+    algorithm: CryptographicAlgorithm,
+    length: i32,
+) -> Result<PrivateKey, OpError> {
     let bits = usize::try_from(length)
         .map_err(|_| OpError::InvalidField(format!("Cryptographic Length {length} is negative")))?;
     match algorithm {
@@ -114,7 +120,7 @@ fn generate(algorithm: CryptographicAlgorithm, length: i32) -> Result<PrivateKey
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(super) enum Side {
     Private,
     Public,
 }
@@ -124,7 +130,7 @@ enum Side {
     clippy::too_many_arguments,
     reason = "the two calls differ in every argument but the context"
 )]
-fn pair_object(
+pub(super) fn pair_object(
     ctx: &OpCtx<'_>,
     uid: &str,
     other: &str,

@@ -337,12 +337,18 @@ impl KeyInUse {
     }
 }
 
-/// Digested Data (a digest the client computed) is not taken: the server hashes the data.
-pub fn undigested(digested: &Option<kmip_ttlv::ByteString>, op: &str) -> Result<(), OpError> {
-    if digested.is_some() {
-        return Err(OpError::NotSupported(format!(
-            "{op} of Digested Data is not supported: send the Data and the server hashes it"
-        )));
+/// What a Sign or Signature Verify covers: the Digested Data when given, else the Data.
+pub fn signed<'a>(
+    data: &'a Option<kmip_ttlv::ByteString>,
+    digested: &'a Option<kmip_ttlv::ByteString>,
+    op: &str,
+) -> Result<raftkeep_crypto::signature::Signed<'a>, OpError> {
+    use raftkeep_crypto::signature::Signed;
+    match (digested, data) {
+        (Some(h), _) => Ok(Signed::Digest(h.as_slice())),
+        (None, Some(d)) => Ok(Signed::Data(d.as_slice())),
+        (None, None) => Err(OpError::MissingData(format!(
+            "{op} needs Data or Digested Data"
+        ))),
     }
-    Ok(())
 }

@@ -9,7 +9,7 @@ use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 31] = [
+pub const OPERATIONS: [Operation; 33] = [
     Operation::DISCOVER_VERSIONS,
     Operation::QUERY,
     Operation::CREATE,
@@ -17,6 +17,7 @@ pub const OPERATIONS: [Operation; 31] = [
     Operation::DERIVE_KEY,
     Operation::REGISTER,
     Operation::RE_KEY,
+    Operation::RE_KEY_KEY_PAIR,
     Operation::LOCATE,
     Operation::GET,
     Operation::GET_ATTRIBUTES,
@@ -37,6 +38,7 @@ pub const OPERATIONS: [Operation; 31] = [
     Operation::SIGNATURE_VERIFY,
     Operation::PKCS_11,
     Operation::RNG_RETRIEVE,
+    Operation::RNG_SEED,
     Operation::INTEROP,
     Operation::LOG,
     Operation::CHECK,

@@ -75,7 +75,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &ReKeyRequest) -> Result<ResponsePayl
 }
 
 /// Links the old key to its replacement.
-async fn link_replacement(
+pub(super) async fn link_replacement(
     ctx: &mut OpCtx<'_>,
     old_uid: &str,
     link: Vec<u8>,
@@ -97,7 +97,9 @@ async fn link_replacement(
     Ok(())
 }
 
-fn algorithm_and_length(old: &StoredObject) -> Result<(CryptographicAlgorithm, i32), OpError> {
+pub(super) fn algorithm_and_length(
+    old: &StoredObject,
+) -> Result<(CryptographicAlgorithm, i32), OpError> {
     match (
         attrs::value(old, names::ALGORITHM)?,
         attrs::value(old, names::LENGTH)?,
@@ -113,7 +115,7 @@ fn algorithm_and_length(old: &StoredObject) -> Result<(CryptographicAlgorithm, i
 }
 
 /// The old key's attributes the new one takes over.
-fn inherited(old: &StoredObject) -> Result<Attributes, OpError> {
+pub(super) fn inherited(old: &StoredObject) -> Result<Attributes, OpError> {
     let mut out = Vec::new();
     for a in &old.attributes {
         let name = kmip_messages::AttributeName::new(a.name.clone());
@@ -129,7 +131,7 @@ fn inherited(old: &StoredObject) -> Result<Attributes, OpError> {
     Ok(Attributes(out))
 }
 
-fn link(kind: LinkType, uid: &str) -> Attribute {
+pub(super) fn link(kind: LinkType, uid: &str) -> Attribute {
     Attribute::new(
         names::LINK,
         Value::Structure(vec![

@@ -1,5 +1,6 @@
 //! Sign (KMIP 1.4 §4.31, 2.1 §6.1.55): a signature over data with a stored private key —
-//! RSA PKCS#1 v1.5 or PSS, ECDSA on P-256 or P-384. The server hashes the data.
+//! RSA PKCS#1 v1.5 or PSS, ECDSA on P-256 or P-384. The server hashes the data, or signs the
+//! Digested Data the client hashed.
 
 use kmip_messages::payload::sign::{SignRequest, SignResponse};
 use kmip_messages::{ResponsePayload, UniqueIdentifier};
@@ -9,11 +10,11 @@ use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 use super::context::OpCtx;
 use super::key_use::{self, UsableKey};
 use crate::error::OpError;
+use raftkeep_crypto::signature::Signed;
 
 /// Answers one Sign.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &SignRequest) -> Result<ResponsePayload, OpError> {
     key_use::single_shot(&req.streaming, "Sign")?;
-    key_use::undigested(&req.digested_data, "Sign")?;
     let k = key_use::key_for(
         ctx,
         req.unique_identifier.as_ref(),
@@ -22,15 +23,18 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &SignRequest) -> Result<ResponsePaylo
         req.cryptographic_parameters.as_ref(),
     )
     .await?;
-    let data = key_use::data(&req.data, "Sign")?;
-    super::usage::spend(ctx, &k.uid, super::usage::Spend { bytes: data.len() }).await?;
+    let input = key_use::signed(&req.data, &req.digested_data, "Sign")?;
+    let bytes = match input {
+        Signed::Data(d) | Signed::Digest(d) => d.len(),
+    };
+    super::usage::spend(ctx, &k.uid, super::usage::Spend { bytes }).await?;
     let UsableKey::Private(private) = &k.key else {
         return Err(OpError::InvalidField(format!(
             "Sign with key {} needs a private key",
             k.uid
         )));
     };
-    let signature = raftkeep_crypto::signature::sign(private, &k.sign_spec()?, data)?;
+    let signature = raftkeep_crypto::signature::sign_input(private, &k.sign_spec()?, input)?;
     Ok(ResponsePayload::Sign(SignResponse {
         unique_identifier: UniqueIdentifier::Text(k.uid),
         signature_data: Some(ByteString::new(signature)),

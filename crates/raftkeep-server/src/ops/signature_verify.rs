@@ -15,7 +15,6 @@ pub async fn run(
     req: &SignatureVerifyRequest,
 ) -> Result<ResponsePayload, OpError> {
     key_use::single_shot(&req.streaming, "Signature Verify")?;
-    key_use::undigested(&req.digested_data, "Signature Verify")?;
     let k = key_use::key_for(
         ctx,
         req.unique_identifier.as_ref(),
@@ -24,7 +23,7 @@ pub async fn run(
         req.cryptographic_parameters.as_ref(),
     )
     .await?;
-    let data = key_use::data(&req.data, "Signature Verify")?;
+    let input = key_use::signed(&req.data, &req.digested_data, "Signature Verify")?;
     let signature = key_use::data(&req.signature_data, "Signature Verify (Signature Data)")?;
     let public = match &k.key {
         UsableKey::Public(p) => p.clone(),
@@ -36,7 +35,8 @@ pub async fn run(
             )));
         }
     };
-    let valid = raftkeep_crypto::signature::verify(&public, &k.sign_spec()?, data, signature)?;
+    let valid =
+        raftkeep_crypto::signature::verify_input(&public, &k.sign_spec()?, input, signature)?;
     Ok(ResponsePayload::SignatureVerify(SignatureVerifyResponse {
         unique_identifier: UniqueIdentifier::Text(k.uid),
         validity_indicator: if valid {
