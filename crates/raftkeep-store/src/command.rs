@@ -230,6 +230,9 @@ pub enum CommandResult {
         uid: String,
         /// The attribute.
         name: String,
+        /// Its value now (TTLV-encoded; `None`: absent), so the proposer can try again
+        /// without another read — like a compare-and-exchange.
+        current: Option<Vec<u8>>,
     },
 }
 
@@ -333,6 +336,7 @@ pub(crate) fn apply_command(
                 return Ok(CommandResult::Changed {
                     uid: uid.clone(),
                     name: name.clone(),
+                    current: now.cloned(),
                 });
             }
             let mut new = old.clone();

@@ -563,7 +563,8 @@ async fn a_conditional_change_applies_only_over_the_value_it_read() {
             value: text_value(to),
         }],
     };
-    // Absent, as read: applied. A second proposer who also read "absent" is refused.
+    // Absent, as read: applied. A second proposer who also read "absent" is refused and
+    // told the value now.
     assert!(matches!(
         n.apply(set(None, "9")).await,
         CommandResult::Object(_)
@@ -572,7 +573,8 @@ async fn a_conditional_change_applies_only_over_the_value_it_read() {
         n.apply(set(None, "9")).await,
         CommandResult::Changed {
             uid: "k1".into(),
-            name: "x-count".into()
+            name: "x-count".into(),
+            current: Some(text_value("9")),
         }
     );
     assert!(matches!(

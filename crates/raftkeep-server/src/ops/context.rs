@@ -336,7 +336,7 @@ fn outcome(result: CommandResult) -> Result<Option<StoredObject>, OpError> {
             }))
         }
         CommandResult::MaterialDestroyed(uid) => Err(OpError::Destroyed(uid)),
-        CommandResult::Changed { uid, name } => Err(OpError::Refused(format!(
+        CommandResult::Changed { uid, name, .. } => Err(OpError::Refused(format!(
             "the {name} of {uid} changed while this request used it; try again"
         ))),
         // Only `put_new` proposes the command that answers this, and handles it.

@@ -34,6 +34,25 @@ pub async fn run(
     let length = private_attrs.cryptographic_length().ok_or_else(|| {
         OpError::MissingData("Create Key Pair needs a Cryptographic Length attribute".to_owned())
     })?;
+    let (private_uid, public_uid) =
+        make_pair(ctx, algorithm, length, private_attrs, public_attrs).await?;
+    tracing::info!(client = %ctx.client.fingerprint, private = %private_uid, public = %public_uid, %algorithm, length, "key pair created");
+    ctx.placeholder = Some(private_uid.clone());
+    Ok(ResponsePayload::CreateKeyPair(CreateKeyPairResponse {
+        private_key_unique_identifier: UniqueIdentifier::Text(private_uid),
+        public_key_unique_identifier: UniqueIdentifier::Text(public_uid),
+    }))
+}
+
+/// A new key pair with these attributes, both keys committed in one entry; their UIDs
+/// (private, public). Shared with Re-key Key Pair.
+pub(super) async fn make_pair(
+    ctx: &mut OpCtx<'_>,
+    algorithm: CryptographicAlgorithm,
+    length: i32,
+    private_attrs: Attributes,
+    public_attrs: Attributes,
+) -> Result<(String, String), OpError> {
     // An RSA-4096 key takes seconds to find: off the request threads.
     let key = tokio::task::spawn_blocking(move || generate(algorithm, length))
         .await
@@ -60,15 +79,10 @@ pub async fn run(
         Side::Public,
     )?;
     ctx.put_all(vec![private, public]).await?;
-    tracing::info!(client = %ctx.client.fingerprint, private = %private_uid, public = %public_uid, %algorithm, length, "key pair created");
-    ctx.placeholder = Some(private_uid.clone());
-    Ok(ResponsePayload::CreateKeyPair(CreateKeyPairResponse {
-        private_key_unique_identifier: UniqueIdentifier::Text(private_uid),
-        public_key_unique_identifier: UniqueIdentifier::Text(public_uid),
-    }))
+    Ok((private_uid, public_uid))
 }
 
-pub(super) fn new_uid() -> String {
+fn new_uid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -93,10 +107,7 @@ pub(super) fn merged(
     Attributes(out)
 }
 
-pub(super) fn generate(
-    algorithm: CryptographicAlgorithm,
-    length: i32,
-) -> Result<PrivateKey, OpError> {
+fn generate(algorithm: CryptographicAlgorithm, length: i32) -> Result<PrivateKey, OpError> {
     let bits = usize::try_from(length)
         .map_err(|_| OpError::InvalidField(format!("Cryptographic Length {length} is negative")))?;
     match algorithm {
@@ -120,7 +131,7 @@ pub(super) fn generate(
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Side {
+enum Side {
     Private,
     Public,
 }
@@ -130,7 +141,7 @@ pub(super) enum Side {
     clippy::too_many_arguments,
     reason = "the two calls differ in every argument but the context"
 )]
-pub(super) fn pair_object(
+fn pair_object(
     ctx: &OpCtx<'_>,
     uid: &str,
     other: &str,

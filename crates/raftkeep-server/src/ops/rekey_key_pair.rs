@@ -10,7 +10,7 @@ use kmip_ttlv::{Tag, Value};
 use raftkeep_store::{Material, StoredObject};
 
 use super::context::OpCtx;
-use super::create_key_pair::{Side, generate, merged, new_uid, pair_object};
+use super::create_key_pair::{make_pair, merged};
 use super::rekey::{algorithm_and_length, inherited, link, link_replacement};
 use crate::attrs::{self, names};
 use crate::error::OpError;
@@ -56,31 +56,8 @@ pub async fn run(
     };
     let private_attrs = attributes(&old_private, &req.private_key)?;
     let public_attrs = attributes(&old_public, &req.public_key)?;
-    let key = tokio::task::spawn_blocking(move || generate(algorithm, length))
-        .await
-        .map_err(|e| OpError::Seal(format!("the key generation task failed: {e}")))??;
-    let (private_uid, public_uid) = (new_uid(), new_uid());
-    let private = pair_object(
-        ctx,
-        &private_uid,
-        &public_uid,
-        &key,
-        algorithm,
-        length,
-        private_attrs,
-        Side::Private,
-    )?;
-    let public = pair_object(
-        ctx,
-        &public_uid,
-        &private_uid,
-        &key,
-        algorithm,
-        length,
-        public_attrs,
-        Side::Public,
-    )?;
-    ctx.put_all(vec![private, public]).await?;
+    let (private_uid, public_uid) =
+        make_pair(ctx, algorithm, length, private_attrs, public_attrs).await?;
     for (old, new) in [
         (&old_private_uid, &private_uid),
         (&old_public_uid, &public_uid),

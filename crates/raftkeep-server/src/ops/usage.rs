@@ -2,7 +2,7 @@
 //! objects). Every protecting use — Encrypt, MAC, Sign, wrapping another key — counts
 //! against the Usage Limits Count through the cluster before the work is done: a
 //! compare-and-set on the attribute, so two uses through two nodes never both spend the
-//! last bytes. Keys without Usage Limits cost nothing extra.
+//! last bytes; a use that lost the race retries with the count the refusal carries. Keys without Usage Limits cost nothing extra.
 
 use kmip_ttlv::enums::UsageLimitsUnit;
 use kmip_ttlv::{Tag, Ttlv, Value};
@@ -107,12 +107,9 @@ pub async fn spend(ctx: &mut OpCtx<'_>, uid: &str, spend: Spend) -> Result<(), O
         };
         match ctx.store.write(cmd).await? {
             CommandResult::Object(_) | CommandResult::Ok => return Ok(()),
-            // Spent meanwhile through this or another node: the leader's copy has the count.
-            CommandResult::Changed { .. } => {
-                current = match ctx.store.object_from_leader(uid).await? {
-                    Some(o) => attrs::value(&o, names::USAGE_LIMITS)?,
-                    None => None,
-                };
+            // Spent meanwhile through this or another node: the answer carries the count now.
+            CommandResult::Changed { current: now, .. } => {
+                current = now.as_deref().map(attrs::decode).transpose()?;
             }
             other => {
                 return Err(OpError::Store(crate::store::StoreFailure::Internal(
