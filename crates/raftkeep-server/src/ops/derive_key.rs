@@ -115,12 +115,13 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &DeriveKeyRequest) -> Result<Response
     .await
     .map_err(|e| OpError::Seal(format!("the derivation task failed: {e}")))??;
     let length = i32::try_from(len * 8).unwrap_or(i32::MAX);
+    let format = if req.object_type == ObjectType::SECRET_DATA {
+        KeyFormatType::OPAQUE
+    } else {
+        KeyFormatType::RAW
+    };
     let block = KeyBlock {
-        key_format_type: if req.object_type == ObjectType::SECRET_DATA {
-            KeyFormatType::OPAQUE
-        } else {
-            KeyFormatType::RAW
-        },
+        key_format_type: format,
         key_compression_type: None,
         key_value: Some(KeyValue::Plain {
             key_material: KeyMaterial::Bytes(ByteString::new(derived.to_vec())),
@@ -150,7 +151,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &DeriveKeyRequest) -> Result<Response
     ));
     let mut server_set = vec![attrs::stored(
         names::KEY_FORMAT_TYPE,
-        &Value::Enumeration(block_format(&object).0),
+        &Value::Enumeration(format.0),
     )?];
     if let Some(digest) = material::digest(&object) {
         server_set.push(attrs::stored(names::DIGEST, &digest)?);
@@ -169,13 +170,4 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &DeriveKeyRequest) -> Result<Response
     Ok(ResponsePayload::DeriveKey(DeriveKeyResponse {
         unique_identifier: UniqueIdentifier::Text(uid),
     }))
-}
-
-fn block_format(object: &ManagedObject) -> KeyFormatType {
-    match object {
-        ManagedObject::SecretData { key_block, .. } | ManagedObject::SymmetricKey(key_block) => {
-            key_block.key_format_type
-        }
-        _ => KeyFormatType::RAW,
-    }
 }

@@ -24,7 +24,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &EncryptRequest) -> Result<ResponsePa
     )
     .await?;
     let plain = key_use::data(&req.data, "Encrypt")?;
-    super::usage::spend(ctx, &k.uid, super::usage::Spend { bytes: plain.len() }).await?;
+    super::usage::spend(ctx, &k, plain.len()).await?;
     if let UsableKey::Public(raftkeep_crypto::PublicKey::Rsa(public)) = &k.key {
         let data = raftkeep_crypto::rsa_cipher::encrypt(public, &k.rsa_spec(), plain)?;
         return Ok(ResponsePayload::Encrypt(EncryptResponse {

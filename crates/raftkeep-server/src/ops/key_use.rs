@@ -1,8 +1,8 @@
 //! What the cryptographic operations (Encrypt, Decrypt, MAC, MAC Verify, Sign, Signature
-//! Verify) share: the key a
-//! request names, checked for the use asked — its state, its Cryptographic Usage Mask, its
-//! Protect Stop and Process Start Dates (KMIP 1.4 §3.22, §3.27, §3.28) — its raw bytes,
-//! and the Cryptographic Parameters that apply: the request's, then the key's attribute.
+//! Verify, Derive Key, wrapping) share: the key a request names, checked for the use asked —
+//! its state, its Cryptographic Usage Mask, its Protect Stop and Process Start Dates
+//! (KMIP 1.4 §3.22, §3.27, §3.28) — its raw bytes, and the Cryptographic Parameters that
+//! apply: the request's, then the key's attribute.
 
 use kmip_messages::codec::Body as _;
 use kmip_messages::{
@@ -20,8 +20,8 @@ use crate::error::OpError;
 use crate::material;
 
 /// What the operation does with the key: protect (Encrypt, MAC, Sign) needs an Active key;
-/// process (Decrypt, MAC Verify, Signature Verify) also takes a Deactivated or Compromised one, so data
-/// protected before can still be read.
+/// process (Decrypt, MAC Verify, Signature Verify) also takes a Deactivated or Compromised
+/// one, so data protected before can still be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Use {
     /// Encrypt, MAC, Sign.
@@ -60,6 +60,8 @@ pub struct KeyInUse {
     pub algorithm: Option<CryptographicAlgorithm>,
     /// The request's Cryptographic Parameters over the key's.
     pub params: CryptographicParameters,
+    /// Its Usage Limits attribute as stored (TTLV-encoded), if it has one.
+    pub usage_limits: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for KeyInUse {
@@ -97,11 +99,17 @@ pub async fn key_for(
             _ => None,
         },
     };
+    let usage_limits = stored
+        .attributes
+        .iter()
+        .find(|a| a.name == names::USAGE_LIMITS && a.index == 0)
+        .map(|a| a.value.clone());
     Ok(KeyInUse {
         uid,
         key,
         algorithm,
         params,
+        usage_limits,
     })
 }
 

@@ -56,12 +56,7 @@ pub async fn wrapped(
     let wrapping = wrapping?;
     let (kind, mut block) = split(object, uid)?;
     let plain = wrapped_bytes(&block, spec.encoding_option, Ctx::new(ctx.version), uid)?;
-    super::usage::spend(
-        ctx,
-        &wrapping.uid,
-        super::usage::Spend { bytes: plain.len() },
-    )
-    .await?;
+    super::usage::spend(ctx, &wrapping, plain.len()).await?;
     let bytes = match &wrapping.key {
         UsableKey::Symmetric(kek) => {
             raftkeep_crypto::wrap::wrap(kek, wrapping.params.block_cipher_mode, &plain)?

@@ -22,7 +22,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &MacRequest) -> Result<ResponsePayloa
     )
     .await?;
     let data = key_use::data(&req.data, "MAC")?;
-    super::usage::spend(ctx, &k.uid, super::usage::Spend { bytes: data.len() }).await?;
+    super::usage::spend(ctx, &k, data.len()).await?;
     let algorithm = key_use::mac_algorithm(&k)?;
     let mac = raftkeep_crypto::mac(
         algorithm,

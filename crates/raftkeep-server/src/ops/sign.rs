@@ -27,7 +27,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &SignRequest) -> Result<ResponsePaylo
     let bytes = match input {
         Signed::Data(d) | Signed::Digest(d) => d.len(),
     };
-    super::usage::spend(ctx, &k.uid, super::usage::Spend { bytes }).await?;
+    super::usage::spend(ctx, &k, bytes).await?;
     let UsableKey::Private(private) = &k.key else {
         return Err(OpError::InvalidField(format!(
             "Sign with key {} needs a private key",

@@ -2,26 +2,22 @@
 //! objects). Every protecting use — Encrypt, MAC, Sign, wrapping another key — counts
 //! against the Usage Limits Count through the cluster before the work is done: a
 //! compare-and-set on the attribute, so two uses through two nodes never both spend the
-//! last bytes; a use that lost the race retries with the count the refusal carries. Keys without Usage Limits cost nothing extra.
+//! last bytes; a use that lost the race retries with the count the refusal carries. The
+//! count starts from the object the operation already loaded, so keys without Usage Limits
+//! cost nothing extra.
 
 use kmip_ttlv::enums::UsageLimitsUnit;
 use kmip_ttlv::{Tag, Ttlv, Value};
 use raftkeep_store::{AttributeChange, Command, CommandResult};
 
 use super::context::OpCtx;
+use super::key_use::KeyInUse;
 use crate::attrs::{self, names};
 use crate::error::OpError;
 
 /// How often a use is retried when another use changed the count meanwhile (each retry
 /// follows another use that succeeded, so only heavy contention on one key gets this far).
 const ATTEMPTS: usize = 64;
-
-/// What one use spends: its data's bytes, or one object.
-#[derive(Debug, Clone, Copy)]
-pub struct Spend {
-    /// Bytes of data protected.
-    pub bytes: usize,
-}
 
 /// The limits as stored: total, what is left, and the unit.
 struct Limits {
@@ -67,24 +63,23 @@ fn value(l: &Limits) -> Value {
     ])
 }
 
-/// Spends `spend` from the key's Usage Limits, if it has any; Permission Denied when what
-/// is left does not cover it.
-pub async fn spend(ctx: &mut OpCtx<'_>, uid: &str, spend: Spend) -> Result<(), OpError> {
-    let mut current = match ctx.store.object(uid)? {
-        Some(o) => attrs::value(&o, names::USAGE_LIMITS)?,
-        None => None,
-    };
+/// Spends a use of `bytes` bytes (or one object) from the Usage Limits of the key `k`,
+/// if it has any; Permission Denied when what is left does not cover it.
+pub async fn spend(ctx: &mut OpCtx<'_>, k: &KeyInUse, bytes: usize) -> Result<(), OpError> {
+    let uid = k.uid.as_str();
+    // The attribute's bytes as stored: the compare-and-set expects exactly these.
+    let mut current = k.usage_limits.clone();
     for _ in 0..ATTEMPTS {
         let Some(found) = &current else {
             return Ok(());
         };
-        let Some(mut limits) = read(found) else {
+        let Some(mut limits) = read(&attrs::decode(found)?) else {
             return Err(OpError::InvalidField(format!(
                 "the Usage Limits of {uid} do not read"
             )));
         };
         let amount = if limits.unit == UsageLimitsUnit::BYTE {
-            i64::try_from(spend.bytes).unwrap_or(i64::MAX)
+            i64::try_from(bytes).unwrap_or(i64::MAX)
         } else {
             1
         };
@@ -94,12 +89,11 @@ pub async fn spend(ctx: &mut OpCtx<'_>, uid: &str, spend: Spend) -> Result<(), O
                 limits.left, limits.total
             )));
         }
-        let expect = Some(attrs::encode(found)?);
         limits.left -= amount;
         let cmd = Command::ChangeAttributesIf {
             uid: uid.to_owned(),
             name: names::USAGE_LIMITS.to_owned(),
-            expect,
+            expect: Some(found.clone()),
             changes: vec![AttributeChange::Set {
                 name: names::USAGE_LIMITS.to_owned(),
                 value: attrs::encode(&value(&limits))?,
@@ -108,9 +102,7 @@ pub async fn spend(ctx: &mut OpCtx<'_>, uid: &str, spend: Spend) -> Result<(), O
         match ctx.store.write(cmd).await? {
             CommandResult::Object(_) | CommandResult::Ok => return Ok(()),
             // Spent meanwhile through this or another node: the answer carries the count now.
-            CommandResult::Changed { current: now, .. } => {
-                current = now.as_deref().map(attrs::decode).transpose()?;
-            }
+            CommandResult::Changed { current: now, .. } => current = now,
             other => {
                 return Err(OpError::Store(crate::store::StoreFailure::Internal(
                     format!("counting the use of {uid}: {other:?}"),
