@@ -12,11 +12,13 @@
 //! - [`xml`] — [`to_xml`], [`from_xml`], [`from_xml_test_case`].
 //! - [`json`] — [`to_json`], [`from_json`].
 //! - [`dump`] — [`to_text`], the readable tree.
+//! - [`encoding`] — [`Encoding`]: whole messages between TTLV, XML and JSON bytes.
 //! - [`placeholders`] — binding test-case placeholders to values.
 //! - [`naming`] — which enumeration or mask names apply to an item.
 //! - [`error`] — [`ParseError`].
 
 pub mod dump;
+pub mod encoding;
 pub mod error;
 pub mod json;
 pub mod naming;
@@ -26,6 +28,7 @@ mod value;
 pub mod xml;
 
 pub use dump::{attribute_value_text, to_text};
+pub use encoding::{Encoding, EncodingError};
 pub use error::{ParseError, ParseErrorKind};
 pub use json::{from_json, from_json_value, to_json, to_json_value};
 pub use xml::{from_xml, from_xml_test_case, to_xml};

@@ -13,6 +13,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use kmip_messages::{Message, ProtocolVersion};
+use kmip_text::Encoding;
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
@@ -20,63 +21,6 @@ use tokio_rustls::TlsAcceptor;
 use crate::engine::{Client, Handler};
 use crate::listener::Settings;
 use crate::{response, session};
-
-/// The message encodings a request may come in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
-    Ttlv,
-    Xml,
-    Json,
-}
-
-impl Encoding {
-    /// The encoding a Content-Type names (parameters such as `charset` aside).
-    fn of(content_type: Option<&HeaderValue>) -> Option<Encoding> {
-        let value = content_type?.to_str().ok()?;
-        let media = value.split(';').next()?.trim().to_ascii_lowercase();
-        match media.as_str() {
-            "application/octet-stream" => Some(Encoding::Ttlv),
-            "text/xml" | "application/xml" => Some(Encoding::Xml),
-            "application/json" => Some(Encoding::Json),
-            _ => None,
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Encoding::Ttlv => "application/octet-stream",
-            Encoding::Xml => "text/xml; charset=utf-8",
-            Encoding::Json => "application/json",
-        }
-    }
-
-    /// The request as TTLV bytes.
-    fn request_ttlv(self, body: &[u8]) -> Result<Vec<u8>, String> {
-        let text = || std::str::from_utf8(body).map_err(|e| format!("the body is not UTF-8: {e}"));
-        let tree = match self {
-            Encoding::Ttlv => return Ok(body.to_vec()),
-            Encoding::Xml => kmip_text::xml::from_xml(text()?, kmip_text::Mode::Message)
-                .map_err(|e| format!("not a KMIP XML message: {e}"))?,
-            Encoding::Json => kmip_text::json::from_json(text()?, kmip_text::Mode::Message)
-                .map_err(|e| format!("not a KMIP JSON message: {e}"))?,
-        };
-        kmip_ttlv::encode(&tree).map_err(|e| format!("the message does not encode as TTLV: {e}"))
-    }
-
-    /// The response in this encoding.
-    fn response_body(self, bytes: Vec<u8>, settings: &Settings) -> Result<Vec<u8>, String> {
-        if self == Encoding::Ttlv {
-            return Ok(bytes);
-        }
-        let tree =
-            kmip_ttlv::decode_message(&bytes, &settings.limits).map_err(|e| e.to_string())?;
-        Ok(match self {
-            Encoding::Xml => kmip_text::xml::to_xml(&tree),
-            _ => kmip_text::json::to_json(&tree),
-        }
-        .into_bytes())
-    }
-}
 
 fn plain(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(format!("{text}\n"))));
@@ -101,7 +45,11 @@ async fn respond<H: Handler>(
             "KMIP over HTTPS takes POST requests",
         );
     }
-    let Some(encoding) = Encoding::of(req.headers().get(CONTENT_TYPE)) else {
+    let named = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let Some(encoding) = named.and_then(Encoding::from_media_type) else {
         return plain(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Content-Type must be application/octet-stream (TTLV), text/xml (XML) or application/json (JSON)",
@@ -118,7 +66,7 @@ async fn respond<H: Handler>(
             );
         }
     };
-    let reply = match encoding.request_ttlv(&body) {
+    let reply = match encoding.to_ttlv(&body) {
         Ok(ttlv) => session::answer(handler, client, &ttlv, settings).await,
         Err(why) => {
             tracing::info!(peer = %client.peer, error = %why, "invalid request");
@@ -128,12 +76,12 @@ async fn respond<H: Handler>(
             reply.encode().unwrap_or_default()
         }
     };
-    match encoding.response_body(reply, settings) {
+    match encoding.render(&reply, &settings.limits) {
         Ok(bytes) => {
             let mut r = Response::new(Full::new(Bytes::from(bytes)));
             r.headers_mut().insert(
                 CONTENT_TYPE,
-                HeaderValue::from_static(encoding.content_type()),
+                HeaderValue::from_static(encoding.media_type()),
             );
             r
         }

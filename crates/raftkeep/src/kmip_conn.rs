@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
+use kmip_text::Encoding;
 use raftkeep_client::Server;
 use raftkeep_client::connection::{Connection, Timeouts, connector};
 
@@ -44,51 +45,6 @@ pub enum Transport {
     Ttlv,
     /// POSTed over HTTPS in this encoding.
     Https(Encoding),
-}
-
-/// A KMIP message encoding over HTTPS.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// TTLV bytes, `application/octet-stream`.
-    Ttlv,
-    /// KMIP XML, `text/xml`.
-    Xml,
-    /// KMIP JSON, `application/json`.
-    Json,
-}
-
-impl Encoding {
-    fn content_type(self) -> &'static str {
-        match self {
-            Encoding::Ttlv => "application/octet-stream",
-            Encoding::Xml => "text/xml",
-            Encoding::Json => "application/json",
-        }
-    }
-
-    /// TTLV bytes in this encoding.
-    fn request_body(self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-        if self == Encoding::Ttlv {
-            return Ok(bytes.to_vec());
-        }
-        let tree = kmip_ttlv::decode_message(bytes, &kmip_ttlv::Limits::default())?;
-        Ok(match self {
-            Encoding::Xml => kmip_text::xml::to_xml(&tree),
-            _ => kmip_text::json::to_json(&tree),
-        }
-        .into_bytes())
-    }
-
-    /// This encoding's bytes as TTLV.
-    fn response_ttlv(self, bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
-        let text = || std::str::from_utf8(bytes).context("the response is not UTF-8");
-        let tree = match self {
-            Encoding::Ttlv => return Ok(bytes.to_vec()),
-            Encoding::Xml => kmip_text::xml::from_xml(text()?, kmip_text::Mode::Message)?,
-            Encoding::Json => kmip_text::json::from_json(text()?, kmip_text::Mode::Message)?,
-        };
-        Ok(kmip_ttlv::encode(&tree)?)
-    }
 }
 
 /// One TLS connection to a KMIP server.
@@ -169,10 +125,10 @@ impl KmipConnection {
                 .with_context(|| format!("exchanging a message with {server}")),
             Link::Https { sender, encoding } => {
                 let encoding = *encoding;
-                let body = encoding.request_body(request)?;
+                let body = encoding.render(request, &kmip_ttlv::Limits::default())?;
                 let post = hyper::Request::post("/kmip")
                     .header(hyper::header::HOST, server.to_string())
-                    .header(hyper::header::CONTENT_TYPE, encoding.content_type())
+                    .header(hyper::header::CONTENT_TYPE, encoding.media_type())
                     .body(Full::new(Bytes::from(body)))?;
                 let exchange = async {
                     let response = sender.send_request(post).await?;
@@ -181,7 +137,7 @@ impl KmipConnection {
                     if !status.is_success() {
                         anyhow::bail!("HTTP {status}: {}", String::from_utf8_lossy(&bytes).trim());
                     }
-                    encoding.response_ttlv(&bytes)
+                    Ok(encoding.to_ttlv(&bytes)?)
                 };
                 tokio::time::timeout(self.timeout, exchange)
                     .await

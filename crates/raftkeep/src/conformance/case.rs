@@ -5,7 +5,8 @@
 use kmip_ttlv::{Limits, Tag, Ttlv};
 
 use super::compare::{self, Memory};
-use crate::kmip_conn::{Encoding, KmipConnection, KmipTarget, Transport};
+use crate::kmip_conn::{KmipConnection, KmipTarget, Transport};
+use kmip_text::Encoding;
 
 /// How one file went.
 #[derive(Debug)]
