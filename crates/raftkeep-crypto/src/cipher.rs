@@ -3,6 +3,7 @@
 use kmip_ttlv::enums::{BlockCipherMode, CryptographicAlgorithm, PaddingMethod};
 use zeroize::Zeroizing;
 
+use crate::block::{BlockAlg, Direction};
 use crate::error::CryptoError;
 use crate::{aead, block, stream};
 
@@ -10,9 +11,9 @@ use crate::{aead, block, stream};
 /// (request first, then the key's own attribute, resolved by the caller).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CipherSpec {
-    /// The key's algorithm: AES, ChaCha20 or ChaCha20-Poly1305.
+    /// The key's algorithm: AES, 3DES, Blowfish, ChaCha20 or ChaCha20-Poly1305.
     pub algorithm: CryptographicAlgorithm,
-    /// The block cipher mode; required for AES.
+    /// The block cipher mode; required for AES, 3DES and Blowfish.
     pub mode: Option<BlockCipherMode>,
     /// The padding method for ECB and CBC; none when absent.
     pub padding: Option<PaddingMethod>,
@@ -34,9 +35,10 @@ pub struct Ciphertext {
 /// The scheme a [`CipherSpec`] comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scheme {
-    AesEcb,
-    AesCbc,
+    Ecb(BlockAlg),
+    Cbc(BlockAlg),
     AesCtr,
+    AesXts,
     AesGcm,
     ChaCha20,
     ChaCha20Poly1305,
@@ -47,13 +49,16 @@ impl CipherSpec {
         let mode = self.mode;
         match self.algorithm {
             CryptographicAlgorithm::AES => match mode {
-                Some(BlockCipherMode::ECB) => Ok(Scheme::AesEcb),
-                Some(BlockCipherMode::CBC) => Ok(Scheme::AesCbc),
+                Some(BlockCipherMode::ECB) => Ok(Scheme::Ecb(BlockAlg::Aes)),
+                Some(BlockCipherMode::CBC) => Ok(Scheme::Cbc(BlockAlg::Aes)),
                 Some(BlockCipherMode::CTR) => Ok(Scheme::AesCtr),
+                Some(BlockCipherMode::XTS) => Ok(Scheme::AesXts),
                 Some(BlockCipherMode::GCM) => Ok(Scheme::AesGcm),
                 None => Err(CryptoError::Missing("Block Cipher Mode for AES")),
                 Some(other) => Err(CryptoError::Unsupported(format!("AES in mode {other}"))),
             },
+            CryptographicAlgorithm::DES3 => legacy(BlockAlg::TripleDes, mode),
+            CryptographicAlgorithm::BLOWFISH => legacy(BlockAlg::Blowfish, mode),
             CryptographicAlgorithm::CHACHA20 if mode.is_none() => Ok(Scheme::ChaCha20),
             CryptographicAlgorithm::CHACHA20POLY1305
                 if matches!(mode, None | Some(BlockCipherMode::AEAD)) =>
@@ -71,8 +76,9 @@ impl CipherSpec {
     /// for modes without one (ECB).
     pub fn iv_length(&self) -> Result<Option<usize>, CryptoError> {
         Ok(match self.scheme()? {
-            Scheme::AesEcb => None,
-            Scheme::AesCbc | Scheme::AesCtr => Some(16),
+            Scheme::Ecb(_) => None,
+            Scheme::Cbc(alg) => Some(alg.block_len()),
+            Scheme::AesCtr | Scheme::AesXts => Some(16),
             Scheme::AesGcm | Scheme::ChaCha20 | Scheme::ChaCha20Poly1305 => Some(12),
         })
     }
@@ -82,6 +88,29 @@ impl CipherSpec {
         match self.tag_length.unwrap_or(16) {
             n @ 12..=16 => Ok(n),
             n => Err(CryptoError::TagLength(n)),
+        }
+    }
+}
+
+/// 3DES and Blowfish, kept for data encrypted long ago: ECB and CBC only.
+fn legacy(alg: BlockAlg, mode: Option<BlockCipherMode>) -> Result<Scheme, CryptoError> {
+    match mode {
+        Some(BlockCipherMode::ECB) => Ok(Scheme::Ecb(alg)),
+        Some(BlockCipherMode::CBC) => Ok(Scheme::Cbc(alg)),
+        None => Err(CryptoError::Missing("Block Cipher Mode")),
+        Some(other) => Err(CryptoError::Unsupported(format!(
+            "{} in mode {other}",
+            CryptographicAlgorithm::from(alg)
+        ))),
+    }
+}
+
+impl From<BlockAlg> for CryptographicAlgorithm {
+    fn from(alg: BlockAlg) -> Self {
+        match alg {
+            BlockAlg::Aes => CryptographicAlgorithm::AES,
+            BlockAlg::TripleDes => CryptographicAlgorithm::DES3,
+            BlockAlg::Blowfish => CryptographicAlgorithm::BLOWFISH,
         }
     }
 }
@@ -99,9 +128,14 @@ pub fn encrypt(
     let needs_iv = || iv.ok_or(CryptoError::Missing("IV / Counter / Nonce"));
     let plain = |data: Vec<u8>| Ciphertext { data, tag: None };
     match scheme {
-        Scheme::AesEcb => block::ecb_encrypt(key, spec.padding, data).map(plain),
-        Scheme::AesCbc => block::cbc_encrypt(key, needs_iv()?, spec.padding, data).map(plain),
+        Scheme::Ecb(alg) => block::ecb_encrypt(alg, key, spec.padding, data).map(plain),
+        Scheme::Cbc(alg) => {
+            block::cbc_encrypt(alg, key, needs_iv()?, spec.padding, data).map(plain)
+        }
         Scheme::AesCtr => block::ctr_apply(key, needs_iv()?, data).map(|d| plain(d.to_vec())),
+        Scheme::AesXts => {
+            block::xts_apply(Direction::Encrypt, key, needs_iv()?, data).map(|d| plain(d.to_vec()))
+        }
         Scheme::ChaCha20 => stream::chacha20_apply(key, needs_iv()?, spec.initial_counter, data)
             .map(|d| plain(d.to_vec())),
         Scheme::AesGcm | Scheme::ChaCha20Poly1305 => {
@@ -129,9 +163,10 @@ pub fn decrypt(
     let scheme = spec.scheme()?;
     let needs_iv = || iv.ok_or(CryptoError::Missing("IV / Counter / Nonce"));
     match scheme {
-        Scheme::AesEcb => block::ecb_decrypt(key, spec.padding, data),
-        Scheme::AesCbc => block::cbc_decrypt(key, needs_iv()?, spec.padding, data),
+        Scheme::Ecb(alg) => block::ecb_decrypt(alg, key, spec.padding, data),
+        Scheme::Cbc(alg) => block::cbc_decrypt(alg, key, needs_iv()?, spec.padding, data),
         Scheme::AesCtr => block::ctr_apply(key, needs_iv()?, data),
+        Scheme::AesXts => block::xts_apply(Direction::Decrypt, key, needs_iv()?, data),
         Scheme::ChaCha20 => stream::chacha20_apply(key, needs_iv()?, spec.initial_counter, data),
         Scheme::AesGcm | Scheme::ChaCha20Poly1305 => {
             let tag = tag.ok_or(CryptoError::Missing("Authenticated Encryption Tag"))?;

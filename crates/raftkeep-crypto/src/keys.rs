@@ -19,6 +19,8 @@ pub enum PrivateKey {
     P256(p256::ecdsa::SigningKey),
     /// ECDSA on NIST P-384.
     P384(p384::ecdsa::SigningKey),
+    /// ECDSA on NIST P-521.
+    P521(p521::ecdsa::SigningKey),
 }
 
 impl std::fmt::Debug for PrivateKey {
@@ -27,6 +29,7 @@ impl std::fmt::Debug for PrivateKey {
             PrivateKey::Rsa(_) => "RSA",
             PrivateKey::P256(_) => "ECDSA P-256",
             PrivateKey::P384(_) => "ECDSA P-384",
+            PrivateKey::P521(_) => "ECDSA P-521",
         };
         write!(f, "PrivateKey({kind}, {} bits)", self.bits())
     }
@@ -41,6 +44,8 @@ pub enum PublicKey {
     P256(p256::ecdsa::VerifyingKey),
     /// ECDSA on NIST P-384.
     P384(p384::ecdsa::VerifyingKey),
+    /// ECDSA on NIST P-521.
+    P521(p521::ecdsa::VerifyingKey),
 }
 
 fn unreadable(what: &'static str, format: KeyFormatType) -> CryptoError {
@@ -48,7 +53,7 @@ fn unreadable(what: &'static str, format: KeyFormatType) -> CryptoError {
 }
 
 impl PrivateKey {
-    /// Reads a private key: PKCS#1 (RSA), PKCS#8 (RSA, P-256, P-384), or ECPrivateKey.
+    /// Reads a private key: PKCS#1 (RSA), PKCS#8 (RSA, P-256, P-384, P-521), or ECPrivateKey.
     pub fn from_der(format: KeyFormatType, der: &[u8]) -> Result<Self, CryptoError> {
         let bad = || unreadable("a private key", format);
         match format {
@@ -59,11 +64,15 @@ impl PrivateKey {
                 .map(PrivateKey::Rsa)
                 .or_else(|_| p256::ecdsa::SigningKey::from_pkcs8_der(der).map(PrivateKey::P256))
                 .or_else(|_| p384::ecdsa::SigningKey::from_pkcs8_der(der).map(PrivateKey::P384))
+                .or_else(|_| p521::ecdsa::SigningKey::from_pkcs8_der(der).map(PrivateKey::P521))
                 .map_err(|_| bad()),
             KeyFormatType::ECPRIVATEKEY => p256::SecretKey::from_sec1_der(der)
                 .map(|k| PrivateKey::P256(k.into()))
                 .or_else(|_| {
                     p384::SecretKey::from_sec1_der(der).map(|k| PrivateKey::P384(k.into()))
+                })
+                .or_else(|_| {
+                    p521::SecretKey::from_sec1_der(der).map(|k| PrivateKey::P521(k.into()))
                 })
                 .map_err(|_| bad()),
             _ => Err(bad()),
@@ -76,6 +85,7 @@ impl PrivateKey {
             PrivateKey::Rsa(k) => PublicKey::Rsa(k.to_public_key()),
             PrivateKey::P256(k) => PublicKey::P256(*k.verifying_key()),
             PrivateKey::P384(k) => PublicKey::P384(*k.verifying_key()),
+            PrivateKey::P521(k) => PublicKey::P521(*k.verifying_key()),
         }
     }
 
@@ -87,6 +97,7 @@ impl PrivateKey {
             (PrivateKey::Rsa(k), KeyFormatType::PKCS_8) => k.to_pkcs8_der().map_err(|_| fail())?,
             (PrivateKey::P256(k), KeyFormatType::PKCS_8) => k.to_pkcs8_der().map_err(|_| fail())?,
             (PrivateKey::P384(k), KeyFormatType::PKCS_8) => k.to_pkcs8_der().map_err(|_| fail())?,
+            (PrivateKey::P521(k), KeyFormatType::PKCS_8) => k.to_pkcs8_der().map_err(|_| fail())?,
             _ => return Err(fail()),
         };
         Ok(Zeroizing::new(doc.as_bytes().to_vec()))
@@ -114,6 +125,9 @@ impl PublicKey {
                 .or_else(|_| {
                     p384::ecdsa::VerifyingKey::from_public_key_der(der).map(PublicKey::P384)
                 })
+                .or_else(|_| {
+                    p521::ecdsa::VerifyingKey::from_public_key_der(der).map(PublicKey::P521)
+                })
                 .map_err(|_| bad()),
             _ => Err(bad()),
         }
@@ -135,6 +149,9 @@ impl PublicKey {
             (PublicKey::P384(k), KeyFormatType::X_509) => {
                 k.to_public_key_der().map_err(|_| fail())?.into_vec()
             }
+            (PublicKey::P521(k), KeyFormatType::X_509) => {
+                k.to_public_key_der().map_err(|_| fail())?.into_vec()
+            }
             _ => return Err(fail()),
         };
         Ok(bytes)
@@ -146,6 +163,7 @@ impl PublicKey {
             PublicKey::Rsa(k) => usize::try_from(k.n().bit_width()).unwrap_or(usize::MAX),
             PublicKey::P256(_) => 256,
             PublicKey::P384(_) => 384,
+            PublicKey::P521(_) => 521,
         }
     }
 }
@@ -166,14 +184,15 @@ pub fn generate_rsa(bits: usize) -> Result<PrivateKey, CryptoError> {
         .map_err(|e| CryptoError::Unsupported(format!("RSA key generation: {e}")))
 }
 
-/// A new EC key on `curve` (P-256 or P-384).
+/// A new EC key on `curve` (P-256, P-384 or P-521).
 pub fn generate_ec(curve: RecommendedCurve) -> Result<PrivateKey, CryptoError> {
     // A uniformly random scalar: 2^-128 odds that it is out of range, then another is drawn.
     for _ in 0..4 {
-        let mut bytes = Zeroizing::new([0u8; 48]);
+        let mut bytes = Zeroizing::new([0u8; 66]);
         let n = match curve {
             RecommendedCurve::P_256 => 32,
             RecommendedCurve::P_384 => 48,
+            RecommendedCurve::P_521 => 66,
             other => {
                 return Err(CryptoError::Unsupported(format!(
                     "EC keys on curve {other}"
@@ -183,11 +202,21 @@ pub fn generate_ec(curve: RecommendedCurve) -> Result<PrivateKey, CryptoError> {
         let scalar = bytes.get_mut(..n).ok_or(CryptoError::Failed)?;
         getrandom04::fill(scalar)
             .map_err(|e| CryptoError::Unsupported(format!("the system random generator: {e}")))?;
+        if let Some(top) = scalar.first_mut()
+            && curve == RecommendedCurve::P_521
+        {
+            // The order of P-521 has 521 bits: a random top byte would almost always be out
+            // of range, so only its lowest bit is kept.
+            *top &= 0x01;
+        }
         let made = match curve {
             RecommendedCurve::P_256 => {
                 p256::ecdsa::SigningKey::from_slice(scalar).map(PrivateKey::P256)
             }
-            _ => p384::ecdsa::SigningKey::from_slice(scalar).map(PrivateKey::P384),
+            RecommendedCurve::P_384 => {
+                p384::ecdsa::SigningKey::from_slice(scalar).map(PrivateKey::P384)
+            }
+            _ => p521::ecdsa::SigningKey::from_slice(scalar).map(PrivateKey::P521),
         };
         if let Ok(k) = made {
             return Ok(k);

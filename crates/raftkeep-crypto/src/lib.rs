@@ -9,7 +9,7 @@
 //!
 //! # Layout
 //! - [`cipher`] — [`CipherSpec`], the scheme a request names, and [`encrypt`] / [`decrypt`].
-//! - `block` — AES in ECB, CBC (with padding) and CTR.
+//! - `block` — AES, 3DES and Blowfish in ECB and CBC (with padding); AES in CTR and XTS.
 //! - `aead` — AES-GCM and ChaCha20-Poly1305, with tag lengths 12–16.
 //! - `stream` — ChaCha20 alone.
 //! - [`mac`] — HMAC-SHA-1/-2 and AES-CMAC, and their constant-time check.

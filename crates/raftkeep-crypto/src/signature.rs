@@ -1,5 +1,6 @@
 //! Sign and Signature Verify (KMIP 1.4 §4.31–§4.32, 2.1 §6.1.55–56): RSA PKCS#1 v1.5 and
-//! PSS over SHA-1/-2, ECDSA on P-256 with SHA-256 and P-384 with SHA-384 (DER signatures).
+//! PSS over SHA-1/-2, ECDSA on P-256 with SHA-256, P-384 with SHA-384 and P-521 with SHA-512
+//! (DER signatures).
 //! The data is hashed here; the signature covers its digest.
 
 use kmip_ttlv::enums::{DigitalSignatureAlgorithm, HashingAlgorithm, PaddingMethod};
@@ -13,7 +14,7 @@ use crate::keys::{PrivateKey, PublicKey};
 pub struct SignSpec {
     /// PSS or PKCS1 v1.5 (RSA); PKCS1 v1.5 when absent.
     pub padding: Option<PaddingMethod>,
-    /// The digest; SHA-256 for RSA and P-256, SHA-384 for P-384 when absent.
+    /// The digest; SHA-256 for RSA and P-256, SHA-384 for P-384, SHA-512 for P-521 when absent.
     pub hash: Option<HashingAlgorithm>,
     /// A Digital Signature Algorithm naming both (KMIP 1.2+), used when padding and hash
     /// are not given.
@@ -183,6 +184,13 @@ pub fn sign_input(
                 k.sign_prehash(&digest).map_err(|_| CryptoError::Failed)?;
             Ok(sig.to_der().as_bytes().to_vec())
         }
+        PrivateKey::P521(k) => {
+            ec_hash(hash, HashingAlgorithm::SHA_512, "P-521")?;
+            let digest = input.digest::<sha2::Sha512>()?;
+            let sig: p521::ecdsa::Signature =
+                k.sign_prehash(&digest).map_err(|_| CryptoError::Failed)?;
+            Ok(sig.to_der().as_bytes().to_vec())
+        }
     }
 }
 
@@ -233,6 +241,12 @@ pub fn verify_input(
             ec_hash(hash, HashingAlgorithm::SHA_384, "P-384")?;
             let digest = input.digest::<sha2::Sha384>()?;
             Ok(p384::ecdsa::Signature::from_der(signature)
+                .is_ok_and(|s| k.verify_prehash(&digest, &s).is_ok()))
+        }
+        PublicKey::P521(k) => {
+            ec_hash(hash, HashingAlgorithm::SHA_512, "P-521")?;
+            let digest = input.digest::<sha2::Sha512>()?;
+            Ok(p521::ecdsa::Signature::from_der(signature)
                 .is_ok_and(|s| k.verify_prehash(&digest, &s).is_ok()))
         }
     }

@@ -131,11 +131,30 @@ fn ecdsa_p384_matches_rfc6979_a26_sample() {
 }
 
 #[test]
+fn ecdsa_p521_matches_rfc6979_a27_sample() {
+    // RFC 6979 §A.2.7, P-521, SHA-512, message "sample".
+    let x = hex::decode("00FAD06DAA62BA3B25D2FB40133DA757205DE67F5BB0018FEE8C86E1B68C7E75CAA896EB32F1F47C70855836A6D16FCC1466F6D8FBEC67DB89EC0C08B0E996B83538").unwrap();
+    let key = PrivateKey::P521(p521::ecdsa::SigningKey::from_slice(&x).unwrap());
+    let der = sign(&key, &SignSpec::default(), b"sample").unwrap();
+    let sig = p521::ecdsa::Signature::from_der(&der).unwrap();
+    assert_eq!(
+        hex::encode_upper(sig.to_bytes()),
+        concat!(
+            "00C328FAFCBD79DD77850370C46325D987CB525569FB63C5D3BC53950E6D4C5F174E25A1EE9017B5D450606ADD152B534931D7D4E8455CC91F9B15BF05EC36E377FA",
+            "00617CCE7CF5064806C467F678D3B4080D6F1CC50AF26CA209417308281B68AF282623EAA63E5B5C0723D8B8C37FF0777B1A20F8CCB1DCCC43997F1EE0E44DA4A67A"
+        )
+    );
+    assert!(verify(&key.public(), &SignSpec::default(), b"sample", &der).unwrap());
+    assert!(!verify(&key.public(), &SignSpec::default(), b"samplf", &der).unwrap());
+}
+
+#[test]
 fn generated_keys_sign_and_round_trip_through_their_formats() {
     for key in [
         generate_rsa(2048).unwrap(),
         generate_ec(RecommendedCurve::P_256).unwrap(),
         generate_ec(RecommendedCurve::P_384).unwrap(),
+        generate_ec(RecommendedCurve::P_521).unwrap(),
     ] {
         let sig = sign(&key, &SignSpec::default(), MESSAGE).unwrap();
         let der = key.to_der(KeyFormatType::PKCS_8).unwrap();

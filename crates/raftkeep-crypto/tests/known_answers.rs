@@ -1,7 +1,8 @@
 //! Known-answer tests: every cipher mode, MAC and hash against published vectors (NIST
-//! SP 800-38A/-38B, the GCM specification's test cases, RFC 8439, RFC 2202/4231, RFC 4493,
-//! FIPS 180-4 examples), independent of the OASIS test cases.
-#![allow(clippy::unwrap_used, reason = "tests")]
+//! SP 800-38A/-38B, SP 800-67, IEEE 1619, the GCM specification's test cases, RFC 8439,
+//! RFC 2202/4231, RFC 4493, FIPS 180-4 examples, Eric Young's Blowfish vectors),
+//! independent of the OASIS test cases.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
 use kmip_ttlv::enums::{BlockCipherMode, CryptographicAlgorithm, HashingAlgorithm, PaddingMethod};
 use raftkeep_crypto::{CipherSpec, CryptoError, decrypt, encrypt, hash, mac, mac_verify};
@@ -102,6 +103,113 @@ fn aes_cbc_and_ctr_match_sp800_38a() {
         "874d6191b620e3261bef6864990db6ce",
         None,
     );
+}
+
+fn legacy(algorithm: CryptographicAlgorithm, mode: BlockCipherMode) -> CipherSpec {
+    CipherSpec {
+        algorithm,
+        ..aes(mode)
+    }
+}
+
+#[test]
+fn triple_des_matches_sp800_67_and_keeps_cbc_chaining() {
+    // NIST SP 800-67 Rev. 2, Appendix B: three-key TDEA in ECB over "The qufck brown fox jump".
+    let key = "0123456789abcdef23456789abcdef01456789abcdef0123";
+    let pt = "54686520717566636b2062726f776e20666f78206a756d70";
+    round_trip(
+        &legacy(CryptographicAlgorithm::DES3, BlockCipherMode::ECB),
+        key,
+        None,
+        "",
+        pt,
+        "a826fd8ce53b855fcce21c8112256fe668d5c05dd9b6b900",
+        None,
+    );
+    // CBC with a zero IV: the first block equals ECB's, the ones after are chained.
+    let cbc = legacy(CryptographicAlgorithm::DES3, BlockCipherMode::CBC);
+    let out = encrypt(&cbc, &h(key), Some(&[0; 8]), &[], &h(pt)).unwrap();
+    assert_eq!(hex::encode(&out.data[..8]), "a826fd8ce53b855f");
+    assert_ne!(hex::encode(&out.data[8..16]), "cce21c8112256fe6");
+    assert_eq!(
+        hex::encode(&*decrypt(&cbc, &h(key), Some(&[0; 8]), &[], &out.data, None).unwrap()),
+        pt
+    );
+    // An AES-sized IV of 16 bytes does not fit a 64-bit block.
+    assert!(matches!(
+        encrypt(&cbc, &h(key), Some(&[0; 16]), &[], &h(pt)),
+        Err(CryptoError::Length { what: "IV", .. })
+    ));
+}
+
+#[test]
+fn blowfish_matches_eric_youngs_vectors() {
+    round_trip(
+        &legacy(CryptographicAlgorithm::BLOWFISH, BlockCipherMode::ECB),
+        "0000000000000000",
+        None,
+        "",
+        "0000000000000000",
+        "4ef997456198dd78",
+        None,
+    );
+    // The CBC vector: "7654321 Now is the time for " padded with zeros.
+    round_trip(
+        &legacy(CryptographicAlgorithm::BLOWFISH, BlockCipherMode::CBC),
+        "0123456789abcdeff0e1d2c3b4a59687",
+        Some("fedcba9876543210"),
+        "",
+        "37363534333231204e6f77206973207468652074696d6520666f722000000000",
+        "6b77b4d63006dee605b156e27403979358deb9e7154616d959f1652bd5ff92cc",
+        None,
+    );
+}
+
+#[test]
+fn aes_xts_matches_ieee1619_including_ciphertext_stealing() {
+    let xts = aes(BlockCipherMode::XTS);
+    // IEEE 1619-2007 vector 2: AES-128 keys 11.. and 22.., data unit 0x3333333333.
+    round_trip(
+        &xts,
+        "1111111111111111111111111111111122222222222222222222222222222222",
+        Some("33333333330000000000000000000000"),
+        "",
+        &"44".repeat(32),
+        "c454185e6a16936e39334038acef838bfb186fff7480adc4289382ecd6d394f0",
+        None,
+    );
+    // Vector 15: 17 bytes, the last block stolen.
+    round_trip(
+        &xts,
+        "fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0bfbebdbcbbbab9b8b7b6b5b4b3b2b1b0",
+        Some("9a785634120000000000000000000000"),
+        "",
+        "000102030405060708090a0b0c0d0e0f10",
+        "6c1625db4671522d3d7599601de7ca09ed",
+        None,
+    );
+    // Vector 10 (AES-256, data unit 0xff), its first two blocks.
+    let key = concat!(
+        "2718281828459045235360287471352662497757247093699959574966967627",
+        "3141592653589793238462643383279502884197169399375105820974944592"
+    );
+    let data: Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+    let out = encrypt(
+        &xts,
+        &h(key),
+        Some(&h("ff000000000000000000000000000000")),
+        &[],
+        &data,
+    );
+    assert_eq!(
+        hex::encode(&out.unwrap().data[..32]),
+        "1c3b3a102f770386e4836c99e370cf9bea00803f5e482357a4ae12d414a3e63b"
+    );
+    // Less than one block is no data unit.
+    assert!(matches!(
+        encrypt(&xts, &h(key), Some(&[0; 16]), &[], &[0; 15]),
+        Err(CryptoError::Length { what: "data", .. })
+    ));
 }
 
 #[test]

@@ -79,6 +79,7 @@ pub struct Engine {
     audit: Option<Arc<dyn AuditSink>>,
     passwords: Option<Arc<Passwords>>,
     rate: Option<Arc<RateLimit>>,
+    streams: Arc<ops::streams::Streams>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -98,6 +99,7 @@ impl Engine {
             audit: None,
             passwords: None,
             rate: None,
+            streams: Arc::default(),
         }
     }
 
@@ -260,6 +262,7 @@ impl Handler for Engine {
                 .map(str::to_owned),
             item: 0,
             stale: None,
+            streams: &self.streams,
             groups: self.store.groups_of(&client.fingerprint).unwrap_or_else(|e| {
                 // Without its groups the client keeps what it owns and was granted itself.
                 tracing::warn!(client = %client.fingerprint, error = %e, "cannot read the client groups");
@@ -472,7 +475,7 @@ async fn dispatch(
         RequestPayload::Decrypt(req) => ops::decrypt::run(ctx, req).await,
         RequestPayload::Mac(req) => ops::mac::run(ctx, req).await,
         RequestPayload::MacVerify(req) => ops::mac_verify::run(ctx, req).await,
-        RequestPayload::Hash(req) => ops::hash::run(req),
+        RequestPayload::Hash(req) => ops::hash::run(ctx, req).await,
         RequestPayload::Pkcs11(req) => ops::pkcs11::run(req),
         RequestPayload::Sign(req) => ops::sign::run(ctx, req).await,
         RequestPayload::SignatureVerify(req) => ops::signature_verify::run(ctx, req).await,

@@ -359,3 +359,172 @@ fn a_rekeyed_pair_signs_with_new_keys_linked_to_the_old_ones() {
     );
     assert!(links(&private).contains(&old_private) && links(&private).contains(&public));
 }
+
+/// One part of a streamed Encrypt, Decrypt or Hash.
+fn streaming(
+    correlation: Option<&kmip_ttlv::ByteString>,
+    init: bool,
+    last: bool,
+) -> kmip_messages::Streaming {
+    kmip_messages::Streaming {
+        correlation_value: correlation.cloned(),
+        init_indicator: init.then_some(true),
+        final_indicator: last.then_some(true),
+    }
+}
+
+#[test]
+fn streamed_parts_give_what_one_request_gives_and_stay_with_their_client() {
+    use kmip_messages::payload::decrypt::DecryptRequest;
+    use kmip_messages::payload::encrypt::EncryptRequest;
+    use kmip_messages::payload::hash::HashRequest;
+    use kmip_messages::{RequestPayload, ResponsePayload};
+    use kmip_ttlv::ByteString;
+    use kmip_ttlv::enums::{HashingAlgorithm, Operation};
+
+    let (c, leader, follower) = Cluster::serving_kmip(3);
+    let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
+    let uid = active_key(
+        &c,
+        &client,
+        CryptographicUsageMask::ENCRYPT | CryptographicUsageMask::DECRYPT,
+    );
+    let parts: [&[u8]; 3] = [b"the first part, ", b"a second, ", b"and the last."];
+    let whole = parts.concat();
+    let (iv, aad) = ([9u8; 12], b"header".as_slice());
+    let one_shot = c
+        .block_on(client.encrypt(
+            &uid,
+            Plaintext {
+                data: &whole,
+                parameters: gcm(),
+                iv: Some(&iv),
+                aad: Some(aad),
+            },
+        ))
+        .unwrap();
+
+    // Encrypt in three parts: the first names key, parameters, IV and AAD.
+    let encrypt = |i: usize, correlation: Option<&ByteString>| {
+        let first = i == 0;
+        let req = EncryptRequest {
+            unique_identifier: first.then(|| UniqueIdentifier::Text(uid.clone())),
+            cryptographic_parameters: if first { gcm() } else { None },
+            data: Some(ByteString::new(parts[i].to_vec())),
+            iv_counter_nonce: first.then(|| ByteString::new(iv.to_vec())),
+            authenticated_encryption_additional_data: first.then(|| ByteString::new(aad.to_vec())),
+            streaming: streaming(correlation, first, i == parts.len() - 1),
+        };
+        match c
+            .block_on(client.call(Operation::ENCRYPT, RequestPayload::Encrypt(req)))
+            .unwrap()
+            .payload
+        {
+            Some(ResponsePayload::Encrypt(r)) => r,
+            other => panic!("not an Encrypt answer: {other:?}"),
+        }
+    };
+    let first = encrypt(0, None);
+    let correlation = first
+        .correlation_value
+        .clone()
+        .expect("a Correlation Value");
+    assert_eq!(first.data, None, "output comes with the final part");
+    assert_eq!(
+        encrypt(1, Some(&correlation)).correlation_value,
+        Some(correlation.clone())
+    );
+    let last = encrypt(2, Some(&correlation));
+    assert_eq!(
+        (&last.data, &last.authenticated_encryption_tag),
+        (&one_shot.data, &one_shot.authenticated_encryption_tag),
+        "three parts encrypt as one request does"
+    );
+
+    // The stream is finished: its Correlation Value is unknown now.
+    let after = EncryptRequest {
+        data: Some(ByteString::new(b"more".to_vec())),
+        streaming: streaming(Some(&correlation), false, true),
+        ..EncryptRequest::default()
+    };
+    let refused = c.block_on(client.call(Operation::ENCRYPT, RequestPayload::Encrypt(after)));
+    assert!(
+        matches!(&refused, Err(ClientError::Kmip { reason, .. }) if *reason == ResultReason::INVALID_FIELD),
+        "{refused:?}"
+    );
+
+    // Decrypt in two parts, the tag with the last; another client cannot join the stream.
+    let ciphertext = one_shot.data.unwrap().as_slice().to_vec();
+    let (head, tail) = ciphertext.split_at(20);
+    let opened = c
+        .block_on(client.call(
+            Operation::DECRYPT,
+            RequestPayload::Decrypt(DecryptRequest {
+                unique_identifier: Some(UniqueIdentifier::Text(uid.clone())),
+                cryptographic_parameters: gcm(),
+                data: Some(ByteString::new(head.to_vec())),
+                iv_counter_nonce: Some(ByteString::new(iv.to_vec())),
+                authenticated_encryption_additional_data: Some(ByteString::new(aad.to_vec())),
+                streaming: streaming(None, true, false),
+                ..DecryptRequest::default()
+            }),
+        ))
+        .unwrap();
+    let Some(ResponsePayload::Decrypt(opened)) = opened.payload else {
+        panic!("not a Decrypt answer");
+    };
+    let correlation = opened.correlation_value.expect("a Correlation Value");
+    let last_part = DecryptRequest {
+        data: Some(ByteString::new(tail.to_vec())),
+        authenticated_encryption_tag: one_shot.authenticated_encryption_tag.clone(),
+        streaming: streaming(Some(&correlation), false, true),
+        ..DecryptRequest::default()
+    };
+    c.issue_client("other");
+    c.allow(leader, "other");
+    let other = c.client("other", &[c.nodes[follower].kmip_addr.clone()], None, 10);
+    let foreign = c.block_on(other.call(
+        Operation::DECRYPT,
+        RequestPayload::Decrypt(last_part.clone()),
+    ));
+    assert!(
+        matches!(&foreign, Err(ClientError::Kmip { reason, .. }) if *reason == ResultReason::INVALID_FIELD),
+        "{foreign:?}"
+    );
+    match c
+        .block_on(client.call(Operation::DECRYPT, RequestPayload::Decrypt(last_part)))
+        .unwrap()
+        .payload
+    {
+        Some(ResponsePayload::Decrypt(r)) => {
+            assert_eq!(r.data.unwrap().as_slice(), whole.as_slice())
+        }
+        other => panic!("not a Decrypt answer: {other:?}"),
+    }
+
+    // Hash needs no key: two parts give the digest of their concatenation.
+    let hash = |data: &[u8], correlation: Option<&ByteString>| {
+        let req = HashRequest {
+            cryptographic_parameters: CryptographicParameters {
+                hashing_algorithm: Some(HashingAlgorithm::SHA_256),
+                ..CryptographicParameters::default()
+            },
+            data: Some(ByteString::new(data.to_vec())),
+            streaming: streaming(correlation, correlation.is_none(), correlation.is_some()),
+        };
+        match c
+            .block_on(client.call(Operation::HASH, RequestPayload::Hash(req)))
+            .unwrap()
+            .payload
+        {
+            Some(ResponsePayload::Hash(r)) => r,
+            other => panic!("not a Hash answer: {other:?}"),
+        }
+    };
+    let opened = hash(parts[0], None);
+    let digest = hash(parts[1], opened.correlation_value.as_ref());
+    assert_eq!(
+        digest.data.unwrap().as_slice(),
+        raftkeep_crypto::hash(HashingAlgorithm::SHA_256, &parts[..2].concat()).unwrap()
+    );
+}

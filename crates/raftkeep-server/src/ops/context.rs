@@ -39,6 +39,8 @@ pub struct OpCtx<'a> {
     /// Set while the node serves reads without quorum: how stale its copy may be. Only
     /// Active objects are served then.
     pub stale: Option<std::time::Duration>,
+    /// The node's open streams (operations over several requests).
+    pub streams: &'a super::streams::Streams,
 }
 
 impl std::fmt::Debug for OpCtx<'_> {

@@ -1,5 +1,5 @@
 //! Create Key Pair (KMIP 1.4 §4.2, 2.1 §6.1.10): a new RSA (2048–4096 bits) or EC (P-256,
-//! P-384) key pair from the system's random generator. The private key is stored in PKCS#1
+//! P-384, P-521) key pair from the system's random generator. The private key is stored in PKCS#1
 //! (RSA) or PKCS#8 (EC) form, the public key in PKCS#1 (RSA) or X.509 form; each links to
 //! the other, and both are committed in one Raft entry, so neither exists without the other.
 
@@ -116,9 +116,10 @@ fn generate(algorithm: CryptographicAlgorithm, length: i32) -> Result<PrivateKey
             let curve = match length {
                 256 => RecommendedCurve::P_256,
                 384 => RecommendedCurve::P_384,
+                521 => RecommendedCurve::P_521,
                 _ => {
                     return Err(OpError::InvalidField(format!(
-                        "EC keys of {length} bits: this server makes P-256 and P-384 keys"
+                        "EC keys of {length} bits: this server makes P-256, P-384 and P-521 keys"
                     )));
                 }
             };

@@ -8,11 +8,15 @@ use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 
 use super::context::OpCtx;
 use super::key_use::{self, UsableKey};
+use super::streams::{self, Gathered};
 use crate::error::OpError;
 
 /// Answers one Decrypt.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &DecryptRequest) -> Result<ResponsePayload, OpError> {
-    key_use::single_shot(&req.streaming, "Decrypt")?;
+    let req = match streams::gather(ctx, req).await? {
+        Gathered::Whole(req) => req,
+        Gathered::Kept(answer) => return Ok(*answer),
+    };
     let k = key_use::key_for(
         ctx,
         req.unique_identifier.as_ref(),

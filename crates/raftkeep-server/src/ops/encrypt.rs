@@ -9,12 +9,16 @@ use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 
 use super::context::OpCtx;
 use super::key_use::{self, KeyInUse, UsableKey};
+use super::streams::{self, Gathered};
 use crate::error::OpError;
 use crate::material;
 
 /// Answers one Encrypt.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &EncryptRequest) -> Result<ResponsePayload, OpError> {
-    key_use::single_shot(&req.streaming, "Encrypt")?;
+    let req = match streams::gather(ctx, req).await? {
+        Gathered::Whole(req) => req,
+        Gathered::Kept(answer) => return Ok(*answer),
+    };
     let k = key_use::key_for(
         ctx,
         req.unique_identifier.as_ref(),

@@ -4,12 +4,17 @@ use kmip_messages::ResponsePayload;
 use kmip_messages::payload::hash::{HashRequest, HashResponse};
 use kmip_ttlv::ByteString;
 
+use super::context::OpCtx;
 use super::key_use;
+use super::streams::{self, Gathered};
 use crate::error::OpError;
 
 /// Answers one Hash.
-pub fn run(req: &HashRequest) -> Result<ResponsePayload, OpError> {
-    key_use::single_shot(&req.streaming, "Hash")?;
+pub async fn run(ctx: &mut OpCtx<'_>, req: &HashRequest) -> Result<ResponsePayload, OpError> {
+    let req = match streams::gather(ctx, req).await? {
+        Gathered::Whole(req) => req,
+        Gathered::Kept(answer) => return Ok(*answer),
+    };
     let algorithm = req
         .cryptographic_parameters
         .hashing_algorithm

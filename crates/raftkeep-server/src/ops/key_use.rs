@@ -276,17 +276,6 @@ pub fn cipher_spec(k: &KeyInUse) -> Result<raftkeep_crypto::CipherSpec, OpError>
     })
 }
 
-/// Streaming over several requests (Init / Final Indicator, Correlation Value) is not
-/// offered: every request carries all its data.
-pub fn single_shot(streaming: &kmip_messages::Streaming, op: &str) -> Result<(), OpError> {
-    if streaming.is_stream() {
-        return Err(OpError::NotSupported(format!(
-            "{op} over several requests (Correlation Value, Init / Final Indicator) is not supported: send the data in one request"
-        )));
-    }
-    Ok(())
-}
-
 /// The request's Data, required by every cryptographic operation.
 pub fn data<'a>(data: &'a Option<kmip_ttlv::ByteString>, op: &str) -> Result<&'a [u8], OpError> {
     data.as_ref()

@@ -7,11 +7,15 @@ use kmip_ttlv::enums::{CryptographicUsageMask, Operation, ValidityIndicator};
 
 use super::context::OpCtx;
 use super::key_use;
+use super::streams::{self, Gathered};
 use crate::error::OpError;
 
 /// Answers one MAC Verify.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &MacVerifyRequest) -> Result<ResponsePayload, OpError> {
-    key_use::single_shot(&req.streaming, "MAC Verify")?;
+    let req = match streams::gather(ctx, req).await? {
+        Gathered::Whole(req) => req,
+        Gathered::Kept(answer) => return Ok(*answer),
+    };
     let k = key_use::key_for(
         ctx,
         req.unique_identifier.as_ref(),

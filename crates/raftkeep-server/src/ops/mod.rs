@@ -1,6 +1,6 @@
 //! One KMIP operation per file, plus what they share: [`context`] (the per-item context and
-//! access check), [`changes`] (the attribute-change rules) and [`key_use`] (the key a
-//! cryptographic operation uses).
+//! access check), [`changes`] (the attribute-change rules), [`key_use`] (the key a
+//! cryptographic operation uses) and [`streams`] (operations over several requests).
 
 pub mod activate;
 pub mod add_attribute;
@@ -39,4 +39,5 @@ pub mod rng_seed;
 pub mod set_attribute;
 pub mod sign;
 pub mod signature_verify;
+pub mod streams;
 pub mod usage;

@@ -1,5 +1,5 @@
 //! Sign (KMIP 1.4 §4.31, 2.1 §6.1.55): a signature over data with a stored private key —
-//! RSA PKCS#1 v1.5 or PSS, ECDSA on P-256 or P-384. The server hashes the data, or signs the
+//! RSA PKCS#1 v1.5 or PSS, ECDSA on P-256, P-384 or P-521. The server hashes the data, or signs the
 //! Digested Data the client hashed.
 
 use kmip_messages::payload::sign::{SignRequest, SignResponse};
@@ -9,12 +9,16 @@ use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 
 use super::context::OpCtx;
 use super::key_use::{self, UsableKey};
+use super::streams::{self, Gathered};
 use crate::error::OpError;
 use raftkeep_crypto::signature::Signed;
 
 /// Answers one Sign.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &SignRequest) -> Result<ResponsePayload, OpError> {
-    key_use::single_shot(&req.streaming, "Sign")?;
+    let req = match streams::gather(ctx, req).await? {
+        Gathered::Whole(req) => req,
+        Gathered::Kept(answer) => return Ok(*answer),
+    };
     let k = key_use::key_for(
         ctx,
         req.unique_identifier.as_ref(),

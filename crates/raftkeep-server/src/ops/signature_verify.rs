@@ -7,6 +7,7 @@ use kmip_ttlv::enums::{CryptographicUsageMask, Operation, ValidityIndicator};
 
 use super::context::OpCtx;
 use super::key_use::{self, UsableKey};
+use super::streams::{self, Gathered};
 use crate::error::OpError;
 
 /// Answers one Signature Verify.
@@ -14,7 +15,10 @@ pub async fn run(
     ctx: &mut OpCtx<'_>,
     req: &SignatureVerifyRequest,
 ) -> Result<ResponsePayload, OpError> {
-    key_use::single_shot(&req.streaming, "Signature Verify")?;
+    let req = match streams::gather(ctx, req).await? {
+        Gathered::Whole(req) => req,
+        Gathered::Kept(answer) => return Ok(*answer),
+    };
     let k = key_use::key_for(
         ctx,
         req.unique_identifier.as_ref(),
