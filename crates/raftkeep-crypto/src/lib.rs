@@ -17,6 +17,7 @@
 //! - [`keys`] — RSA and EC keys in PKCS#1, PKCS#8, SEC1 and X.509 form; key generation.
 //! - [`signature`] — Sign / Signature Verify: RSA PKCS#1 v1.5 and PSS, ECDSA P-256/P-384.
 //! - [`rsa_cipher`] — RSA OAEP and PKCS#1 v1.5 encryption.
+//! - [`transparent`] — the Transparent RSA and EC key formats (key components).
 //! - [`wrap`] — AES Key Wrap (RFC 3394) and with padding (RFC 5649).
 //! - [`derive`] — Derive Key: PBKDF2, HKDF, SP 800-108 counter mode, hash, encryption.
 //! - [`error`] — [`CryptoError`].
@@ -34,6 +35,7 @@ pub mod mac;
 pub mod rsa_cipher;
 pub mod signature;
 mod stream;
+pub mod transparent;
 pub mod wrap;
 
 pub use cipher::{CipherSpec, Ciphertext, decrypt, encrypt};

@@ -223,3 +223,68 @@ fn a_client_digest_signs_and_verifies_as_the_data_would() {
         sign(&key, &SignSpec::default(), b"sample").unwrap()
     );
 }
+
+#[test]
+fn transparent_formats_carry_the_published_components_and_round_trip() {
+    use kmip_ttlv::{Tag, Value};
+    use raftkeep_crypto::keys::PrivateKey as Key;
+
+    // RFC 6979 §A.2.5: the P-256 key x and its public point (Ux, Uy).
+    let x = "C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721";
+    let key = Key::P256(p256::ecdsa::SigningKey::from_slice(&hex::decode(x).unwrap()).unwrap());
+    let (format, items) = key.to_transparent().unwrap();
+    assert_eq!(format, KeyFormatType::TRANSPARENT_EC_PRIVATE_KEY);
+    let d = items.iter().find(|t| t.tag == Tag::D).unwrap();
+    let Value::BigInteger(d) = &d.value else {
+        panic!("D is not a Big Integer")
+    };
+    // A set top bit is kept positive with a zero byte, then padded to 8-byte words.
+    assert_eq!(
+        hex::encode_upper(d.as_bytes()),
+        format!("0000000000000000{x}")
+    );
+    let (public_format, public_items) = key.public().to_transparent();
+    assert_eq!(public_format, KeyFormatType::TRANSPARENT_EC_PUBLIC_KEY);
+    let q = public_items
+        .iter()
+        .find(|t| t.tag == Tag::Q_STRING)
+        .unwrap();
+    assert_eq!(
+        q.value,
+        Value::ByteString(
+            hex::decode(concat!(
+                "04",
+                "60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6",
+                "7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299"
+            ))
+            .unwrap()
+            .into()
+        )
+    );
+    let back = Key::from_transparent(format, &items).unwrap();
+    let sig = sign(&back, &SignSpec::default(), b"sample").unwrap();
+    let public = PublicKey::from_transparent(public_format, &public_items).unwrap();
+    assert!(verify(&public, &SignSpec::default(), b"sample", &sig).unwrap());
+
+    // RSA: the components rebuild the same key, and the modulus is the public key's.
+    let (v, private, _) = rsa_keys();
+    let (format, items) = private.to_transparent().unwrap();
+    assert_eq!(format, KeyFormatType::TRANSPARENT_RSA_PRIVATE_KEY);
+    assert_eq!(items.len(), 8, "n, d, e, p, q, dp, dq, qinv");
+    let back = Key::from_transparent(format, &items).unwrap();
+    assert_eq!(
+        *back.to_der(KeyFormatType::PKCS_1).unwrap(),
+        v["private_pkcs1"]
+    );
+    let (public_format, public_items) = private.public().to_transparent();
+    assert_eq!(public_items[0], items[0], "the modulus");
+    let public = PublicKey::from_transparent(public_format, &public_items).unwrap();
+    assert_eq!(
+        public.to_der(KeyFormatType::X_509).unwrap(),
+        v["public_spki"]
+    );
+    // A damaged set of components is refused, not trusted.
+    let mut damaged = items.clone();
+    damaged.retain(|t| t.tag != Tag::P);
+    assert!(Key::from_transparent(format, &damaged).is_err());
+}

@@ -46,6 +46,7 @@ pub mod names {
     pub const PROTECT_STOP_DATE: &str = "Protect Stop Date";
     pub const PROCESS_START_DATE: &str = "Process Start Date";
     pub const USAGE_LIMITS: &str = "Usage Limits";
+    pub const ARCHIVE_DATE: &str = "Archive Date";
 }
 
 /// Attributes only the server sets (KMIP 1.4 §3, "Modifiable by client: No").
@@ -71,7 +72,7 @@ const READ_ONLY: [&str; 23] = [
     names::REVOCATION_REASON,
     names::ORIGINAL_CREATION_DATE,
     names::LEASE_TIME,
-    "Archive Date",
+    names::ARCHIVE_DATE,
     names::FRESH,
 ];
 

@@ -497,6 +497,15 @@ async fn dispatch(
         RequestPayload::Other(payload) if item.operation == Operation::OBTAIN_LEASE => {
             ops::obtain_lease::run(ctx, payload).await
         }
+        RequestPayload::Other(payload) if item.operation == Operation::GET_USAGE_ALLOCATION => {
+            ops::get_usage_allocation::run(ctx, payload).await
+        }
+        RequestPayload::Other(payload) if item.operation == Operation::ARCHIVE => {
+            ops::archive::run(ctx, payload).await
+        }
+        RequestPayload::Other(payload) if item.operation == Operation::RECOVER => {
+            ops::recover::run(ctx, payload).await
+        }
         RequestPayload::Other(_) => Err(OpError::NotSupported(format!(
             "{} is not supported by this server",
             item.operation

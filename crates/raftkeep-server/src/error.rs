@@ -58,6 +58,9 @@ pub enum OpError {
     /// The object is not in a state that allows the operation.
     #[error("{0}")]
     WrongState(String),
+    /// The object is archived (Archive) and must be recovered before this use.
+    #[error("{0}")]
+    Archived(String),
     /// The object's material is destroyed.
     #[error("object {0} is destroyed: its key material no longer exists")]
     Destroyed(String),
@@ -142,6 +145,7 @@ impl OpError {
             OpError::NoSuchAttribute(_) => ResultReason::ITEM_NOT_FOUND,
             OpError::NameTaken(_) if v2 => ResultReason::NON_UNIQUE_NAME_ATTRIBUTE,
             OpError::NameTaken(_) => ResultReason::INVALID_FIELD,
+            OpError::Archived(_) => ResultReason::OBJECT_ARCHIVED,
             OpError::NotSupported(_) => ResultReason::OPERATION_NOT_SUPPORTED,
             OpError::FormatNotSupported(_) => ResultReason::KEY_FORMAT_TYPE_NOT_SUPPORTED,
             OpError::Unauthenticated(_) => ResultReason::AUTHENTICATION_NOT_SUCCESSFUL,

@@ -29,6 +29,7 @@
 //! - [`error`] — [`ServerError`], [`FrameError`], [`OpError`] (and its one mapping to result
 //!   reasons).
 
+pub mod asymmetric;
 pub mod attrs;
 pub mod audit;
 pub mod credentials;

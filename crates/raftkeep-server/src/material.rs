@@ -99,7 +99,8 @@ pub fn random(bytes: usize) -> Result<Zeroizing<Vec<u8>>, OpError> {
 }
 
 /// The key block in the format the client asked for: as stored (Raw for generated keys),
-/// or Transparent Symmetric Key for a symmetric key.
+/// Transparent Symmetric Key for a symmetric key, and any format of
+/// [`crate::asymmetric`] for a private or public key.
 pub fn in_format(
     object: ManagedObject,
     format: Option<KeyFormatType>,
@@ -148,6 +149,12 @@ pub fn in_format(
     match object {
         ManagedObject::SymmetricKey(kb) => convert(kb).map(ManagedObject::SymmetricKey),
         other if format_of(&other) == Some(format) => Ok(other),
+        ManagedObject::PrivateKey(kb) => {
+            crate::asymmetric::private_in(kb, format).map(ManagedObject::PrivateKey)
+        }
+        ManagedObject::PublicKey(kb) => {
+            crate::asymmetric::public_in(kb, format).map(ManagedObject::PublicKey)
+        }
         _ => Err(OpError::FormatNotSupported(format!(
             "this object cannot be returned as {format}"
         ))),

@@ -54,6 +54,23 @@ fn key_bytes(object: &ManagedObject) -> Vec<u8> {
     }
 }
 
+/// A new EC signing pair of `bits` (private key, public key), both Pre-Active.
+fn ec_pair(c: &Cluster, client: &Client, bits: i32) -> (String, String) {
+    let common = vec![
+        attr(
+            "Cryptographic Algorithm",
+            Value::Enumeration(CryptographicAlgorithm::EC.0),
+        ),
+        attr("Cryptographic Length", Value::Integer(bits)),
+    ];
+    c.block_on(client.create_key_pair(
+        common,
+        vec![mask(CryptographicUsageMask::SIGN)],
+        vec![mask(CryptographicUsageMask::VERIFY)],
+    ))
+    .unwrap()
+}
+
 fn gcm() -> Option<CryptographicParameters> {
     Some(CryptographicParameters {
         block_cipher_mode: Some(BlockCipherMode::GCM),
@@ -316,20 +333,7 @@ fn derived_keys_equal_the_rfc_values_and_need_an_active_base() {
 fn a_rekeyed_pair_signs_with_new_keys_linked_to_the_old_ones() {
     let (c, _leader, follower) = Cluster::serving_kmip(3);
     let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
-    let common = vec![
-        attr(
-            "Cryptographic Algorithm",
-            Value::Enumeration(CryptographicAlgorithm::EC.0),
-        ),
-        attr("Cryptographic Length", Value::Integer(256)),
-    ];
-    let (old_private, old_public) = c
-        .block_on(client.create_key_pair(
-            common,
-            vec![mask(CryptographicUsageMask::SIGN)],
-            vec![mask(CryptographicUsageMask::VERIFY)],
-        ))
-        .unwrap();
+    let (old_private, old_public) = ec_pair(&c, &client, 256);
     let (private, public) = c.block_on(client.rekey_key_pair(&old_private, 0)).unwrap();
     assert_ne!((&private, &public), (&old_private, &old_public));
     // Active at once (offset 0), with the old keys' masks.
@@ -526,5 +530,188 @@ fn streamed_parts_give_what_one_request_gives_and_stay_with_their_client() {
     assert_eq!(
         digest.data.unwrap().as_slice(),
         raftkeep_crypto::hash(HashingAlgorithm::SHA_256, &parts[..2].concat()).unwrap()
+    );
+}
+
+#[test]
+fn allocations_spend_usage_limits_and_archived_keys_wait_for_recover() {
+    use kmip_messages::RequestPayload;
+    use kmip_ttlv::Ttlv;
+    use kmip_ttlv::enums::Operation;
+
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
+    let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
+    let limits = Value::Structure(vec![
+        Ttlv::new(Tag::USAGE_LIMITS_TOTAL, Value::LongInteger(64)),
+        Ttlv::enumeration(
+            Tag::USAGE_LIMITS_UNIT,
+            kmip_ttlv::enums::UsageLimitsUnit::BYTE.0,
+        ),
+    ]);
+    let uid = c
+        .block_on(client.create_symmetric_key(
+            CryptographicAlgorithm::AES,
+            256,
+            vec![
+                mask(CryptographicUsageMask::ENCRYPT),
+                attr("Usage Limits", limits),
+            ],
+        ))
+        .unwrap();
+    c.block_on(client.activate(&uid)).unwrap();
+    let reason = |r: Result<_, ClientError>| match r {
+        Err(ClientError::Kmip { reason, .. }) => Some(reason),
+        _ => None,
+    };
+    let by_uid = |op: Operation, extra: Vec<Ttlv>| {
+        let mut items = vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid.clone())];
+        items.extend(extra);
+        c.block_on(client.call(
+            op,
+            RequestPayload::Other(Ttlv::structure(Tag::REQUEST_PAYLOAD, items)),
+        ))
+        .map(|_| ())
+    };
+    let allocate = |n: i64| {
+        by_uid(
+            Operation::GET_USAGE_ALLOCATION,
+            vec![Ttlv::new(Tag::USAGE_LIMITS_COUNT, Value::LongInteger(n))],
+        )
+    };
+    let encrypt = |n: usize| {
+        let data = vec![0u8; n];
+        let p = Plaintext {
+            data: &data,
+            parameters: Some(CryptographicParameters {
+                block_cipher_mode: Some(BlockCipherMode::ECB),
+                ..CryptographicParameters::default()
+            }),
+            iv: None,
+            aad: None,
+        };
+        c.block_on(client.encrypt(&uid, p)).map(|_| ())
+    };
+
+    // 48 of 64 bytes allocated to the client: the server may spend only the 16 left.
+    allocate(48).unwrap();
+    assert_eq!(reason(encrypt(32)), Some(ResultReason::PERMISSION_DENIED));
+    encrypt(16).unwrap();
+    assert_eq!(reason(allocate(1)), Some(ResultReason::PERMISSION_DENIED));
+    assert_eq!(reason(allocate(0)), Some(ResultReason::INVALID_FIELD));
+
+    // Archived: attributes stay readable, the key itself waits for Recover.
+    by_uid(Operation::ARCHIVE, Vec::new()).unwrap();
+    assert_eq!(
+        reason(c.block_on(client.get(&uid)).map(|_| ())),
+        Some(ResultReason::OBJECT_ARCHIVED)
+    );
+    let attributes = c.block_on(client.get_attributes(&uid, Vec::new())).unwrap();
+    assert!(attributes.get("Archive Date").is_some());
+    by_uid(Operation::RECOVER, Vec::new()).unwrap();
+    c.block_on(client.get(&uid)).unwrap();
+    let attributes = c.block_on(client.get_attributes(&uid, Vec::new())).unwrap();
+    assert!(attributes.get("Archive Date").is_none());
+}
+
+#[test]
+fn asymmetric_keys_are_served_in_each_format_and_transparent_ones_are_usable() {
+    use kmip_messages::payload::get::GetRequest;
+    use kmip_messages::{RequestPayload, ResponsePayload};
+    use kmip_ttlv::enums::{KeyFormatType, Operation};
+    use raftkeep_crypto::{PrivateKey, PublicKey};
+
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
+    let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
+    let (private, public) = ec_pair(&c, &client, 384);
+    c.block_on(client.activate(&private)).unwrap();
+    let get = |uid: &str, format: KeyFormatType| {
+        let req = GetRequest {
+            unique_identifier: Some(UniqueIdentifier::Text(uid.to_owned())),
+            key_format_type: Some(format),
+            ..GetRequest::default()
+        };
+        match c
+            .block_on(client.call(Operation::GET, RequestPayload::Get(req)))
+            .unwrap()
+            .payload
+        {
+            Some(ResponsePayload::Get(r)) => r.object,
+            other => panic!("not a Get answer: {other:?}"),
+        }
+    };
+    let block = |o: ManagedObject| match o {
+        ManagedObject::PrivateKey(kb) | ManagedObject::PublicKey(kb) => kb,
+        other => panic!("not an asymmetric key: {other:?}"),
+    };
+    let components = |kb: &kmip_messages::KeyBlock| match &kb.key_value {
+        Some(KeyValue::Plain {
+            key_material: KeyMaterial::Structure(items),
+            ..
+        }) => items.clone(),
+        other => panic!("not Transparent: {other:?}"),
+    };
+    let der = |kb: &kmip_messages::KeyBlock| match &kb.key_value {
+        Some(KeyValue::Plain {
+            key_material: KeyMaterial::Bytes(b),
+            ..
+        }) => b.as_slice().to_vec(),
+        other => panic!("not DER: {other:?}"),
+    };
+
+    // The private key as PKCS#8 and as Transparent EC Private Key: the same key.
+    let pkcs8 = block(get(&private, KeyFormatType::PKCS_8));
+    let clear = block(get(&private, KeyFormatType::TRANSPARENT_EC_PRIVATE_KEY));
+    assert_eq!(
+        clear.key_format_type,
+        KeyFormatType::TRANSPARENT_EC_PRIVATE_KEY
+    );
+    let from_der = PrivateKey::from_der(KeyFormatType::PKCS_8, &der(&pkcs8)).unwrap();
+    let from_parts =
+        PrivateKey::from_transparent(clear.key_format_type, &components(&clear)).unwrap();
+    assert_eq!(
+        *from_der.to_der(KeyFormatType::PKCS_8).unwrap(),
+        *from_parts.to_der(KeyFormatType::PKCS_8).unwrap()
+    );
+    // An EC key has no PKCS#1 form: Key Format Type Not Supported.
+    let refused = c.block_on(client.call(
+        Operation::GET,
+        RequestPayload::Get(GetRequest {
+            unique_identifier: Some(UniqueIdentifier::Text(private.clone())),
+            key_format_type: Some(KeyFormatType::PKCS_1),
+            ..GetRequest::default()
+        }),
+    ));
+    assert!(
+        matches!(&refused, Err(ClientError::Kmip { reason, .. }) if *reason == ResultReason::KEY_FORMAT_TYPE_NOT_SUPPORTED),
+        "{refused:?}"
+    );
+
+    // The public key registered anew in its Transparent form verifies the pair's signatures.
+    let transparent = block(get(&public, KeyFormatType::TRANSPARENT_EC_PUBLIC_KEY));
+    let x509 = block(get(&public, KeyFormatType::X_509));
+    assert_eq!(
+        PublicKey::from_transparent(transparent.key_format_type, &components(&transparent))
+            .unwrap()
+            .to_der(KeyFormatType::X_509)
+            .unwrap(),
+        der(&x509)
+    );
+    let copy = c
+        .block_on(client.register(
+            ManagedObject::PublicKey(transparent),
+            vec![mask(CryptographicUsageMask::VERIFY)],
+        ))
+        .unwrap();
+    c.block_on(client.activate(&copy)).unwrap();
+    let signature = c
+        .block_on(client.sign(&private, b"firmware", None))
+        .unwrap();
+    assert!(
+        c.block_on(client.signature_verify(&copy, b"firmware", &signature, None))
+            .unwrap()
+    );
+    assert!(
+        !c.block_on(client.signature_verify(&copy, b"firmwarf", &signature, None))
+            .unwrap()
     );
 }

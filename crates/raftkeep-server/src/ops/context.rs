@@ -170,6 +170,11 @@ impl OpCtx<'_> {
             )));
         }
         if self.may(&object, op) {
+            if super::archive::archived(&object) && super::archive::refused_while_archived(op) {
+                return Err(OpError::Archived(format!(
+                    "object {uid} is archived: Recover it before {op}"
+                )));
+            }
             return Ok(object);
         }
         tracing::warn!(client = %self.client.fingerprint, %uid, operation = %op, "access denied");

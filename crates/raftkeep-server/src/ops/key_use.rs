@@ -127,8 +127,9 @@ fn use_of(op: Operation) -> Use {
     }
 }
 
-/// The key's state and dates allow this use now.
-fn usable(uid: &str, o: &StoredObject, wanted: Use, now: i64) -> Result<(), OpError> {
+/// Whether object `uid` may be used for `wanted` now: its state and its Protect Stop and
+/// Process Start Dates.
+pub fn usable(uid: &str, o: &StoredObject, wanted: Use, now: i64) -> Result<(), OpError> {
     let state = State(o.state);
     let allowed = match wanted {
         Use::Protect => state == State::ACTIVE,
@@ -183,7 +184,7 @@ fn permitted(uid: &str, o: &StoredObject, mask: CryptographicUsageMask) -> Resul
 }
 
 /// The key, read from its stored form: a symmetric key's bytes (Raw, or the Key of a
-/// Transparent Symmetric Key); a private or public key in a DER format.
+/// Transparent Symmetric Key); a private or public key in a DER or Transparent format.
 fn raw_key(ctx: &OpCtx<'_>, uid: &str, o: &StoredObject) -> Result<UsableKey, OpError> {
     let sealed = match &o.material {
         Material::Sealed(s) => s,
@@ -191,30 +192,13 @@ fn raw_key(ctx: &OpCtx<'_>, uid: &str, o: &StoredObject) -> Result<UsableKey, Op
         Material::None => return Err(OpError::MissingData(format!("key {uid} has no material"))),
     };
     let object = material::unseal(ctx.keyring, uid, sealed)?;
-    let asymmetric = |kb: &kmip_messages::KeyBlock| match &kb.key_value {
-        Some(KeyValue::Plain {
-            key_material: KeyMaterial::Bytes(b),
-            ..
-        }) => Ok((kb.key_format_type, b.as_slice().to_vec())),
-        _ => Err(OpError::FormatNotSupported(format!(
-            "key {uid} is stored in {}; this server uses asymmetric keys in PKCS#1, PKCS#8, ECPrivateKey or X.509 form",
-            kb.key_format_type
-        ))),
-    };
     let kb = match object {
         ManagedObject::SymmetricKey(kb) | ManagedObject::SecretData { key_block: kb, .. } => kb,
         ManagedObject::PrivateKey(kb) => {
-            let (format, der) = asymmetric(&kb)?;
-            let der = Zeroizing::new(der);
-            return Ok(UsableKey::Private(raftkeep_crypto::PrivateKey::from_der(
-                format, &der,
-            )?));
+            return Ok(UsableKey::Private(crate::asymmetric::private_key(&kb)?));
         }
         ManagedObject::PublicKey(kb) => {
-            let (format, der) = asymmetric(&kb)?;
-            return Ok(UsableKey::Public(raftkeep_crypto::PublicKey::from_der(
-                format, &der,
-            )?));
+            return Ok(UsableKey::Public(crate::asymmetric::public_key(&kb)?));
         }
         _ => {
             return Err(OpError::InvalidField(format!("object {uid} is not a key")));

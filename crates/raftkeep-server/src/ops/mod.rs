@@ -4,6 +4,7 @@
 
 pub mod activate;
 pub mod add_attribute;
+pub mod archive;
 pub mod changes;
 pub mod check;
 pub mod context;
@@ -18,6 +19,7 @@ pub mod encrypt;
 pub mod get;
 pub mod get_attribute_list;
 pub mod get_attributes;
+pub mod get_usage_allocation;
 pub mod hash;
 pub mod interop;
 pub mod key_use;
@@ -30,6 +32,7 @@ pub mod modify_attribute;
 pub mod obtain_lease;
 pub mod pkcs11;
 pub mod query;
+pub mod recover;
 pub mod register;
 pub mod rekey;
 pub mod rekey_key_pair;

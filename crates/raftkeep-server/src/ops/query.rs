@@ -9,7 +9,7 @@ use kmip_messages::payload::query::{QueryRequest, QueryResponse};
 use kmip_ttlv::enums::{ObjectType, Operation, QueryFunction};
 
 /// The operations the engine implements (kept beside its dispatch in `engine.rs`).
-pub const OPERATIONS: [Operation; 33] = [
+pub const OPERATIONS: [Operation; 36] = [
     Operation::DISCOVER_VERSIONS,
     Operation::QUERY,
     Operation::CREATE,
@@ -43,6 +43,9 @@ pub const OPERATIONS: [Operation; 33] = [
     Operation::LOG,
     Operation::CHECK,
     Operation::OBTAIN_LEASE,
+    Operation::GET_USAGE_ALLOCATION,
+    Operation::ARCHIVE,
+    Operation::RECOVER,
 ];
 
 /// The object types the server can store: symmetric keys are generated, the others

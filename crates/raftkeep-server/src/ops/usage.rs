@@ -66,9 +66,41 @@ fn value(l: &Limits) -> Value {
 /// Spends a use of `bytes` bytes (or one object) from the Usage Limits of the key `k`,
 /// if it has any; Permission Denied when what is left does not cover it.
 pub async fn spend(ctx: &mut OpCtx<'_>, k: &KeyInUse, bytes: usize) -> Result<(), OpError> {
-    let uid = k.uid.as_str();
+    take(ctx, &k.uid, k.usage_limits.clone(), |limits| {
+        if limits.unit == UsageLimitsUnit::BYTE {
+            i64::try_from(bytes).unwrap_or(i64::MAX)
+        } else {
+            1
+        }
+    })
+    .await
+}
+
+/// Takes `count` units (bytes or objects, as the limits count) from the Usage Limits of
+/// object `uid`, whose attribute as stored is `stored` (Get Usage Allocation).
+pub async fn allocate(
+    ctx: &mut OpCtx<'_>,
+    uid: &str,
+    stored: Vec<u8>,
+    count: i64,
+) -> Result<(), OpError> {
+    if count <= 0 {
+        return Err(OpError::InvalidField(format!(
+            "a Usage Limits Count of {count} cannot be allocated: ask for 1 or more"
+        )));
+    }
+    take(ctx, uid, Some(stored), |_| count).await
+}
+
+/// Takes what `amount` asks for from the Usage Limits stored as `current` (none: nothing to
+/// count), through a compare-and-set that retries when another use came first.
+async fn take(
+    ctx: &mut OpCtx<'_>,
+    uid: &str,
     // The attribute's bytes as stored: the compare-and-set expects exactly these.
-    let mut current = k.usage_limits.clone();
+    mut current: Option<Vec<u8>>,
+    amount: impl Fn(&Limits) -> i64,
+) -> Result<(), OpError> {
     for _ in 0..ATTEMPTS {
         let Some(found) = &current else {
             return Ok(());
@@ -78,11 +110,7 @@ pub async fn spend(ctx: &mut OpCtx<'_>, k: &KeyInUse, bytes: usize) -> Result<()
                 "the Usage Limits of {uid} do not read"
             )));
         };
-        let amount = if limits.unit == UsageLimitsUnit::BYTE {
-            i64::try_from(bytes).unwrap_or(i64::MAX)
-        } else {
-            1
-        };
+        let amount = amount(&limits);
         if amount > limits.left {
             return Err(OpError::Denied(format!(
                 "key {uid} has reached its Usage Limits: {} of {} left, this use needs {amount}",
