@@ -163,11 +163,16 @@ pub fn in_format(
 
 /// The key format of an object's key block, if it has one.
 pub fn format_of(o: &ManagedObject) -> Option<KeyFormatType> {
+    key_block(o).map(|kb| kb.key_format_type)
+}
+
+/// An object's key block, if it has one.
+pub fn key_block(o: &ManagedObject) -> Option<&KeyBlock> {
     match o {
         ManagedObject::SymmetricKey(kb)
         | ManagedObject::PublicKey(kb)
         | ManagedObject::PrivateKey(kb)
-        | ManagedObject::SecretData { key_block: kb, .. } => Some(kb.key_format_type),
+        | ManagedObject::SecretData { key_block: kb, .. } => Some(kb),
         _ => None,
     }
 }

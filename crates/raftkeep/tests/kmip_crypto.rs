@@ -71,6 +71,39 @@ fn ec_pair(c: &Cluster, client: &Client, bits: i32) -> (String, String) {
     .unwrap()
 }
 
+/// The object a Get answers with.
+fn get_object(
+    c: &Cluster,
+    client: &Client,
+    req: kmip_messages::payload::get::GetRequest,
+) -> ManagedObject {
+    use kmip_messages::{RequestPayload, ResponsePayload};
+    let answer = c
+        .block_on(client.call(kmip_ttlv::enums::Operation::GET, RequestPayload::Get(req)))
+        .unwrap();
+    match answer.payload {
+        Some(ResponsePayload::Get(r)) => r.object,
+        other => panic!("not a Get answer: {other:?}"),
+    }
+}
+
+/// Wrap under key `by` with AES Key Wrap (RFC 3394), TTLV-encoded Key Value.
+fn wrapping_spec(by: &str) -> KeyWrappingSpecification {
+    KeyWrappingSpecification {
+        wrapping_method: WrappingMethod::ENCRYPT,
+        encryption_key_information: Some(KeyInformation {
+            unique_identifier: UniqueIdentifier::Text(by.to_owned()),
+            cryptographic_parameters: Some(CryptographicParameters {
+                block_cipher_mode: Some(BlockCipherMode::NISTKEYWRAP),
+                ..CryptographicParameters::default()
+            }),
+        }),
+        mac_signature_key_information: None,
+        attribute_names: Vec::new(),
+        encoding_option: None,
+    }
+}
+
 fn gcm() -> Option<CryptographicParameters> {
     Some(CryptographicParameters {
         block_cipher_mode: Some(BlockCipherMode::GCM),
@@ -142,19 +175,7 @@ fn stored_keys_encrypt_wrap_and_sign_and_their_outputs_check_out_locally() {
     // A key without Wrap Key in its mask wraps nothing; one with it wraps, and the wrapped
     // Key Value unwraps here to the key Get returns in clear.
     let kek = active_key(&c, &client, CryptographicUsageMask::WRAP_KEY);
-    let spec = |by: &str| KeyWrappingSpecification {
-        wrapping_method: WrappingMethod::ENCRYPT,
-        encryption_key_information: Some(KeyInformation {
-            unique_identifier: UniqueIdentifier::Text(by.to_owned()),
-            cryptographic_parameters: Some(CryptographicParameters {
-                block_cipher_mode: Some(BlockCipherMode::NISTKEYWRAP),
-                ..CryptographicParameters::default()
-            }),
-        }),
-        mac_signature_key_information: None,
-        attribute_names: Vec::new(),
-        encoding_option: None,
-    };
+    let spec = wrapping_spec;
     let denied = c.block_on(client.get_wrapped(&kek, spec(&uid)));
     assert!(
         matches!(denied, Err(ClientError::Kmip { .. })),
@@ -615,8 +636,8 @@ fn allocations_spend_usage_limits_and_archived_keys_wait_for_recover() {
 
 #[test]
 fn asymmetric_keys_are_served_in_each_format_and_transparent_ones_are_usable() {
+    use kmip_messages::RequestPayload;
     use kmip_messages::payload::get::GetRequest;
-    use kmip_messages::{RequestPayload, ResponsePayload};
     use kmip_ttlv::enums::{KeyFormatType, Operation};
     use raftkeep_crypto::{PrivateKey, PublicKey};
 
@@ -630,14 +651,7 @@ fn asymmetric_keys_are_served_in_each_format_and_transparent_ones_are_usable() {
             key_format_type: Some(format),
             ..GetRequest::default()
         };
-        match c
-            .block_on(client.call(Operation::GET, RequestPayload::Get(req)))
-            .unwrap()
-            .payload
-        {
-            Some(ResponsePayload::Get(r)) => r.object,
-            other => panic!("not a Get answer: {other:?}"),
-        }
+        get_object(&c, &client, req)
     };
     let block = |o: ManagedObject| match o {
         ManagedObject::PrivateKey(kb) | ManagedObject::PublicKey(kb) => kb,
@@ -713,5 +727,79 @@ fn asymmetric_keys_are_served_in_each_format_and_transparent_ones_are_usable() {
     assert!(
         !c.block_on(client.signature_verify(&copy, b"firmwarf", &signature, None))
             .unwrap()
+    );
+}
+
+#[test]
+fn keys_registered_wrapped_are_kept_as_registered_and_unwrapped_for_use() {
+    use kmip_messages::payload::get::GetRequest;
+    use kmip_ttlv::enums::KeyWrapType;
+
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
+    let client = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
+    let both = CryptographicUsageMask::ENCRYPT | CryptographicUsageMask::DECRYPT;
+    let kek = active_key(
+        &c,
+        &client,
+        CryptographicUsageMask::WRAP_KEY | CryptographicUsageMask::UNWRAP_KEY,
+    );
+    let original = active_key(&c, &client, both);
+    let key = key_bytes(&c.block_on(client.get(&original)).unwrap().object);
+
+    // A key wrapped elsewhere (here: by this server) is registered as it is.
+    let wrapped = c
+        .block_on(client.get_wrapped(&original, wrapping_spec(&kek)))
+        .unwrap()
+        .object;
+    let copy = c
+        .block_on(client.register(wrapped, vec![mask(both)]))
+        .unwrap();
+    c.block_on(client.activate(&copy)).unwrap();
+    let get = |wrap: Option<KeyWrapType>| {
+        let req = GetRequest {
+            unique_identifier: Some(UniqueIdentifier::Text(copy.clone())),
+            key_wrap_type: wrap,
+            ..GetRequest::default()
+        };
+        get_object(&c, &client, req)
+    };
+    let ManagedObject::SymmetricKey(as_registered) = get(None) else {
+        panic!("not a key")
+    };
+    assert!(matches!(
+        as_registered.key_value,
+        Some(KeyValue::Wrapped(_))
+    ));
+    assert_eq!(key_bytes(&get(Some(KeyWrapType::NOT_WRAPPED))), key);
+
+    // Used, it is the original key: the same ciphertext.
+    let encrypt = |uid: &str| {
+        let p = Plaintext {
+            data: &[5u8; 32],
+            parameters: Some(CryptographicParameters {
+                block_cipher_mode: Some(BlockCipherMode::ECB),
+                ..CryptographicParameters::default()
+            }),
+            iv: None,
+            aad: None,
+        };
+        c.block_on(client.encrypt(uid, p)).map(|r| r.data)
+    };
+    assert_eq!(encrypt(&copy).unwrap(), encrypt(&original).unwrap());
+
+    // Under a key that may wrap but not unwrap, the registered key cannot be used.
+    let wrap_only = active_key(&c, &client, CryptographicUsageMask::WRAP_KEY);
+    let wrapped = c
+        .block_on(client.get_wrapped(&original, wrapping_spec(&wrap_only)))
+        .unwrap()
+        .object;
+    let stuck = c
+        .block_on(client.register(wrapped, vec![mask(both)]))
+        .unwrap();
+    c.block_on(client.activate(&stuck)).unwrap();
+    let refused = encrypt(&stuck);
+    assert!(
+        matches!(&refused, Err(ClientError::Kmip { reason, message, .. }) if *reason == ResultReason::INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK && message.contains(&wrap_only)),
+        "{refused:?}"
     );
 }

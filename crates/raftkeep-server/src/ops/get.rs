@@ -5,7 +5,7 @@
 use kmip_messages::payload::get::{GetRequest, GetResponse};
 use kmip_messages::{ResponsePayload, UniqueIdentifier};
 use kmip_ttlv::Value;
-use kmip_ttlv::enums::{ObjectType, Operation};
+use kmip_ttlv::enums::{KeyWrapType, ObjectType, Operation};
 use raftkeep_store::{AttributeChange, Command, Material};
 
 use super::context::OpCtx;
@@ -42,7 +42,11 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayloa
     if !wrapped && attrs::value(&stored, names::SENSITIVE)? == Some(Value::Boolean(true)) {
         return Err(OpError::Sensitive(uid));
     }
-    let object = material::unseal(ctx.keyring, &uid, sealed)?;
+    let mut object = material::unseal(ctx.keyring, &uid, sealed)?;
+    // Registered wrapped: served as registered unless the client asks for it in clear.
+    if req.key_wrap_type == Some(KeyWrapType::NOT_WRAPPED) && super::key_wrap::is_wrapped(&object) {
+        object = super::key_wrap::unwrapped(ctx, &uid, object).await?;
+    }
     let object = material::in_format(object, req.key_format_type)?;
     let object = match &req.key_wrapping_specification {
         Some(spec) => super::key_wrap::wrapped(ctx, &uid, object, spec).await?,

@@ -73,7 +73,8 @@ impl std::fmt::Debug for KeyInUse {
     }
 }
 
-/// The key `given` names, for `op` needing `mask`.
+/// The key `given` names, for `op` needing `mask`. A key registered wrapped under a key
+/// stored here is unwrapped for the use ([`super::key_wrap::unwrapped`]).
 pub async fn key_for(
     ctx: &mut OpCtx<'_>,
     given: Option<&UniqueIdentifier>,
@@ -81,7 +82,54 @@ pub async fn key_for(
     mask: CryptographicUsageMask,
     requested: Option<&CryptographicParameters>,
 ) -> Result<KeyInUse, OpError> {
-    let wanted = use_of(op);
+    let found = Found {
+        given,
+        op,
+        mask,
+        wanted: use_of(op),
+        unwrap: true,
+    };
+    key_with(ctx, found, requested).await
+}
+
+/// The key that unwraps a key registered wrapped: Unwrap Key in its mask, usable to process
+/// (Active, Deactivated or Compromised), itself not wrapped.
+pub async fn unwrapping_key(
+    ctx: &mut OpCtx<'_>,
+    given: &UniqueIdentifier,
+    requested: Option<&CryptographicParameters>,
+) -> Result<KeyInUse, OpError> {
+    let found = Found {
+        given: Some(given),
+        op: Operation::GET,
+        mask: CryptographicUsageMask::UNWRAP_KEY,
+        wanted: Use::Process,
+        unwrap: false,
+    };
+    Box::pin(key_with(ctx, found, requested)).await
+}
+
+/// How to find a key and what to check of it.
+struct Found<'a> {
+    given: Option<&'a UniqueIdentifier>,
+    op: Operation,
+    mask: CryptographicUsageMask,
+    wanted: Use,
+    unwrap: bool,
+}
+
+async fn key_with(
+    ctx: &mut OpCtx<'_>,
+    found: Found<'_>,
+    requested: Option<&CryptographicParameters>,
+) -> Result<KeyInUse, OpError> {
+    let Found {
+        given,
+        op,
+        mask,
+        wanted,
+        unwrap,
+    } = found;
     // A key this node's copy shows as not Active may have been revoked or destroyed
     // through another node a moment ago: the leader's copy decides then.
     let (uid, stored) = ctx
@@ -89,7 +137,16 @@ pub async fn key_for(
         .await?;
     usable(&uid, &stored, wanted, ctx.now)?;
     permitted(&uid, &stored, mask)?;
-    let key = raw_key(ctx, &uid, &stored)?;
+    let mut object = unsealed(ctx, &uid, &stored)?;
+    if super::key_wrap::is_wrapped(&object) {
+        if !unwrap {
+            return Err(OpError::InvalidField(format!(
+                "key {uid} is itself stored wrapped and cannot unwrap another key"
+            )));
+        }
+        object = super::key_wrap::unwrapped(ctx, &uid, object).await?;
+    }
+    let key = raw_key(&uid, object)?;
     let own = stored_params(&stored)?;
     let params = requested.cloned().unwrap_or_default().or(&own);
     let algorithm = match params.cryptographic_algorithm {
@@ -183,15 +240,19 @@ fn permitted(uid: &str, o: &StoredObject, mask: CryptographicUsageMask) -> Resul
     )))
 }
 
-/// The key, read from its stored form: a symmetric key's bytes (Raw, or the Key of a
-/// Transparent Symmetric Key); a private or public key in a DER or Transparent format.
-fn raw_key(ctx: &OpCtx<'_>, uid: &str, o: &StoredObject) -> Result<UsableKey, OpError> {
+/// The stored object with its material unsealed.
+fn unsealed(ctx: &OpCtx<'_>, uid: &str, o: &StoredObject) -> Result<ManagedObject, OpError> {
     let sealed = match &o.material {
         Material::Sealed(s) => s,
         Material::Destroyed => return Err(OpError::Destroyed(uid.to_owned())),
         Material::None => return Err(OpError::MissingData(format!("key {uid} has no material"))),
     };
-    let object = material::unseal(ctx.keyring, uid, sealed)?;
+    material::unseal(ctx.keyring, uid, sealed)
+}
+
+/// The key, read from its clear form: a symmetric key's bytes (Raw, or the Key of a
+/// Transparent Symmetric Key); a private or public key in a DER or Transparent format.
+fn raw_key(uid: &str, object: ManagedObject) -> Result<UsableKey, OpError> {
     let kb = match object {
         ManagedObject::SymmetricKey(kb) | ManagedObject::SecretData { key_block: kb, .. } => kb,
         ManagedObject::PrivateKey(kb) => {

@@ -4,6 +4,10 @@
 //! TTLV-encoded Key Value (the Key Value becomes a Byte String), or with Encoding Option No
 //! Encoding the key material alone (the Key Value keeps its structure around the wrapped
 //! Key Material, as PyKMIP reads it).
+//!
+//! The other way: a key registered wrapped is stored as it came (Get returns it so, and with
+//! Key Wrap Type Not Wrapped in clear), and is unwrapped for each use when its wrapping key
+//! is an AES key stored here ([`unwrapped`]).
 
 use kmip_messages::codec::{Body as _, Field as _};
 use kmip_messages::{
@@ -137,5 +141,118 @@ fn wrapped_bytes(
                 })
         }
         Some(other) => Err(OpError::NotSupported(format!("encoding option {other}"))),
+    }
+}
+
+/// Whether `object`'s key block is wrapped.
+pub fn is_wrapped(object: &ManagedObject) -> bool {
+    crate::material::key_block(object).is_some_and(|kb| {
+        kb.key_wrapping_data.is_some() || matches!(kb.key_value, Some(KeyValue::Wrapped(_)))
+    })
+}
+
+/// `object` (the key `uid`, registered wrapped) unwrapped with the AES key its Key Wrapping
+/// Data names (AES Key Wrap with or without padding). Fails with the reason when the
+/// wrapping key is not here, not usable to unwrap, or the bytes do not unwrap.
+pub async fn unwrapped(
+    ctx: &mut OpCtx<'_>,
+    uid: &str,
+    mut object: ManagedObject,
+) -> Result<ManagedObject, OpError> {
+    let no_block = || OpError::InvalidField(format!("object {uid} has no key block to unwrap"));
+    let block = key_block(&mut object).ok_or_else(no_block)?;
+    let ctx_v = Ctx::new(ctx.version);
+    let data = block
+        .key_wrapping_data
+        .as_ref()
+        .map(|t| KeyWrappingData::read_item(t, &[], ctx_v))
+        .transpose()
+        .map_err(|e| {
+            OpError::InvalidField(format!("the Key Wrapping Data of {uid} does not read: {e}"))
+        })?
+        .ok_or_else(|| {
+            OpError::MissingData(format!("key {uid} is wrapped without Key Wrapping Data"))
+        })?;
+    let info = match (&data.wrapping_method, &data.encryption_key_information) {
+        (&WrappingMethod::ENCRYPT, Some(info)) if data.mac_signature_key_information.is_none() => {
+            info.clone()
+        }
+        _ => {
+            return Err(OpError::NotSupported(format!(
+                "key {uid} is wrapped by {}: this server unwraps keys encrypted under an AES key only",
+                data.wrapping_method
+            )));
+        }
+    };
+    let placeholder = ctx.placeholder.clone();
+    let kek = key_use::unwrapping_key(
+        ctx,
+        &info.unique_identifier,
+        info.cryptographic_parameters.as_ref(),
+    )
+    .await;
+    // The wrapping key is a means: the ID Placeholder stays the wrapped key.
+    ctx.placeholder = placeholder;
+    let kek = kek?;
+    let UsableKey::Symmetric(kek_bytes) = &kek.key else {
+        return Err(OpError::NotSupported(format!(
+            "key {uid} is wrapped under {}, which is not an AES key: this server unwraps under AES keys only",
+            kek.uid
+        )));
+    };
+    let unwrap = |bytes: &[u8]| {
+        raftkeep_crypto::wrap::unwrap(kek_bytes, kek.params.block_cipher_mode, bytes)
+    };
+    let block = key_block(&mut object).ok_or_else(no_block)?;
+    let value = match (&block.key_value, data.encoding_option) {
+        (Some(KeyValue::Wrapped(b)), None | Some(EncodingOption::TTLV_ENCODING)) => {
+            let clear = unwrap(b.as_slice())?;
+            let item = kmip_ttlv::decode(&clear, &kmip_ttlv::Limits::default()).map_err(|e| {
+                OpError::InvalidField(format!(
+                    "the unwrapped key value of {uid} does not decode: {e}"
+                ))
+            })?;
+            KeyValue::read(&item, &[], ctx_v).map_err(|e| {
+                OpError::InvalidField(format!(
+                    "the unwrapped key value of {uid} does not read: {e}"
+                ))
+            })?
+        }
+        (
+            Some(KeyValue::Plain {
+                key_material: kmip_messages::KeyMaterial::Bytes(b),
+                attributes,
+            }),
+            Some(EncodingOption::NO_ENCODING),
+        )
+        | (
+            Some(KeyValue::Plain {
+                key_material: kmip_messages::KeyMaterial::Bytes(b),
+                attributes,
+            }),
+            None,
+        ) => KeyValue::Plain {
+            key_material: kmip_messages::KeyMaterial::Bytes(unwrap(b.as_slice())?.to_vec().into()),
+            attributes: attributes.clone(),
+        },
+        _ => {
+            return Err(OpError::InvalidField(format!(
+                "key {uid}'s wrapped value does not match its encoding option"
+            )));
+        }
+    };
+    block.key_value = Some(value);
+    block.key_wrapping_data = None;
+    tracing::debug!(%uid, wrapping_key = %kek.uid, "key unwrapped for use");
+    Ok(object)
+}
+
+fn key_block(object: &mut ManagedObject) -> Option<&mut KeyBlock> {
+    match object {
+        ManagedObject::SymmetricKey(kb)
+        | ManagedObject::PrivateKey(kb)
+        | ManagedObject::PublicKey(kb)
+        | ManagedObject::SecretData { key_block: kb, .. } => Some(kb),
+        _ => None,
     }
 }
