@@ -55,7 +55,7 @@ pub(crate) fn new_key(
     given: &Attributes,
 ) -> Result<(String, StoredObject), OpError> {
     let uid = uuid::Uuid::new_v4().to_string();
-    let key = material::random(key_bytes(algorithm, length)?)?;
+    let key = material::random(key_bytes(algorithm, length, for_xts(given))?)?;
     let object = ManagedObject::SymmetricKey(material::raw_key_block(&key, algorithm, length));
     let sealed = material::seal(ctx.keyring, &uid, &object)?;
     let mut server_set = vec![
@@ -132,10 +132,27 @@ fn check_quantum_safe(
     Ok(())
 }
 
-/// The key size in bytes for an algorithm and a length in bits.
-fn key_bytes(algorithm: CryptographicAlgorithm, length: i32) -> Result<usize, OpError> {
+/// Whether the key's own Cryptographic Parameters name XTS: its AES key is two AES keys.
+fn for_xts(given: &Attributes) -> bool {
+    match given.get(names::CRYPTOGRAPHIC_PARAMETERS).map(|a| &a.value) {
+        Some(Value::Structure(items)) => items.iter().any(|t| {
+            t.tag == kmip_ttlv::Tag::BLOCK_CIPHER_MODE
+                && t.value == Value::Enumeration(kmip_ttlv::enums::BlockCipherMode::XTS.0)
+        }),
+        _ => false,
+    }
+}
+
+/// The key size in bytes for an algorithm and a length in bits; an XTS key is two AES keys
+/// (256 bits for XTS-AES-128, 512 for XTS-AES-256).
+fn key_bytes(
+    algorithm: CryptographicAlgorithm,
+    length: i32,
+    xts: bool,
+) -> Result<usize, OpError> {
     let bad = || OpError::InvalidField(format!("a {algorithm} key cannot be {length} bits long"));
     let valid = match algorithm {
+        CryptographicAlgorithm::AES if xts => matches!(length, 256 | 512),
         CryptographicAlgorithm::AES => matches!(length, 128 | 192 | 256),
         CryptographicAlgorithm::DES3 => matches!(length, 112 | 168 | 192),
         CryptographicAlgorithm::CHACHA20 => length == 256,
@@ -226,4 +243,30 @@ pub fn new_object(
     };
     // Dates the client gave that have already come decide the state it starts in.
     Ok(attrs::at(object, ctx.now))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test")]
+
+    use super::*;
+
+    #[test]
+    fn xts_keys_are_two_aes_keys_and_other_aes_keys_one() {
+        let aes = CryptographicAlgorithm::AES;
+        assert_eq!(key_bytes(aes, 512, true).unwrap(), 64);
+        assert_eq!(key_bytes(aes, 256, true).unwrap(), 32);
+        assert!(key_bytes(aes, 128, true).is_err(), "XTS needs two keys");
+        assert!(key_bytes(aes, 512, false).is_err());
+        assert_eq!(key_bytes(CryptographicAlgorithm::DES3, 168, false).unwrap(), 24);
+        let xts = Attributes(vec![kmip_messages::Attribute::new(
+            names::CRYPTOGRAPHIC_PARAMETERS,
+            Value::Structure(vec![kmip_ttlv::Ttlv::enumeration(
+                kmip_ttlv::Tag::BLOCK_CIPHER_MODE,
+                kmip_ttlv::enums::BlockCipherMode::XTS.0,
+            )]),
+        )]);
+        assert!(for_xts(&xts));
+        assert!(!for_xts(&Attributes(Vec::new())));
+    }
 }
