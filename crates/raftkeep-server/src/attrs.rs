@@ -47,6 +47,7 @@ pub mod names {
     pub const PROCESS_START_DATE: &str = "Process Start Date";
     pub const USAGE_LIMITS: &str = "Usage Limits";
     pub const ARCHIVE_DATE: &str = "Archive Date";
+    pub const OPERATION_POLICY_NAME: &str = "Operation Policy Name";
 }
 
 /// Attributes only the server sets (KMIP 1.4 §3, "Modifiable by client: No").
@@ -181,6 +182,20 @@ pub fn named(o: &StoredObject, name: &AttributeName, v2: bool) -> Result<Vec<Att
         .filter(|a| a.name == name.as_str() && visible(&a.name, v2))
         .map(to_wire)
         .collect()
+}
+
+/// What an object reports for `name` when it holds none: every object here is under the
+/// default operation policy, which KMIP 1.0–1.2 (§3.18.1) names "default" — owner-based
+/// access, as [`crate::ops::context::OpCtx::may`] enforces. The attribute is deprecated
+/// since KMIP 1.3 and gone in 2.0, so it is reported only when asked for by name and found
+/// by Locate, and never stored.
+pub fn default_of(name: &AttributeName) -> Option<Attribute> {
+    (name.as_str() == names::OPERATION_POLICY_NAME).then(|| {
+        Attribute::new(
+            names::OPERATION_POLICY_NAME,
+            Value::TextString("default".to_owned()),
+        )
+    })
 }
 
 /// The attributes held in the stored object's own fields, or computed from them.

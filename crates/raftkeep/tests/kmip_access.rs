@@ -99,8 +99,12 @@ fn get(c: &Cluster, node: usize, cert: &str, uid: &str) -> ResponseBatchItem {
 }
 
 fn locate(c: &Cluster, node: usize, cert: &str, name: &str) -> Vec<String> {
+    locate_by(c, node, cert, name_attribute(name))
+}
+
+fn locate_by(c: &Cluster, node: usize, cert: &str, wanted: Attribute) -> Vec<String> {
     let payload = RequestPayload::Locate(LocateRequest {
-        attributes: Attributes(vec![name_attribute(name)]),
+        attributes: Attributes(vec![wanted]),
         ..LocateRequest::default()
     });
     let item = one(c, node, cert, Operation::LOCATE, payload);
@@ -513,4 +517,37 @@ fn a_trusted_ca_plus_subject_admits_renewed_certificates_of_that_subject_only() 
         String::from_utf8_lossy(&out.stderr)
     );
     assert_denied(&discover(&c, follower, "vcenter"));
+}
+
+#[test]
+fn locate_lists_the_newest_first_and_every_object_is_under_the_default_policy() {
+    let (c, leader, _follower) = Cluster::serving_kmip(3);
+    let older = create(&c, leader, "client", "policy-older");
+    // Initial Dates are whole seconds: the second key must be a second younger.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let newer = create(&c, leader, "client", "policy-newer");
+    let policy =
+        |name: &str| Attribute::new("Operation Policy Name", Value::TextString(name.to_owned()));
+    assert_eq!(
+        locate_by(&c, leader, "client", policy("default")),
+        vec![newer.clone(), older.clone()]
+    );
+    assert!(locate_by(&c, leader, "client", policy("strict")).is_empty());
+    // Asked for by name, a KMIP 1.x client is told the same.
+    let payload = RequestPayload::GetAttributes(
+        kmip_messages::payload::get_attributes::GetAttributesRequest {
+            unique_identifier: Some(UniqueIdentifier::from(newer.as_str())),
+            names: vec!["Operation Policy Name".into()],
+        },
+    );
+    let item = one(&c, leader, "client", Operation::GET_ATTRIBUTES, payload);
+    let Some(ResponsePayload::GetAttributes(got)) = item.payload else {
+        panic!("{item:?}")
+    };
+    assert_eq!(
+        got.attributes
+            .get("Operation Policy Name")
+            .map(|a| &a.value),
+        Some(&Value::TextString("default".to_owned()))
+    );
 }

@@ -145,11 +145,7 @@ fn for_xts(given: &Attributes) -> bool {
 
 /// The key size in bytes for an algorithm and a length in bits; an XTS key is two AES keys
 /// (256 bits for XTS-AES-128, 512 for XTS-AES-256).
-fn key_bytes(
-    algorithm: CryptographicAlgorithm,
-    length: i32,
-    xts: bool,
-) -> Result<usize, OpError> {
+fn key_bytes(algorithm: CryptographicAlgorithm, length: i32, xts: bool) -> Result<usize, OpError> {
     let bad = || OpError::InvalidField(format!("a {algorithm} key cannot be {length} bits long"));
     let valid = match algorithm {
         CryptographicAlgorithm::AES if xts => matches!(length, 256 | 512),
@@ -258,7 +254,10 @@ mod tests {
         assert_eq!(key_bytes(aes, 256, true).unwrap(), 32);
         assert!(key_bytes(aes, 128, true).is_err(), "XTS needs two keys");
         assert!(key_bytes(aes, 512, false).is_err());
-        assert_eq!(key_bytes(CryptographicAlgorithm::DES3, 168, false).unwrap(), 24);
+        assert_eq!(
+            key_bytes(CryptographicAlgorithm::DES3, 168, false).unwrap(),
+            24
+        );
         let xts = Attributes(vec![kmip_messages::Attribute::new(
             names::CRYPTOGRAPHIC_PARAMETERS,
             Value::Structure(vec![kmip_ttlv::Ttlv::enumeration(

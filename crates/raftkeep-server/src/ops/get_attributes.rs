@@ -24,7 +24,11 @@ pub async fn run(
     } else {
         let mut out = Vec::new();
         for name in &req.names {
-            out.extend(attrs::named(&object, name, ctx.v2())?);
+            let found = attrs::named(&object, name, ctx.v2())?;
+            match attrs::default_of(name) {
+                Some(default) if found.is_empty() && !ctx.v2() => out.push(default),
+                _ => out.extend(found),
+            }
         }
         out
     };

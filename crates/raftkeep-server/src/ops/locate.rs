@@ -1,8 +1,9 @@
 //! Locate (KMIP 1.4 §4.9, 2.1 §6.1.31): the objects this client may see whose attributes
 //! match every attribute given. Object type, state, names and custom attributes come from
 //! the store's indexes; everything else is checked on the candidates. Two instances of a
-//! date attribute give a range (KMIP 1.4 §4.9). Results in creation order; Offset Items and
-//! Maximum Items page through them. Destroyed objects are found only by a search on State.
+//! date attribute give a range (KMIP 1.4 §4.9). Results newest first (by Initial Date), so
+//! Maximum Items 1 — and the ID Placeholder a batch carries on — is the latest matching
+//! object, as PyKMIP's server orders them; Offset Items and Maximum Items page through them. Destroyed objects are found only by a search on State.
 
 use std::collections::HashSet;
 
@@ -59,7 +60,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &LocateRequest) -> Result<ResponsePay
             }
         }
     }
-    found.sort_by_cached_key(|o| (initial_date(o), o.uid.clone()));
+    found.sort_by_cached_key(|o| (std::cmp::Reverse(initial_date(o)), o.uid.clone()));
     let total = found.len();
     let offset = usize::try_from(req.offset_items.unwrap_or(0)).unwrap_or(0);
     let max = req
@@ -134,7 +135,10 @@ fn indexed(ctx: &OpCtx<'_>, a: &Attribute) -> Result<Option<Vec<String>>, OpErro
 fn matches_all(o: &StoredObject, wanted: &[Attribute]) -> Result<bool, OpError> {
     for (i, a) in wanted.iter().enumerate() {
         let same_name: Vec<&Attribute> = wanted.iter().filter(|w| w.name == a.name).collect();
-        let have = attrs::named(o, &a.name, true)?;
+        let mut have = attrs::named(o, &a.name, true)?;
+        if have.is_empty() {
+            have.extend(attrs::default_of(&a.name));
+        }
         let ok = match (&a.value, same_name.as_slice()) {
             // A date range: the two instances bound it (checked once, at the first).
             (Value::DateTime(_), [x, y]) => {
