@@ -140,6 +140,55 @@ impl Signed<'_> {
     }
 }
 
+/// The signature by `ring`, for the common schemes — PKCS#1 v1.5 or PSS with a salt of the
+/// digest's length, over SHA-256/384/512, of data rather than a digest — and keys `ring`
+/// takes (2048 to 8192 bits, public exponent at least 65537); `None` for the rest, which
+/// `rsa` signs. Both are constant-time; `ring` is 2.4 times as fast (docs/benchmarks.md), and
+/// PKCS#1 v1.5 signatures are the same bytes either way.
+fn ring_sign(
+    k: &rsa::PrivateKey,
+    padding: Option<PaddingMethod>,
+    hash: HashingAlgorithm,
+    salt: Option<usize>,
+    input: Signed<'_>,
+) -> Option<Vec<u8>> {
+    use ring::signature as rs;
+    let Signed::Data(data) = input else {
+        return None;
+    };
+    let digest_len = match hash {
+        HashingAlgorithm::SHA_256 => 32,
+        HashingAlgorithm::SHA_384 => 48,
+        HashingAlgorithm::SHA_512 => 64,
+        _ => return None,
+    };
+    let scheme: &'static dyn rs::RsaEncoding = match (padding, hash) {
+        (Some(PaddingMethod::PSS), _) if salt.is_some_and(|s| s != digest_len) => return None,
+        (Some(PaddingMethod::PSS), HashingAlgorithm::SHA_256) => &rs::RSA_PSS_SHA256,
+        (Some(PaddingMethod::PSS), HashingAlgorithm::SHA_384) => &rs::RSA_PSS_SHA384,
+        (Some(PaddingMethod::PSS), _) => &rs::RSA_PSS_SHA512,
+        (None | Some(PaddingMethod::PKCS1_V1_5), HashingAlgorithm::SHA_256) => {
+            &rs::RSA_PKCS1_SHA256
+        }
+        (None | Some(PaddingMethod::PKCS1_V1_5), HashingAlgorithm::SHA_384) => {
+            &rs::RSA_PKCS1_SHA384
+        }
+        (None | Some(PaddingMethod::PKCS1_V1_5), _) => &rs::RSA_PKCS1_SHA512,
+        _ => return None,
+    };
+    let der = rsa::pkcs1::EncodeRsaPrivateKey::to_pkcs1_der(k).ok()?;
+    let pair = rs::RsaKeyPair::from_der(der.as_bytes()).ok()?;
+    let mut signature = vec![0u8; pair.public().modulus_len()];
+    pair.sign(
+        scheme,
+        &ring::rand::SystemRandom::new(),
+        data,
+        &mut signature,
+    )
+    .ok()?;
+    Some(signature)
+}
+
 /// Signs `data` (hashing it first).
 pub fn sign(key: &PrivateKey, spec: &SignSpec, data: &[u8]) -> Result<Vec<u8>, CryptoError> {
     sign_input(key, spec, Signed::Data(data))
@@ -156,6 +205,9 @@ pub fn sign_input(
     match key {
         PrivateKey::Rsa(k) => {
             let hash = hash.unwrap_or(HashingAlgorithm::SHA_256);
+            if let Some(signature) = ring_sign(k, padding, hash, spec.salt_length, input) {
+                return Ok(signature);
+            }
             let mut rng = getrandom04::SysRng;
             match padding {
                 Some(PaddingMethod::PSS) => with_digest!(hash, D => {

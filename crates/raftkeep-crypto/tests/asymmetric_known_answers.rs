@@ -47,6 +47,26 @@ fn rsa_pkcs1v15_signatures_equal_openssls() {
 }
 
 #[test]
+fn rsa_signatures_are_openssls_whichever_library_signs() {
+    // SHA-256 is signed by `ring`, SHA-1 and a client's digest by `rsa`: the same bytes as
+    // OpenSSL's in every case.
+    let (v, private, _) = rsa_keys();
+    let spec = |hash| SignSpec {
+        padding: Some(PaddingMethod::PKCS1_V1_5),
+        hash: Some(hash),
+        ..SignSpec::default()
+    };
+    assert_eq!(
+        sign(&private, &spec(HashingAlgorithm::SHA_1), MESSAGE).unwrap(),
+        v["pkcs1v15_sha1"]
+    );
+    assert_eq!(
+        sign(&private, &spec(HashingAlgorithm::SHA_256), MESSAGE).unwrap(),
+        v["pkcs1v15_sha256"]
+    );
+}
+
+#[test]
 fn rsa_pss_signatures_of_openssl_verify_and_ours_round_trip() {
     let (v, private, public) = rsa_keys();
     let spec = SignSpec {
