@@ -21,6 +21,7 @@
 //! - [`store`] — [`KeyStore`], what the engine needs from the replicated store.
 //! - [`attrs`] — attributes between the store and the wire; which ones clients may change.
 //! - [`material`] — sealing, unsealing, key formats, digests, random bytes.
+//! - [`asymmetric`] — private and public key blocks in every format (DER, Transparent).
 //! - [`audit`] — the hash-chained audit log.
 //! - [`credentials`] — the optional Username/Password check.
 //! - [`rate`] — per-client rate limits.

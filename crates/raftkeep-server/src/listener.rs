@@ -55,7 +55,7 @@ impl Default for Settings {
 pub enum Transport {
     /// TTLV messages framed on the TLS stream (port 5696).
     Ttlv,
-    /// HTTP/1.1 POSTs of TTLV, XML or JSON messages ([`crate::https`]).
+    /// HTTP/1.1 POSTs of TTLV, XML or JSON messages (the `https` module).
     Https,
 }
 
