@@ -237,10 +237,14 @@ fn add<'a, R: Streamed>(
         .get(correlation)
         .filter(|s| &s.owner == owner && s.operation == R::OPERATION)
         .ok_or_else(unknown)?;
-    within(part.len(), stream.data.len())?;
+    if let Err(too_much) = within(part.len(), stream.data.len()) {
+        // The stream cannot finish: its memory is freed now rather than when it expires.
+        open.remove(correlation);
+        return Err(too_much);
+    }
     room(&open, part.len())?;
     let stream = open.get_mut(correlation).ok_or_else(unknown)?;
-    stream.data.extend_from_slice(part);
+    append(&mut stream.data, part);
     stream.touched = Instant::now();
     let first = R::from_first(&stream.first).ok_or_else(unknown)?;
     if !last {
@@ -254,6 +258,21 @@ fn add<'a, R: Streamed>(
     let stream = open.remove(correlation).ok_or_else(unknown)?;
     *whole.data_mut() = Some(ByteString::new(stream.data.to_vec()));
     Ok(Gathered::Whole(Cow::Owned(whole)))
+}
+
+/// Appends `part`, moving to a larger buffer itself when needed: a `Vec` growing in place
+/// would free its old buffer without wiping the data in it.
+fn append(buf: &mut Zeroizing<Vec<u8>>, part: &[u8]) {
+    let needed = buf.len().saturating_add(part.len());
+    if needed > buf.capacity() {
+        let mut larger = Zeroizing::new(Vec::with_capacity(
+            needed.max(buf.capacity().saturating_mul(2)),
+        ));
+        larger.extend_from_slice(buf);
+        // The old buffer is wiped as it is dropped.
+        *buf = larger;
+    }
+    buf.extend_from_slice(part);
 }
 
 fn within(part: usize, so_far: usize) -> Result<(), OpError> {
@@ -442,5 +461,30 @@ impl Streamed for HashRequest {
             FirstPart::Hash(r) => Some(r),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appending_keeps_every_byte_in_order_across_growth() {
+        let mut buf = Zeroizing::new(Vec::new());
+        let mut want = Vec::new();
+        for i in 0..200u8 {
+            let part = vec![i; usize::from(i % 7)];
+            append(&mut buf, &part);
+            want.extend_from_slice(&part);
+            assert!(buf.capacity() >= buf.len());
+        }
+        assert_eq!(*buf, want);
+    }
+
+    #[test]
+    fn a_stream_is_bounded_by_its_own_limit() {
+        assert!(within(MAX_STREAM_BYTES, 0).is_ok());
+        assert!(within(1, MAX_STREAM_BYTES).is_err());
+        assert!(within(usize::MAX, 1).is_err(), "no overflow");
     }
 }
