@@ -12,7 +12,7 @@
 
 mod support;
 
-use kmip_messages::codec::Field as _;
+use kmip_messages::codec::{Body as _, Field as _};
 use kmip_messages::{
     Attribute, CryptographicParameters, Ctx, KeyInformation, KeyMaterial, KeyValue,
     KeyWrappingSpecification, ManagedObject, ProtocolVersion, UniqueIdentifier,
@@ -800,6 +800,35 @@ fn keys_registered_wrapped_are_kept_as_registered_and_unwrapped_for_use() {
     let refused = encrypt(&stuck);
     assert!(
         matches!(&refused, Err(ClientError::Kmip { reason, message, .. }) if *reason == ResultReason::INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK && message.contains(&wrap_only)),
+        "{refused:?}"
+    );
+
+    // Wrapped under a key this server does not hold: kept and served as registered, not usable.
+    let ManagedObject::SymmetricKey(mut foreign) = get(None) else {
+        panic!("not a key")
+    };
+    foreign.key_wrapping_data = Some(
+        kmip_messages::KeyWrappingData {
+            wrapping_method: WrappingMethod::ENCRYPT,
+            encryption_key_information: Some(KeyInformation {
+                unique_identifier: UniqueIdentifier::Text("42".to_owned()),
+                cryptographic_parameters: None,
+            }),
+            mac_signature_key_information: None,
+            mac_signature: None,
+            iv_counter_nonce: None,
+            encoding_option: None,
+        }
+        .write_item(Tag::KEY_WRAPPING_DATA, Ctx::new(ProtocolVersion::V1_4)),
+    );
+    let foreign = c
+        .block_on(client.register(ManagedObject::SymmetricKey(foreign), vec![mask(both)]))
+        .unwrap();
+    c.block_on(client.activate(&foreign)).unwrap();
+    c.block_on(client.get(&foreign)).unwrap();
+    let refused = encrypt(&foreign);
+    assert!(
+        matches!(&refused, Err(ClientError::Kmip { message, .. }) if message.contains("wrapped under 42, which this server does not hold")),
         "{refused:?}"
     );
 }

@@ -193,7 +193,13 @@ pub async fn unwrapped(
     .await;
     // The wrapping key is a means: the ID Placeholder stays the wrapped key.
     ctx.placeholder = placeholder;
-    let kek = kek?;
+    let kek = kek.map_err(|e| match e {
+        OpError::NotFound(_) => OpError::NotFound(format!(
+            "key {uid} is wrapped under {}, which this server does not hold: it is served only as registered",
+            info.unique_identifier
+        )),
+        other => other,
+    })?;
     let UsableKey::Symmetric(kek_bytes) = &kek.key else {
         return Err(OpError::NotSupported(format!(
             "key {uid} is wrapped under {}, which is not an AES key: this server unwraps under AES keys only",
