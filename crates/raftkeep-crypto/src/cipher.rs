@@ -83,6 +83,19 @@ impl CipherSpec {
         })
     }
 
+    /// For data given in parts: how much of the first `len` bytes has a ciphertext that no
+    /// later data changes, so it can be returned before the rest comes. All of it for the
+    /// stream-like modes (CTR, GCM, ChaCha20, ChaCha20-Poly1305: the ciphertext is the data
+    /// XOR a key stream), whole blocks for ECB and CBC (padding only ever ends the last
+    /// block), none for XTS, whose data unit is the whole input.
+    pub fn settled_prefix(&self, len: usize) -> Result<usize, CryptoError> {
+        Ok(match self.scheme()? {
+            Scheme::AesCtr | Scheme::AesGcm | Scheme::ChaCha20 | Scheme::ChaCha20Poly1305 => len,
+            Scheme::Ecb(alg) | Scheme::Cbc(alg) => len - len % alg.block_len(),
+            Scheme::AesXts => 0,
+        })
+    }
+
     /// The tag length an AEAD mode uses: 12 to 16 bytes, 16 when not given.
     pub(crate) fn tag_len(&self) -> Result<usize, CryptoError> {
         match self.tag_length.unwrap_or(16) {

@@ -550,3 +550,34 @@ fn key_derivations_match_rfc6070_rfc5869_and_nist_cavp() {
         Err(CryptoError::Unsupported(_))
     ));
 }
+
+#[test]
+fn the_settled_prefix_of_every_mode_encrypts_as_the_whole_data_begins() {
+    let key = [7u8; 16];
+    let data: Vec<u8> = (0..45).collect();
+    for (mode, iv) in [
+        (BlockCipherMode::ECB, None),
+        (BlockCipherMode::CBC, Some(vec![1u8; 16])),
+        (BlockCipherMode::CTR, Some(vec![2u8; 16])),
+        (BlockCipherMode::GCM, Some(vec![3u8; 12])),
+    ] {
+        let whole = CipherSpec {
+            padding: Some(PaddingMethod::PKCS5),
+            ..aes(mode)
+        };
+        let all = encrypt(&whole, &key, iv.as_deref(), b"aad", &data).unwrap();
+        for len in [0, 5, 16, 31, 32, 44] {
+            let settled = whole.settled_prefix(len).unwrap();
+            assert!(settled <= len);
+            // The prefix alone, without padding, as a part would be encrypted.
+            let part = CipherSpec {
+                padding: None,
+                ..whole
+            };
+            let early = encrypt(&part, &key, iv.as_deref(), b"aad", &data[..settled]).unwrap();
+            assert_eq!(early.data, all.data[..settled], "{mode} at {len}");
+        }
+    }
+    assert_eq!(aes(BlockCipherMode::XTS).settled_prefix(64).unwrap(), 0);
+    assert_eq!(aes(BlockCipherMode::CBC).settled_prefix(20).unwrap(), 16);
+}

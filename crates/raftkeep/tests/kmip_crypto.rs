@@ -454,16 +454,28 @@ fn streamed_parts_give_what_one_request_gives_and_stay_with_their_client() {
         .correlation_value
         .clone()
         .expect("a Correlation Value");
-    assert_eq!(first.data, None, "output comes with the final part");
-    assert_eq!(
-        encrypt(1, Some(&correlation)).correlation_value,
-        Some(correlation.clone())
-    );
+    let second = encrypt(1, Some(&correlation));
+    assert_eq!(second.correlation_value, Some(correlation.clone()));
     let last = encrypt(2, Some(&correlation));
+    assert_eq!(last.correlation_value, None, "the stream is over");
+    // Each part is answered with its own ciphertext (GCM settles every byte at once), the
+    // last with the tag: together, what one request gives.
+    let bytes = |r: &kmip_messages::payload::encrypt::EncryptResponse| {
+        r.data
+            .as_ref()
+            .map(|d| d.as_slice().to_vec())
+            .unwrap_or_default()
+    };
+    assert_eq!(bytes(&first).len(), parts[0].len());
+    assert_eq!(bytes(&second).len(), parts[1].len());
     assert_eq!(
-        (&last.data, &last.authenticated_encryption_tag),
-        (&one_shot.data, &one_shot.authenticated_encryption_tag),
+        [bytes(&first), bytes(&second), bytes(&last)].concat(),
+        bytes(&one_shot),
         "three parts encrypt as one request does"
+    );
+    assert_eq!(
+        last.authenticated_encryption_tag,
+        one_shot.authenticated_encryption_tag
     );
 
     // The stream is finished: its Correlation Value is unknown now.

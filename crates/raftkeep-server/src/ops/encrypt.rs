@@ -1,6 +1,10 @@
 //! Encrypt (KMIP 1.4 §4.29, 2.1 §6.1.18): data encrypted with a stored symmetric key, which
 //! never leaves the server, or to an RSA public key (OAEP, PKCS#1 v1.5). The server picks
-//! the IV when the parameters ask for a Random IV.
+//! the IV when the parameters ask for a Random IV. Sent in parts, each part is answered with
+//! the ciphertext it settles (all of it for CTR, GCM and ChaCha20, whole blocks for ECB and
+//! CBC) and the last with the rest and the tag; the ciphertext equals that of one request.
+
+use std::borrow::Cow;
 
 use kmip_messages::payload::encrypt::{EncryptRequest, EncryptResponse};
 use kmip_messages::{ResponsePayload, UniqueIdentifier};
@@ -9,16 +13,46 @@ use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 
 use super::context::OpCtx;
 use super::key_use::{self, KeyInUse, UsableKey};
-use super::streams::{self, Gathered};
+use super::streams::{self, Gathered, Progress};
 use crate::error::OpError;
 use crate::material;
 
 /// Answers one Encrypt.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &EncryptRequest) -> Result<ResponsePayload, OpError> {
-    let req = match streams::gather(ctx, req).await? {
-        Gathered::Whole(req) => req,
+    let (req, part) = match streams::gather(ctx, req).await? {
+        Gathered::Whole(req) => (req, None),
         Gathered::Kept(answer) => return Ok(*answer),
+        Gathered::Part(progress) => {
+            let Progress {
+                so_far,
+                correlation,
+                emitted,
+                part_len,
+                last,
+            } = *progress;
+            let part = Part {
+                correlation,
+                emitted,
+                part_len,
+                last,
+            };
+            (Cow::Owned(so_far), Some(part))
+        }
     };
+    let answered = encrypt(ctx, &req, part.as_ref()).await;
+    if let (Err(_), Some(p)) = (&answered, part.as_ref().filter(|p| !p.last)) {
+        // A part that failed leaves the stream unusable: later parts are told it is gone.
+        streams::close(ctx, &p.correlation)?;
+    }
+    answered
+}
+
+/// Encrypts all the data of a request, or what a streamed part settles.
+async fn encrypt(
+    ctx: &mut OpCtx<'_>,
+    req: &EncryptRequest,
+    part: Option<&Part>,
+) -> Result<ResponsePayload, OpError> {
     let k = key_use::key_for(
         ctx,
         req.unique_identifier.as_ref(),
@@ -28,16 +62,20 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &EncryptRequest) -> Result<ResponsePa
     )
     .await?;
     let plain = key_use::data(&req.data, "Encrypt")?;
-    super::usage::spend(ctx, &k, plain.len()).await?;
+    // A part spends what it brings; the data before it was counted with its own part.
+    let brought = part.map_or(plain.len(), |p| p.part_len);
+    super::usage::spend(ctx, &k, brought).await?;
     if let UsableKey::Public(raftkeep_crypto::PublicKey::Rsa(public)) = &k.key {
-        let data = raftkeep_crypto::rsa_cipher::encrypt(public, &k.rsa_spec(), plain)?;
-        return Ok(ResponsePayload::Encrypt(EncryptResponse {
-            unique_identifier: UniqueIdentifier::Text(k.uid),
-            data: Some(ByteString::new(data)),
-            iv_counter_nonce: None,
-            correlation_value: None,
-            authenticated_encryption_tag: None,
-        }));
+        // RSA encrypts the whole message at once: parts are answered when the last comes.
+        let data = match part {
+            Some(p) if !p.last => None,
+            _ => Some(raftkeep_crypto::rsa_cipher::encrypt(
+                public,
+                &k.rsa_spec(),
+                plain,
+            )?),
+        };
+        return Ok(answer(k.uid, data, None, part, None));
     }
     let spec = key_use::cipher_spec(&k)?;
     let (iv, picked) = match &req.iv_counter_nonce {
@@ -49,14 +87,55 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &EncryptRequest) -> Result<ResponsePa
         .authenticated_encryption_additional_data
         .as_ref()
         .map_or(&[][..], |a| a.as_slice());
-    let out = raftkeep_crypto::encrypt(&spec, k.symmetric("Encrypt")?, iv.as_deref(), aad, plain)?;
-    Ok(ResponsePayload::Encrypt(EncryptResponse {
-        unique_identifier: UniqueIdentifier::Text(k.uid),
-        data: Some(ByteString::new(out.data)),
-        iv_counter_nonce: iv.filter(|_| picked).map(ByteString::new),
-        correlation_value: None,
-        authenticated_encryption_tag: out.tag.map(ByteString::new),
-    }))
+    let key = k.symmetric("Encrypt")?;
+    let out = match part {
+        // Before the last part: what the data so far settles, without padding.
+        Some(p) if !p.last => {
+            let settled = spec.settled_prefix(plain.len())?;
+            let unpadded = raftkeep_crypto::CipherSpec {
+                padding: None,
+                ..spec
+            };
+            let early = plain.get(..settled).unwrap_or_default();
+            let mut out = raftkeep_crypto::encrypt(&unpadded, key, iv.as_deref(), aad, early)?;
+            out.tag = None;
+            out
+        }
+        _ => raftkeep_crypto::encrypt(&spec, key, iv.as_deref(), aad, plain)?,
+    };
+    let picked = iv.filter(|_| picked);
+    if let Some(p) = part.filter(|p| !p.last) {
+        streams::answered(ctx, &p.correlation, out.data.len(), picked.as_deref())?;
+    }
+    let emitted = part.map_or(0, |p| p.emitted);
+    let data = out.data.get(emitted..).unwrap_or_default().to_vec();
+    Ok(answer(k.uid, Some(data), picked, part, out.tag))
+}
+
+/// Where a streamed Encrypt stands (see [`streams::Progress`]).
+struct Part {
+    correlation: Vec<u8>,
+    emitted: usize,
+    part_len: usize,
+    last: bool,
+}
+
+fn answer(
+    uid: String,
+    data: Option<Vec<u8>>,
+    picked_iv: Option<Vec<u8>>,
+    part: Option<&Part>,
+    tag: Option<Vec<u8>>,
+) -> ResponsePayload {
+    ResponsePayload::Encrypt(EncryptResponse {
+        unique_identifier: UniqueIdentifier::Text(uid),
+        data: data.map(ByteString::new),
+        iv_counter_nonce: picked_iv.map(ByteString::new),
+        correlation_value: part
+            .filter(|p| !p.last)
+            .map(|p| ByteString::new(p.correlation.clone())),
+        authenticated_encryption_tag: tag.map(ByteString::new),
+    })
 }
 
 /// A fresh IV of the length the parameters ask (IV Length, in bits) or the mode's usual one.

@@ -8,14 +8,14 @@ use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 
 use super::context::OpCtx;
 use super::key_use;
-use super::streams::{self, Gathered};
+use super::streams::{self, Whole};
 use crate::error::OpError;
 
 /// Answers one MAC.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &MacRequest) -> Result<ResponsePayload, OpError> {
-    let req = match streams::gather(ctx, req).await? {
-        Gathered::Whole(req) => req,
-        Gathered::Kept(answer) => return Ok(*answer),
+    let req = match streams::gather_whole(ctx, req).await? {
+        Whole::All(req) => req,
+        Whole::Kept(answer) => return Ok(*answer),
     };
     let k = key_use::key_for(
         ctx,

@@ -4,10 +4,10 @@
 //! of it, with the key checks, usage limits and parameters of a single request.
 //!
 //! Parts are kept on the node that opened the stream, in memory, bound to the client that
-//! opened it: a stream does not survive a restart and cannot move to another node. Output
-//! comes with the final part. For AEAD decryption that is a must — no plaintext may leave
-//! before the tag is checked — and for the other modes it keeps one code path for every
-//! scheme. Bounds: [`MAX_STREAM_BYTES`] per stream, [`MAX_BUFFERED_BYTES`] and
+//! opened it: a stream does not survive a restart and cannot move to another node. Encrypt
+//! answers each part with the ciphertext that part settles ([`Gathered::Part`]); the other
+//! operations answer with the final part. For AEAD decryption that is a must — no plaintext
+//! may leave before the tag is checked. Bounds: [`MAX_STREAM_BYTES`] per stream, [`MAX_BUFFERED_BYTES`] and
 //! [`MAX_STREAMS`] per node, and a stream idle for [`IDLE`] is dropped.
 
 use std::borrow::Cow;
@@ -61,6 +61,8 @@ struct Open {
     operation: Operation,
     first: FirstPart,
     data: Zeroizing<Vec<u8>>,
+    /// Output bytes the parts so far were answered with.
+    emitted: usize,
     touched: Instant,
 }
 
@@ -94,6 +96,8 @@ pub trait Streamed: Clone + Sized {
     const NAME: &'static str;
     /// True when the operation uses a stored key.
     const KEYED: bool = true;
+    /// True when each part gets its own output ([`Gathered::Part`]), not only the last.
+    const PER_PART: bool = false;
     /// The request's streaming fields.
     fn streaming(&self) -> &Streaming;
     /// The key the request names, if the operation uses one.
@@ -127,6 +131,27 @@ pub enum Gathered<'a, R: Clone> {
     Whole(Cow<'a, R>),
     /// A part kept for later; this is its answer.
     Kept(Box<ResponsePayload>),
+    /// A part of an operation that answers part by part ([`Streamed::PER_PART`]).
+    Part(Box<Progress<R>>),
+}
+
+/// Where a part-by-part stream stands.
+#[allow(
+    missing_debug_implementations,
+    reason = "holds request data: never printed"
+)]
+pub struct Progress<R> {
+    /// The first part's request with all the data so far (and, on the last part, what only
+    /// the last part brings).
+    pub so_far: R,
+    /// The stream's Correlation Value.
+    pub correlation: Vec<u8>,
+    /// Output bytes the earlier parts were answered with.
+    pub emitted: usize,
+    /// Input bytes this part brought.
+    pub part_len: usize,
+    /// This is the final part: the stream is closed.
+    pub last: bool,
 }
 
 impl Streams {
@@ -151,6 +176,32 @@ impl Streams {
     }
 }
 
+/// For the operations that answer with the final part only: the request with all the data,
+/// or the answer to a part kept.
+pub async fn gather_whole<'a, R: Streamed>(
+    ctx: &mut OpCtx<'_>,
+    req: &'a R,
+) -> Result<Whole<'a, R>, OpError> {
+    Ok(match gather(ctx, req).await? {
+        Gathered::Whole(req) => Whole::All(req),
+        Gathered::Kept(answer) => Whole::Kept(answer),
+        Gathered::Part(p) if p.last => Whole::All(Cow::Owned(p.so_far)),
+        Gathered::Part(p) => Whole::Kept(Box::new(p.so_far.kept(ByteString::new(p.correlation)))),
+    })
+}
+
+/// What [`gather_whole`] gives.
+#[allow(
+    missing_debug_implementations,
+    reason = "holds request data: never printed"
+)]
+pub enum Whole<'a, R: Clone> {
+    /// The request with all the data.
+    All(Cow<'a, R>),
+    /// The answer to a part kept for later.
+    Kept(Box<ResponsePayload>),
+}
+
 /// Sorts a request into a single request, a part to keep, or a final part to run.
 pub async fn gather<'a, R: Streamed>(
     ctx: &mut OpCtx<'_>,
@@ -161,9 +212,7 @@ pub async fn gather<'a, R: Streamed>(
     let last = s.final_indicator == Some(true);
     match (&s.correlation_value, init, last) {
         (None, false, false) | (None, true, true) => Ok(Gathered::Whole(Cow::Borrowed(req))),
-        (None, true, false) => open(ctx, req)
-            .await
-            .map(|answer| Gathered::Kept(Box::new(answer))),
+        (None, true, false) => open(ctx, req).await,
         (None, false, true) => Err(OpError::MissingData(format!(
             "a final {} part needs the Correlation Value the first part was given",
             R::NAME
@@ -176,7 +225,10 @@ pub async fn gather<'a, R: Streamed>(
     }
 }
 
-async fn open<R: Streamed>(ctx: &mut OpCtx<'_>, req: &R) -> Result<ResponsePayload, OpError> {
+async fn open<'a, R: Streamed + 'a>(
+    ctx: &mut OpCtx<'_>,
+    req: &R,
+) -> Result<Gathered<'a, R>, OpError> {
     let mut first = req.clone();
     if R::KEYED {
         // Refused now rather than after all the data: an unknown key or one the client may
@@ -193,7 +245,19 @@ async fn open<R: Streamed>(ctx: &mut OpCtx<'_>, req: &R) -> Result<ResponsePaylo
     );
     within(data.len(), 0)?;
     let correlation = material::random(CORRELATION_BYTES)?.to_vec();
-    let answer = first.kept(ByteString::new(correlation.clone()));
+    let answer = if R::PER_PART {
+        let mut so_far = first.clone();
+        *so_far.data_mut() = Some(ByteString::new(data.to_vec()));
+        Gathered::Part(Box::new(Progress {
+            so_far,
+            correlation: correlation.clone(),
+            emitted: 0,
+            part_len: data.len(),
+            last: false,
+        }))
+    } else {
+        Gathered::Kept(Box::new(first.kept(ByteString::new(correlation.clone()))))
+    };
     let mut open = ctx.streams.lock()?;
     Streams::sweep(&mut open);
     if open.len() >= MAX_STREAMS {
@@ -209,6 +273,7 @@ async fn open<R: Streamed>(ctx: &mut OpCtx<'_>, req: &R) -> Result<ResponsePaylo
             operation: R::OPERATION,
             first: first.into_first(),
             data,
+            emitted: 0,
             touched: Instant::now(),
         },
     );
@@ -216,7 +281,7 @@ async fn open<R: Streamed>(ctx: &mut OpCtx<'_>, req: &R) -> Result<ResponsePaylo
     Ok(answer)
 }
 
-fn add<'a, R: Streamed>(
+fn add<'a, R: Streamed + 'a>(
     ctx: &mut OpCtx<'_>,
     req: &R,
     correlation: &[u8],
@@ -247,17 +312,55 @@ fn add<'a, R: Streamed>(
     append(&mut stream.data, part);
     stream.touched = Instant::now();
     let first = R::from_first(&stream.first).ok_or_else(unknown)?;
-    if !last {
+    if !last && !R::PER_PART {
         return Ok(Gathered::Kept(Box::new(
             first.kept(ByteString::new(correlation.to_vec())),
         )));
     }
     let mut whole = first.clone();
-    whole.fill_parameters(req);
-    whole.finish_with(req);
-    let stream = open.remove(correlation).ok_or_else(unknown)?;
-    *whole.data_mut() = Some(ByteString::new(stream.data.to_vec()));
-    Ok(Gathered::Whole(Cow::Owned(whole)))
+    let (data, emitted) = if last {
+        whole.fill_parameters(req);
+        whole.finish_with(req);
+        let stream = open.remove(correlation).ok_or_else(unknown)?;
+        (stream.data.to_vec(), stream.emitted)
+    } else {
+        (stream.data.to_vec(), stream.emitted)
+    };
+    *whole.data_mut() = Some(ByteString::new(data));
+    if !R::PER_PART {
+        return Ok(Gathered::Whole(Cow::Owned(whole)));
+    }
+    Ok(Gathered::Part(Box::new(Progress {
+        so_far: whole,
+        correlation: correlation.to_vec(),
+        emitted,
+        part_len: part.len(),
+        last,
+    })))
+}
+
+/// Ends the stream `correlation` (a part of it failed).
+pub fn close(ctx: &OpCtx<'_>, correlation: &[u8]) -> Result<(), OpError> {
+    ctx.streams.lock()?.remove(correlation);
+    Ok(())
+}
+
+/// Records what an Encrypt part was answered with: `emitted` output bytes in all, and the IV
+/// the server picked on the first part, which the later parts use.
+pub fn answered(
+    ctx: &OpCtx<'_>,
+    correlation: &[u8],
+    emitted: usize,
+    picked_iv: Option<&[u8]>,
+) -> Result<(), OpError> {
+    let mut open = ctx.streams.lock()?;
+    if let Some(stream) = open.get_mut(correlation) {
+        stream.emitted = emitted;
+        if let (Some(iv), FirstPart::Encrypt(first)) = (picked_iv, &mut stream.first) {
+            first.iv_counter_nonce = Some(ByteString::new(iv.to_vec()));
+        }
+    }
+    Ok(())
 }
 
 /// Appends `part`, moving to a larger buffer itself when needed: a `Vec` growing in place
@@ -338,6 +441,7 @@ macro_rules! keyed {
 
 impl Streamed for EncryptRequest {
     keyed!(Operation::ENCRYPT, "Encrypt", Encrypt);
+    const PER_PART: bool = true;
     fn kept(&self, correlation: ByteString) -> ResponsePayload {
         ResponsePayload::Encrypt(EncryptResponse {
             unique_identifier: text(self.key()),
