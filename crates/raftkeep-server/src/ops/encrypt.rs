@@ -13,7 +13,7 @@ use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
 
 use super::context::OpCtx;
 use super::key_use::{self, KeyInUse, UsableKey};
-use super::streams::{self, Gathered, Progress};
+use super::streams::{self, Gathered, Progress, Stage};
 use crate::error::OpError;
 use crate::material;
 
@@ -23,20 +23,8 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &EncryptRequest) -> Result<ResponsePa
         Gathered::Whole(req) => (req, None),
         Gathered::Kept(answer) => return Ok(*answer),
         Gathered::Part(progress) => {
-            let Progress {
-                so_far,
-                correlation,
-                emitted,
-                part_len,
-                last,
-            } = *progress;
-            let part = Part {
-                correlation,
-                emitted,
-                part_len,
-                last,
-            };
-            (Cow::Owned(so_far), Some(part))
+            let Progress { so_far, stage } = *progress;
+            (Cow::Owned(so_far), Some(stage))
         }
     };
     let answered = encrypt(ctx, &req, part.as_ref()).await;
@@ -51,7 +39,7 @@ pub async fn run(ctx: &mut OpCtx<'_>, req: &EncryptRequest) -> Result<ResponsePa
 async fn encrypt(
     ctx: &mut OpCtx<'_>,
     req: &EncryptRequest,
-    part: Option<&Part>,
+    part: Option<&Stage>,
 ) -> Result<ResponsePayload, OpError> {
     let k = key_use::key_for(
         ctx,
@@ -112,19 +100,11 @@ async fn encrypt(
     Ok(answer(k.uid, Some(data), picked, part, out.tag))
 }
 
-/// Where a streamed Encrypt stands (see [`streams::Progress`]).
-struct Part {
-    correlation: Vec<u8>,
-    emitted: usize,
-    part_len: usize,
-    last: bool,
-}
-
 fn answer(
     uid: String,
     data: Option<Vec<u8>>,
     picked_iv: Option<Vec<u8>>,
-    part: Option<&Part>,
+    part: Option<&Stage>,
     tag: Option<Vec<u8>>,
 ) -> ResponsePayload {
     ResponsePayload::Encrypt(EncryptResponse {

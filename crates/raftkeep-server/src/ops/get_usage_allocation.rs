@@ -12,7 +12,6 @@ use kmip_ttlv::{Tag, Ttlv, Value};
 use super::archive::uid_payload;
 use super::context::{OpCtx, uid_in};
 use super::key_use::{self, Use};
-use crate::attrs::names;
 use crate::error::OpError;
 
 /// Answers one Get Usage Allocation; its payload has no typed form, so it is read here.
@@ -35,16 +34,11 @@ pub async fn run(ctx: &mut OpCtx<'_>, payload: &Ttlv) -> Result<ResponsePayload,
         .target(uid_in(payload).as_ref(), Operation::GET_USAGE_ALLOCATION)
         .await?;
     key_use::usable(&uid, &object, Use::Protect, ctx.now)?;
-    let stored = object
-        .attributes
-        .iter()
-        .find(|a| a.name == names::USAGE_LIMITS)
-        .map(|a| a.value.clone())
-        .ok_or_else(|| {
-            OpError::InvalidField(format!(
-                "object {uid} has no Usage Limits: there is nothing to allocate from"
-            ))
-        })?;
+    let stored = super::usage::stored(&object).ok_or_else(|| {
+        OpError::InvalidField(format!(
+            "object {uid} has no Usage Limits: there is nothing to allocate from"
+        ))
+    })?;
     super::usage::allocate(ctx, &uid, stored, count).await?;
     tracing::info!(client = %ctx.client.fingerprint, %uid, count, "usage allocated");
     Ok(uid_payload(uid))

@@ -156,11 +156,7 @@ async fn key_with(
             _ => None,
         },
     };
-    let usage_limits = stored
-        .attributes
-        .iter()
-        .find(|a| a.name == names::USAGE_LIMITS && a.index == 0)
-        .map(|a| a.value.clone());
+    let usage_limits = super::usage::stored(&stored);
     Ok(KeyInUse {
         uid,
         key,

@@ -144,6 +144,13 @@ pub struct Progress<R> {
     /// The first part's request with all the data so far (and, on the last part, what only
     /// the last part brings).
     pub so_far: R,
+    /// Where the stream stands.
+    pub stage: Stage,
+}
+
+/// Where a part-by-part stream stands.
+#[derive(Debug)]
+pub struct Stage {
     /// The stream's Correlation Value.
     pub correlation: Vec<u8>,
     /// Output bytes the earlier parts were answered with.
@@ -185,8 +192,10 @@ pub async fn gather_whole<'a, R: Streamed>(
     Ok(match gather(ctx, req).await? {
         Gathered::Whole(req) => Whole::All(req),
         Gathered::Kept(answer) => Whole::Kept(answer),
-        Gathered::Part(p) if p.last => Whole::All(Cow::Owned(p.so_far)),
-        Gathered::Part(p) => Whole::Kept(Box::new(p.so_far.kept(ByteString::new(p.correlation)))),
+        Gathered::Part(p) if p.stage.last => Whole::All(Cow::Owned(p.so_far)),
+        Gathered::Part(p) => Whole::Kept(Box::new(
+            p.so_far.kept(ByteString::new(p.stage.correlation)),
+        )),
     })
 }
 
@@ -250,10 +259,12 @@ async fn open<'a, R: Streamed + 'a>(
         *so_far.data_mut() = Some(ByteString::new(data.to_vec()));
         Gathered::Part(Box::new(Progress {
             so_far,
-            correlation: correlation.clone(),
-            emitted: 0,
-            part_len: data.len(),
-            last: false,
+            stage: Stage {
+                correlation: correlation.clone(),
+                emitted: 0,
+                part_len: data.len(),
+                last: false,
+            },
         }))
     } else {
         Gathered::Kept(Box::new(first.kept(ByteString::new(correlation.clone()))))
@@ -332,10 +343,12 @@ fn add<'a, R: Streamed + 'a>(
     }
     Ok(Gathered::Part(Box::new(Progress {
         so_far: whole,
-        correlation: correlation.to_vec(),
-        emitted,
-        part_len: part.len(),
-        last,
+        stage: Stage {
+            correlation: correlation.to_vec(),
+            emitted,
+            part_len: part.len(),
+            last,
+        },
     })))
 }
 

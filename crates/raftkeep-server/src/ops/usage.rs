@@ -63,6 +63,15 @@ fn value(l: &Limits) -> Value {
     ])
 }
 
+/// The object's Usage Limits attribute as stored (TTLV-encoded): what the compare-and-set of
+/// a use expects.
+pub fn stored(o: &raftkeep_store::StoredObject) -> Option<Vec<u8>> {
+    o.attributes
+        .iter()
+        .find(|a| a.name == names::USAGE_LIMITS && a.index == 0)
+        .map(|a| a.value.clone())
+}
+
 /// Spends a use of `bytes` bytes (or one object) from the Usage Limits of the key `k`,
 /// if it has any; Permission Denied when what is left does not cover it.
 pub async fn spend(ctx: &mut OpCtx<'_>, k: &KeyInUse, bytes: usize) -> Result<(), OpError> {
