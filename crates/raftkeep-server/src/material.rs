@@ -177,6 +177,17 @@ pub fn key_block(o: &ManagedObject) -> Option<&KeyBlock> {
     }
 }
 
+/// The same, to change.
+pub fn key_block_mut(o: &mut ManagedObject) -> Option<&mut KeyBlock> {
+    match o {
+        ManagedObject::SymmetricKey(kb)
+        | ManagedObject::PublicKey(kb)
+        | ManagedObject::PrivateKey(kb)
+        | ManagedObject::SecretData { key_block: kb, .. } => Some(kb),
+        _ => None,
+    }
+}
+
 /// A Raw symmetric key block.
 pub fn raw_key_block(
     bytes: &[u8],

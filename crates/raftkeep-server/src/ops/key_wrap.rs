@@ -160,7 +160,7 @@ pub async fn unwrapped(
     mut object: ManagedObject,
 ) -> Result<ManagedObject, OpError> {
     let no_block = || OpError::InvalidField(format!("object {uid} has no key block to unwrap"));
-    let block = key_block(&mut object).ok_or_else(no_block)?;
+    let block = crate::material::key_block_mut(&mut object).ok_or_else(no_block)?;
     let ctx_v = Ctx::new(ctx.version);
     let data = block
         .key_wrapping_data
@@ -209,7 +209,7 @@ pub async fn unwrapped(
     let unwrap = |bytes: &[u8]| {
         raftkeep_crypto::wrap::unwrap(kek_bytes, kek.params.block_cipher_mode, bytes)
     };
-    let block = key_block(&mut object).ok_or_else(no_block)?;
+    let block = crate::material::key_block_mut(&mut object).ok_or_else(no_block)?;
     let value = match (&block.key_value, data.encoding_option) {
         (Some(KeyValue::Wrapped(b)), None | Some(EncodingOption::TTLV_ENCODING)) => {
             let clear = unwrap(b.as_slice())?;
@@ -251,14 +251,4 @@ pub async fn unwrapped(
     block.key_wrapping_data = None;
     tracing::debug!(%uid, wrapping_key = %kek.uid, "key unwrapped for use");
     Ok(object)
-}
-
-fn key_block(object: &mut ManagedObject) -> Option<&mut KeyBlock> {
-    match object {
-        ManagedObject::SymmetricKey(kb)
-        | ManagedObject::PrivateKey(kb)
-        | ManagedObject::PublicKey(kb)
-        | ManagedObject::SecretData { key_block: kb, .. } => Some(kb),
-        _ => None,
-    }
 }
