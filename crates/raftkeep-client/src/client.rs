@@ -43,6 +43,9 @@ pub struct Answer {
     pub server: Server,
     /// Every attempt, the answering one last.
     pub attempts: Vec<Attempt>,
+    /// The server answered from its own copy while no leader could confirm it is current
+    /// (an election, or the server cut off from the others): it may miss the latest changes.
+    pub stale: bool,
 }
 
 /// A KMIP client for a cluster of servers.
@@ -150,11 +153,13 @@ impl Client {
         operation: Operation,
         payload: RequestPayload,
     ) -> Result<Answer, ClientError> {
+        let exchange = self.send(self.request(version, operation, payload)).await?;
+        let stale = exchange.stale();
         let Exchange {
             response,
             server,
             attempts,
-        } = self.send(self.request(version, operation, payload)).await?;
+        } = exchange;
         let Some(item) = response.batch_items.into_iter().next() else {
             return Err(unexpected(
                 operation,
@@ -177,11 +182,23 @@ impl Client {
             payload: item.payload,
             server,
             attempts,
+            stale,
         })
     }
 
-    /// Sends a whole request message through the failover loop, as it is.
-    pub async fn send(&self, request: RequestMessage) -> Result<Exchange, ClientError> {
+    /// Sends a whole request message through the failover loop. Items without a Unique
+    /// Batch Item ID get one that tells a Raftkeep server this client understands its
+    /// "unavailable" mark (`kmip_messages::vendor::AWARE_PREFIX`; any other server only
+    /// echoes it): a Raftkeep node that cannot serve the request then says so, instead of
+    /// closing the connection as it does for clients that fail over only from a server that
+    /// looks down.
+    pub async fn send(&self, mut request: RequestMessage) -> Result<Exchange, ClientError> {
+        for (position, item) in request.batch_items.iter_mut().enumerate() {
+            if item.unique_batch_item_id.is_none() {
+                item.unique_batch_item_id =
+                    Some(kmip_messages::vendor::aware_batch_item_id(position).into());
+            }
+        }
         let bytes = request.encode()?;
         self.failover.send(&bytes).await
     }

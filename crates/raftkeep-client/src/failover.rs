@@ -122,6 +122,19 @@ pub struct Exchange {
     pub attempts: Vec<Attempt>,
 }
 
+impl Exchange {
+    /// Whether the server marked an item as answered from a copy no leader could confirm
+    /// (Raftkeep's "stale" condition): it may miss the latest changes.
+    pub fn stale(&self) -> bool {
+        self.response.batch_items.iter().any(|item| {
+            item.message_extension
+                .as_ref()
+                .and_then(ServerCondition::from_extension)
+                == Some(ServerCondition::Stale)
+        })
+    }
+}
+
 /// The server list in try order, the TLS setup, and one idle connection per server.
 pub(crate) struct Failover {
     order: Vec<Server>,

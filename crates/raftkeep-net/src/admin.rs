@@ -20,8 +20,8 @@ use serde::de::DeserializeOwned;
 use tonic::{Request, Response, Status};
 
 use crate::peer::FORWARDED;
-use crate::read::ReadRequest;
-use crate::{Forwarder, NetError};
+use crate::read::{Consistency, ReadReply, ReadRequest};
+use crate::{Forwarder, NetError, ReadIndex};
 
 /// The most objects one `ListObjects` page holds (a page stays a few MiB).
 const LIST_LIMIT: usize = 1000;
@@ -33,14 +33,20 @@ const MEMBERSHIP_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct ClusterService {
     forwarder: Forwarder,
+    reads: ReadIndex,
     keyring: Keyring,
 }
 
 impl ClusterService {
     /// The service of a node holding `keyring`: it records the keyring's check value when it
-    /// initializes a cluster, and re-seals with it during a rotation.
-    pub fn new(forwarder: Forwarder, keyring: Keyring) -> Self {
-        ClusterService { forwarder, keyring }
+    /// initializes a cluster, and re-seals with it during a rotation. Reads and the read
+    /// index followers ask for come from `reads`.
+    pub fn new(reads: ReadIndex, keyring: Keyring) -> Self {
+        ClusterService {
+            forwarder: reads.forwarder().clone(),
+            reads,
+            keyring,
+        }
     }
 
     fn key_check(&self) -> Result<Vec<u8>, Status> {
@@ -81,6 +87,43 @@ impl ClusterService {
         };
         let members = call(leader).await.map_err(net_status)?;
         Ok(Some(Response::new(MembershipReply { members })))
+    }
+
+    /// One object from this node's copy: after the read index for a linearizable read, with
+    /// what the node knows of its lag for a local one.
+    async fn read_here(&self, req: &ReadRequest) -> Result<ReadReply, NodeError> {
+        let node = self.forwarder.node();
+        let local = match req.consistency {
+            Consistency::Linearizable => {
+                self.barrier_within(node.timeout()).await?;
+                None
+            }
+            Consistency::Local => Some(node.read_local().1),
+        };
+        let object = node
+            .state_machine()
+            .object(&req.uid)
+            .map_err(|e| NodeError::Fatal(e.to_string()))?;
+        Ok(ReadReply { object, local })
+    }
+
+    /// The read index, asked again (an election may be under way) until it answers or
+    /// `bound` has passed: then the cluster cannot serve reads through this node.
+    async fn barrier_within(&self, bound: Duration) -> Result<u64, NodeError> {
+        let deadline = tokio::time::Instant::now() + bound;
+        loop {
+            match self.reads.barrier().await {
+                Ok(index) => return Ok(index),
+                Err(crate::BarrierError::Unconfirmed(NodeError::Fatal(e))) => {
+                    return Err(NodeError::Fatal(e));
+                }
+                Err(e) if tokio::time::Instant::now() >= deadline => {
+                    tracing::debug!(error = %e, "no leader confirmed a read within the bound");
+                    return Err(NodeError::Unavailable { waited: bound });
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
     }
 
     async fn change(
@@ -362,7 +405,7 @@ impl Cluster for ClusterService {
         if let Some(reply) = forwarded {
             return Ok(reply);
         }
-        crate::transfer::transfer(&self.forwarder, id).await?;
+        crate::transfer::transfer(&self.reads, id).await?;
         Ok(Response::new(MembershipReply {
             members: members(&self.metrics()),
         }))
@@ -449,12 +492,15 @@ impl Cluster for ClusterService {
         &self,
         request: Request<EncodedMessage>,
     ) -> Result<Response<EncodedMessage>, Status> {
-        let (req, forwarded): (ReadRequest, bool) = decode(request)?;
-        let result = if forwarded {
-            self.forwarder.read_here(&req).await
-        } else {
-            self.forwarder.read(&req).await
-        };
-        reply(&result)
+        // The flag of forwarded reads is still sent by older nodes; reads are local now.
+        let (req, _forwarded): (ReadRequest, bool) = decode(request)?;
+        reply(&self.read_here(&req).await)
+    }
+
+    async fn read_index(
+        &self,
+        _request: Request<raftkeep_proto::cluster::ReadIndexRequest>,
+    ) -> Result<Response<EncodedMessage>, Status> {
+        reply(&self.reads.leader_index().await)
     }
 }

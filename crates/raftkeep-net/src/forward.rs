@@ -1,12 +1,12 @@
-//! Writes and linearizable reads from any node: served here on the leader, forwarded to the
-//! leader over gRPC from a follower, so a client may talk to any node.
+//! Writes from any node: served here on the leader, forwarded to the leader over gRPC from a
+//! follower, so a client may talk to any node. Reads are served by each node from its own
+//! copy once [`crate::ReadIndex`] says it is current.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use raftkeep_store::{Command, CommandResult, NodeError, RaftNode};
 
-use crate::read::{Consistency, ReadReply, ReadRequest};
 use crate::{ClusterTls, NetError, Peer};
 
 /// Routes a node's writes and reads to wherever they can be served.
@@ -105,6 +105,18 @@ impl Forwarder {
         }
     }
 
+    /// The leader's address as this node knows it now, without waiting; `None` when no
+    /// leader is known, its address is not, or this node leads.
+    pub fn leader_addr_now(&self) -> Option<String> {
+        let m = self.node.raft().metrics();
+        let m = m.borrow();
+        let leader = m.current_leader.filter(|l| *l != m.id)?;
+        m.membership_config
+            .membership()
+            .get_node(&leader)
+            .map(|n| self.dial.addr(leader, &n.addr))
+    }
+
     /// Commits `cmd`, here or through the leader, within the node's bound. While no leader
     /// is known or the known one refuses connections (an election after a crash), it tries
     /// again until the bound: the request never reached a leader, so retrying is safe.
@@ -129,15 +141,6 @@ impl Forwarder {
     /// without waiting for this node to apply it.
     pub async fn write_indexed(&self, cmd: Command) -> Result<(CommandResult, u64), NodeError> {
         self.until_bound(|| self.write_once(&cmd)).await
-    }
-
-    /// Reads one object with the consistency asked for; a linearizable read is served by
-    /// the leader, like a write.
-    pub async fn read(&self, req: &ReadRequest) -> Result<ReadReply, NodeError> {
-        if req.consistency == Consistency::Local {
-            return self.read_local(req);
-        }
-        self.until_bound(|| self.read_once(req)).await
     }
 
     async fn until_bound<T, F, Fut>(&self, mut attempt: F) -> Result<T, NodeError>
@@ -165,7 +168,8 @@ impl Forwarder {
     async fn write_once(&self, cmd: &Command) -> Attempt<(CommandResult, u64)> {
         let addr = match self.node.write_indexed(cmd.clone()).await {
             Err(e) => match leader_of(e) {
-                Ok(addr) => addr,
+                // Through the address this node dials the leader at (`cluster.dial`).
+                Ok((id, addr)) => self.dial.addr(id, &addr),
                 Err(attempt) => return attempt,
             },
             done => return Attempt::Done(done),
@@ -175,28 +179,6 @@ impl Forwarder {
                 tracing::debug!(leader = %addr, "forwarding a write to the leader");
                 self.remote(&addr, peer.write(cmd, self.node.timeout(), true).await)
             }
-            Err(e) => Attempt::Done(Err(self.unreachable(&addr, &e))),
-        }
-    }
-
-    async fn read_once(&self, req: &ReadRequest) -> Attempt<ReadReply> {
-        let addr = match self.node.read_linearizable().await {
-            Ok(sm) => {
-                return Attempt::Done(Ok(ReadReply {
-                    object: match sm.object(&req.uid) {
-                        Ok(o) => o,
-                        Err(e) => return Attempt::Done(Err(fatal(e))),
-                    },
-                    local: None,
-                }));
-            }
-            Err(e) => match leader_of(e) {
-                Ok(addr) => addr,
-                Err(attempt) => return attempt,
-            },
-        };
-        match self.peer(&addr) {
-            Ok(peer) => self.remote(&addr, peer.read(req, self.node.timeout(), true).await),
             Err(e) => Attempt::Done(Err(self.unreachable(&addr, &e))),
         }
     }
@@ -218,34 +200,12 @@ impl Forwarder {
             Err(e) => Attempt::Done(Err(self.unreachable(addr, &e))),
         }
     }
-
-    fn read_local(&self, req: &ReadRequest) -> Result<ReadReply, NodeError> {
-        let (sm, info) = self.node.read_local();
-        Ok(ReadReply {
-            object: sm.object(&req.uid).map_err(fatal)?,
-            local: Some(info),
-        })
-    }
-
-    /// A read served by this node only (one forwarded here by another node).
-    pub async fn read_here(&self, req: &ReadRequest) -> Result<ReadReply, NodeError> {
-        if req.consistency == Consistency::Local {
-            return self.read_local(req);
-        }
-        let sm = self.node.read_linearizable().await?;
-        Ok(ReadReply {
-            object: sm.object(&req.uid).map_err(fatal)?,
-            local: None,
-        })
-    }
 }
 
-fn fatal(e: raftkeep_store::StoreError) -> NodeError {
-    NodeError::Fatal(e.to_string())
-}
-
-/// How long to pause between attempts while a leader is being elected.
-const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+/// How long to pause between attempts while a leader is being elected: short, so a write
+/// waiting out an election goes on as soon as the new leader is known (an attempt against a
+/// leader that died is a refused connection, ~0.1 ms).
+const RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// One try at serving a request.
 enum Attempt<T> {
@@ -253,13 +213,13 @@ enum Attempt<T> {
     Retry(String),
 }
 
-/// The leader to forward to, or what to do instead.
-fn leader_of<T>(e: NodeError) -> Result<String, Attempt<T>> {
+/// The leader to forward to (its id and advertised address), or what to do instead.
+fn leader_of<T>(e: NodeError) -> Result<(u64, String), Attempt<T>> {
     match e {
         NodeError::ForwardToLeader {
+            leader_id: Some(id),
             leader_addr: Some(addr),
-            ..
-        } => Ok(addr),
+        } => Ok((id, addr)),
         NodeError::ForwardToLeader { leader_id, .. } => Err(Attempt::Retry(match leader_id {
             Some(id) => format!("the address of leader {id} is not known yet"),
             None => "no leader elected".to_owned(),

@@ -1,7 +1,8 @@
 //! The network of a Raftkeep cluster, all gRPC (tonic) over mutual TLS with the cluster CA:
 //! Raft between nodes ([`GrpcNetwork`] and [`RaftService`]), the cluster management API behind
-//! `raftkeep cluster` ([`ClusterService`], [`Peer`]), and the forwarding of writes and
-//! linearizable reads from a follower to the leader ([`Forwarder`]). openraft's messages and
+//! `raftkeep cluster` ([`ClusterService`], [`Peer`]), the forwarding of writes from a follower
+//! to the leader ([`Forwarder`]), and the read index that lets every node serve linearizable
+//! reads from its own copy ([`ReadIndex`]). openraft's messages and
 //! the store's commands travel as their own serde types, encoded by `raftkeep_store::codec`
 //! (`proto/raftkeep/`); remote errors come back typed.
 //!
@@ -15,7 +16,9 @@
 //! - [`identity`] — [`ClusterIdentity`]: Raft traffic stays within one cluster.
 //! - [`admin`] — [`ClusterService`]: init, status, membership, forwarded writes and reads.
 //! - [`peer`] — [`Peer`]: a typed client of another node's `Cluster` service.
-//! - [`forward`] — [`Forwarder`]: serve here or forward to the leader.
+//! - [`forward`] — [`Forwarder`]: writes served here or forwarded to the leader.
+//! - [`read_index`] — [`ReadIndex`]: linearizable reads from a node's own copy, batched, with
+//!   a leader lease.
 //! - [`read`] — the read request and reply.
 //! - [`backup`] — online backups streamed from any node.
 //! - `rotate` — root-key rotation, run by the leader.
@@ -32,6 +35,7 @@ pub mod forward;
 pub mod identity;
 pub mod peer;
 pub mod read;
+pub mod read_index;
 mod rotate;
 pub mod server;
 pub mod tls;
@@ -45,5 +49,6 @@ pub use forward::Forwarder;
 pub use identity::ClusterIdentity;
 pub use peer::Peer;
 pub use read::{AllowListEntries, Consistency, ReadReply, ReadRequest};
+pub use read_index::{BarrierError, ReadIndex, ReadSettings};
 pub use server::RaftService;
 pub use tls::{ClusterTls, TlsFiles};

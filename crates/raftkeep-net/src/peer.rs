@@ -274,6 +274,16 @@ impl Peer {
         self.decode(reply)
     }
 
+    /// The leader's read index (see [`crate::ReadIndex`]); a typed error when the node does
+    /// not lead or cannot confirm that it does.
+    pub async fn read_index(&self, timeout: Duration) -> Result<Result<u64, NodeError>, NetError> {
+        let request = Self::request(raftkeep_proto::cluster::ReadIndexRequest {}, timeout, false);
+        let reply = self
+            .within(timeout, self.client.clone().read_index(request))
+            .await;
+        self.decode(reply)
+    }
+
     fn encode<T: Serialize>(&self, value: &T) -> Result<EncodedMessage, NetError> {
         raftkeep_store::codec::encode(value)
             .map(|data| EncodedMessage { data })

@@ -9,10 +9,17 @@ use serde::de::DeserializeOwned;
 use tonic::{Request, Response, Status};
 
 /// Serves this node's Raft to its peers.
+///
+/// For `election_timeout_max` after it starts, the service refuses to vote. A leader serves
+/// reads under a lease that rests on its voters refusing other candidates for that long after
+/// they last heard from it ([`crate::ReadIndex`]); a voter that restarted has forgotten when
+/// that was, and without this pause it could help elect a second leader while the first one's
+/// lease still runs.
 #[derive(Clone)]
 pub struct RaftService {
     node: RaftNode,
     identity: crate::ClusterIdentity,
+    votes_from: std::time::Instant,
 }
 
 impl std::fmt::Debug for RaftService {
@@ -25,7 +32,20 @@ impl RaftService {
     /// A service for this node's Raft; it refuses requests from nodes of other clusters.
     pub fn new(node: RaftNode) -> Self {
         let identity = crate::ClusterIdentity::of(node.state_machine().clone());
-        RaftService { node, identity }
+        let lease = std::time::Duration::from_millis(node.raft().config().election_timeout_max);
+        // A node that never voted granted no lease: it may vote at once (a new cluster forms
+        // without this pause).
+        let voted = node.raft().metrics().borrow().current_term > 0;
+        let lease = if voted {
+            lease
+        } else {
+            std::time::Duration::ZERO
+        };
+        RaftService {
+            node,
+            identity,
+            votes_from: std::time::Instant::now() + lease,
+        }
     }
 
     /// The tonic server wrapper, ready for `Server::add_service`.
@@ -68,6 +88,11 @@ impl RaftRpc for RaftService {
 
     async fn vote(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
         self.identity.check(&request)?;
+        if std::time::Instant::now() < self.votes_from {
+            return Err(Status::unavailable(
+                "this node started less than an election timeout ago and does not vote yet",
+            ));
+        }
         reply(&self.node.raft().vote(decode(request)?).await)
     }
 

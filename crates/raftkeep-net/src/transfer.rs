@@ -8,7 +8,7 @@ use std::time::Duration;
 use raftkeep_store::{NodeId, RaftNode};
 use tonic::Status;
 
-use crate::Forwarder;
+use crate::ReadIndex;
 use crate::admin::members;
 
 /// How long a transfer may take before it gives up and lifts every pause.
@@ -30,8 +30,16 @@ pub(crate) fn pause_elections(node: &RaftNode, duration: Duration) {
     });
 }
 
-/// Moves leadership from this node (the leader) to `target`.
-pub(crate) async fn transfer(forwarder: &Forwarder, target: NodeId) -> Result<(), Status> {
+/// Moves leadership from this node (the leader) to `target`. Reads served meanwhile take no
+/// heartbeat round (which would renew the followers' leases and keep the target waiting).
+pub(crate) async fn transfer(reads: &ReadIndex, target: NodeId) -> Result<(), Status> {
+    reads.handing_over(true);
+    let moved = hand_over(reads.forwarder(), target).await;
+    reads.handing_over(false);
+    moved
+}
+
+async fn hand_over(forwarder: &crate::Forwarder, target: NodeId) -> Result<(), Status> {
     let node = forwarder.node();
     let m = node.raft().metrics().borrow().clone();
     if target == m.id {

@@ -125,17 +125,22 @@ pub struct ClusterConfig {
     /// Address the other nodes reach this one at (`host:port`); default: `listen`.
     #[serde(default)]
     pub advertise: Option<String>,
-    /// Bound on a write or a linearizable read, in milliseconds (fail fast without quorum).
+    /// Bound on a write, or on a request waiting for a leader, in milliseconds (fail fast
+    /// without quorum).
     #[serde(default = "defaults::write_timeout_ms")]
     pub write_timeout_ms: u64,
     /// Leader heartbeat interval, in milliseconds.
     #[serde(default = "defaults::heartbeat_ms")]
     pub heartbeat_ms: u64,
     /// Lower end of the election timeout range, in milliseconds: a follower that hears no
-    /// leader for a random time in [min, max] stands for election.
+    /// leader for its leader lease (`election_timeout_max_ms`) plus a random time in
+    /// [min, max] stands for election. Also bounds how long a read waits for the leader to
+    /// confirm it.
     #[serde(default = "defaults::election_timeout_min_ms")]
     pub election_timeout_min_ms: u64,
-    /// Upper end of the election timeout range, in milliseconds.
+    /// Upper end of the election timeout range, in milliseconds; also the leader lease: a
+    /// voter refuses other candidates for this long after it last heard from its leader, and
+    /// the leader serves reads without a heartbeat round for 4/5 of it.
     #[serde(default = "defaults::election_timeout_max_ms")]
     pub election_timeout_max_ms: u64,
     /// Build a snapshot after this many log entries since the last one, or after a tenth of
@@ -146,12 +151,14 @@ pub struct ClusterConfig {
     /// Log entries kept after a snapshot (so that a briefly absent node catches up by log).
     #[serde(default = "defaults::keep_logs_after_snapshot")]
     pub keep_logs_after_snapshot: u64,
-    /// Serve reads while this node cannot reach a quorum (a site cut off can still power on
-    /// its VMs): Get, Get Attributes, Get Attribute List and Locate of Active keys, from this
-    /// node's copy, each counted (`raftkeep_kmip_stale_reads_total`) and audited (`stale_ms`).
-    /// The copy may miss a revocation or a destroy made meanwhile elsewhere. Off: such a node
-    /// refuses reads as well as writes, and clients move on to another server.
-    #[serde(default)]
+    /// Serve reads while no leader can confirm this node's copy (an election after a leader
+    /// died, or this node cut off from a quorum: a site cut off can still power on its VMs):
+    /// Get, Get Attributes, Get Attribute List, Locate and the cryptographic operations with
+    /// Active keys, from this node's copy, each counted (`raftkeep_kmip_stale_reads_total`)
+    /// and audited (`stale_ms`). The copy may miss a revocation or a destroy made meanwhile
+    /// elsewhere. Off: such a node waits for a leader within `write_timeout_ms`, then refuses
+    /// reads as well as writes, and clients move on to another server.
+    #[serde(default = "defaults::reads_without_quorum")]
     pub reads_without_quorum: bool,
     /// With `reads_without_quorum`: stop serving reads once the node has not heard from a
     /// leader for this many seconds.
@@ -224,14 +231,19 @@ mod defaults {
     pub(super) fn write_timeout_ms() -> u64 {
         5_000
     }
+    // Failover after a leader dies takes about election_timeout_max + a random time in
+    // [min, max] + one tick (1.5 heartbeats): ~1.2-1.8 s with these (docs/benchmarks.md).
     pub(super) fn heartbeat_ms() -> u64 {
-        200
+        100
     }
     pub(super) fn election_timeout_min_ms() -> u64 {
-        1_000
+        400
     }
     pub(super) fn election_timeout_max_ms() -> u64 {
-        2_000
+        800
+    }
+    pub(super) fn reads_without_quorum() -> bool {
+        true
     }
     pub(super) fn snapshot_after_logs() -> u64 {
         10_000

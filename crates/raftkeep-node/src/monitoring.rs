@@ -15,13 +15,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use openraft::ServerState;
-use raftkeep_server::ReadMode;
 use raftkeep_store::RaftNode;
 use serde::Serialize;
 use tokio::sync::{oneshot, watch};
 
 use crate::NodeStartError;
-use crate::reads::ReadPolicy;
+use crate::reads::{ReadPolicy, Serving};
 
 /// Latency buckets (seconds) for every `*_seconds` histogram: from a local read (~100 µs) to
 /// the client's service timeout (60 s). Buckets, not summaries, so nodes aggregate.
@@ -97,11 +96,11 @@ impl Monitor {
             .membership()
             .nodes()
             .any(|(id, _)| *id == self.node_id);
-        let mode = self.reads.mode_of(&self.node);
-        let heard = mode == ReadMode::Current;
+        let serving = self.reads.serving(&self.node);
+        let heard = serving == Serving::Everything;
         let writes = m.current_leader.is_some() && heard;
         // Cut off from the leader, a node serves reads only where the operator allows it.
-        let reads = matches!(mode, ReadMode::Current | ReadMode::Stale { .. });
+        let reads = matches!(serving, Serving::Everything | Serving::Reads { .. });
         let reads_note = if reads {
             "reads only"
         } else {

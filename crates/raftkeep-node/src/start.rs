@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use openraft::{Config, Raft, SnapshotPolicy};
 use raftkeep_net::{
-    ClusterIdentity, ClusterService, ClusterTls, Forwarder, GrpcNetwork, RaftService, TlsFiles,
+    ClusterIdentity, ClusterService, ClusterTls, Forwarder, GrpcNetwork, RaftService, ReadIndex,
+    ReadSettings, TlsFiles,
 };
 use raftkeep_seal::{KeyVersion, Keyring, RootKey};
-use raftkeep_server::{KeyStore, ReadMode, StoreFailure, StoreFuture};
+use raftkeep_server::{KeyStore, Purpose, StoreFailure, StoreFuture, View};
 use raftkeep_store::{
     Command, CommandResult, LogStore, NodeError, RaftNode, StateMachine, StoreError, StoredObject,
     db,
@@ -18,7 +19,7 @@ use raftkeep_store::{
 use tokio::sync::{oneshot, watch};
 
 use crate::config::KeySource;
-use crate::reads::ReadPolicy;
+use crate::reads::{ReadPolicy, Serving};
 use crate::{NodeConfig, NodeStartError};
 
 /// A node that is running: Raft, its store and its gRPC server.
@@ -43,6 +44,8 @@ struct Kmip {
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<()>,
     https: Option<Box<Kmip>>,
+    /// True while the listener accepts connections.
+    open: watch::Receiver<bool>,
 }
 
 /// The replicated allow-list, read from this node's copy: an allow or revoke reaches every
@@ -75,17 +78,21 @@ impl raftkeep_server::AllowList for ReplicatedAllowList {
     }
 }
 
-/// The key store as the KMIP engine sees it on this node: reads from the local copy (while
-/// `reads` allows them), writes through the leader (forwarded if this node follows), visible
-/// here when they return.
+/// The key store as the KMIP engine sees it on this node: reads from the local copy once the
+/// read index (or, without a leader, the read policy) allows, writes through the leader
+/// (forwarded if this node follows), visible here when they return.
 struct NodeStore {
-    forwarder: Forwarder,
-    reads: ReadPolicy,
+    reads: ReadIndex,
+    policy: ReadPolicy,
 }
 
 impl NodeStore {
+    fn node(&self) -> &RaftNode {
+        self.reads.forwarder().node()
+    }
+
     fn sm(&self) -> &StateMachine {
-        self.forwarder.node().state_machine()
+        self.node().state_machine()
     }
 }
 
@@ -98,8 +105,8 @@ impl KeyStore for NodeStore {
         self.sm().object(uid).map_err(internal)
     }
 
-    fn read_mode(&self) -> ReadMode {
-        self.reads.mode_of(self.forwarder.node())
+    fn view(&self, purpose: Purpose) -> StoreFuture<'_, View> {
+        Box::pin(self.policy.view(self.node(), &self.reads, purpose))
     }
 
     fn lookup(&self, kind: &str, value: &[u8]) -> Result<Vec<String>, StoreFailure> {
@@ -114,20 +121,6 @@ impl KeyStore for NodeStore {
         self.sm().objects_after(after, limit).map_err(internal)
     }
 
-    fn object_from_leader(&self, uid: &str) -> StoreFuture<'_, Option<StoredObject>> {
-        let request = raftkeep_net::ReadRequest {
-            uid: uid.to_owned(),
-            consistency: raftkeep_net::Consistency::Linearizable,
-        };
-        Box::pin(async move {
-            self.forwarder
-                .read(&request)
-                .await
-                .map(|reply| reply.object)
-                .map_err(|e| StoreFailure::Unavailable(e.to_string()))
-        })
-    }
-
     fn groups_of(&self, fingerprint: &str) -> Result<Vec<String>, StoreFailure> {
         Ok(self
             .sm()
@@ -139,27 +132,58 @@ impl KeyStore for NodeStore {
             .collect())
     }
 
-    fn wait_for_leader(
-        &self,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        let node = self.forwarder.node().clone();
-        Box::pin(async move {
-            let deadline = tokio::time::Instant::now() + node.timeout();
-            while node.since_leader_contact().is_none() && tokio::time::Instant::now() < deadline {
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
-        })
-    }
-
     fn write(&self, cmd: Command) -> StoreFuture<'_, CommandResult> {
         Box::pin(async move {
-            self.forwarder.write(cmd).await.map_err(|e| match e {
-                NodeError::Fatal(reason) => StoreFailure::Internal(reason),
-                other => StoreFailure::Unavailable(other.to_string()),
-            })
+            self.reads
+                .forwarder()
+                .write(cmd)
+                .await
+                .map_err(|e| match e {
+                    NodeError::Fatal(reason) => StoreFailure::Internal(reason),
+                    other => StoreFailure::Unavailable(other.to_string()),
+                })
         })
     }
 }
+
+/// Keeps `open` true while the node can serve something that touches the store; the KMIP
+/// listeners refuse connections while it is false, so every client moves on at once.
+async fn gate(node: RaftNode, policy: ReadPolicy, open: watch::Sender<bool>) {
+    let mut tick = tokio::time::interval(GATE_CHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Raft's changes (a leader known, the cluster's state applied) open the gate at once; the
+    // tick notices silence (a leader no longer heard).
+    let mut metrics = node.raft().metrics();
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            changed = metrics.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+        }
+        let serving = policy.serving(&node);
+        let can = !matches!(serving, Serving::Nothing(_));
+        open.send_if_modified(|was| {
+            if *was == can {
+                return false;
+            }
+            match &serving {
+                Serving::Nothing(why) => tracing::warn!(%why, "refusing KMIP connections"),
+                _ => tracing::info!("accepting KMIP connections"),
+            }
+            *was = can;
+            true
+        });
+        if open.is_closed() {
+            return;
+        }
+    }
+}
+
+/// How often the listener's gate is re-evaluated.
+const GATE_CHECK: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Where the node writes its audit log.
 fn audit_log_path(config: &NodeConfig, kmip: &crate::config::KmipConfig) -> std::path::PathBuf {
@@ -171,7 +195,7 @@ fn audit_log_path(config: &NodeConfig, kmip: &crate::config::KmipConfig) -> std:
 /// Starts the KMIP listener if the configuration has one.
 async fn start_kmip(
     config: &NodeConfig,
-    forwarder: Forwarder,
+    reads: ReadIndex,
     keyring: Keyring,
 ) -> Result<Option<Kmip>, NodeStartError> {
     let Some(k) = &config.kmip else {
@@ -188,20 +212,23 @@ async fn start_kmip(
         },
         ..raftkeep_server::Settings::default()
     };
-    let listener =
-        raftkeep_server::KmipListener::bind(k.listen, tls.clone(), settings.clone()).await?;
+    let policy = ReadPolicy::new(config);
+    let node = reads.forwarder().node().clone();
+    let (open, gate_open) = watch::channel(!matches!(policy.serving(&node), Serving::Nothing(_)));
+    tokio::spawn(gate(node, policy, open));
+    let listener = raftkeep_server::KmipListener::bind(k.listen, tls.clone(), settings.clone())
+        .await?
+        .gated(gate_open.clone());
     let local_addr = listener.local_addr()?;
+    let open = listener.listening();
     let (stop, stopped) = oneshot::channel::<()>();
-    let sm = forwarder.node().state_machine().clone();
+    let sm = reads.forwarder().node().state_machine().clone();
     let audit_path = audit_log_path(config, k);
     let audit = raftkeep_server::AuditLog::open(&audit_path, config.node_id)?;
     tracing::info!(path = %audit_path.display(), "audit log open, chain verified");
     let engine = raftkeep_server::Engine::new(
         Arc::new(ReplicatedAllowList(sm)),
-        Arc::new(NodeStore {
-            forwarder,
-            reads: ReadPolicy::new(config),
-        }),
+        Arc::new(NodeStore { reads, policy }),
         keyring,
     )
     .with_audit(Arc::new(audit));
@@ -238,8 +265,10 @@ async fn start_kmip(
         Some(addr) => {
             let listener = raftkeep_server::KmipListener::bind(addr, tls.clone(), settings.clone())
                 .await?
-                .https();
+                .https()
+                .gated(gate_open.clone());
             let local_addr = listener.local_addr()?;
+            let open = listener.listening();
             let (stop, stopped) = oneshot::channel::<()>();
             let task = tokio::spawn(listener.serve(engine.clone(), async {
                 let _ = stopped.await;
@@ -250,6 +279,7 @@ async fn start_kmip(
                 stop,
                 task,
                 https: None,
+                open,
             }))
         }
         None => None,
@@ -263,6 +293,7 @@ async fn start_kmip(
         stop,
         task,
         https,
+        open,
     }))
 }
 
@@ -438,6 +469,13 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     let node = RaftNode::new(raft, sm, config.write_timeout());
     let forwarder =
         Forwarder::new(node.clone(), config.advertise(), Some(tls.clone())).dialing(dial);
+    let reads = ReadIndex::new(
+        forwarder.clone(),
+        ReadSettings::for_timeouts(
+            std::time::Duration::from_millis(config.cluster.election_timeout_min_ms),
+            std::time::Duration::from_millis(config.cluster.election_timeout_max_ms),
+        ),
+    );
 
     let listen = config.cluster.listen;
     let listen_err = |reason: String| NodeStartError::Listen {
@@ -450,7 +488,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         .tls_config(tls.server())
         .map_err(|e| listen_err(e.to_string()))?
         .add_service(RaftService::new(node.clone()).into_server())
-        .add_service(ClusterService::new(forwarder.clone(), keyring.clone()).into_server());
+        .add_service(ClusterService::new(reads.clone(), keyring.clone()).into_server());
     // Raft's small messages must not wait for Nagle's algorithm: without TCP_NODELAY an
     // append-entries reply could sit ~40 ms behind the peer's delayed ACK.
     let incoming = tokio_stream::StreamExt::map(
@@ -479,7 +517,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         )),
         tokio::spawn(recheck_certificates(config.clone())),
     ];
-    let kmip = start_kmip(config, forwarder.clone(), keyring).await?;
+    let kmip = start_kmip(config, reads, keyring).await?;
     let monitoring = match &config.monitoring {
         Some(m) => Some(
             crate::monitoring::start(
@@ -567,6 +605,18 @@ impl RunningNode {
     /// The address the KMIP listener listens on, if the node has one.
     pub fn kmip_addr(&self) -> Option<SocketAddr> {
         self.kmip.as_ref().map(|k| k.local_addr)
+    }
+
+    /// Waits, at most `within`, until the KMIP listener accepts connections (it refuses them
+    /// while the node can serve nothing: before it has heard from a leader, say); whether it
+    /// does.
+    pub async fn kmip_accepting(&self, within: std::time::Duration) -> bool {
+        let Some(mut open) = self.kmip.as_ref().map(|k| k.open.clone()) else {
+            return false;
+        };
+        tokio::time::timeout(within, open.wait_for(|o| *o))
+            .await
+            .is_ok_and(|r| r.is_ok())
     }
 
     /// The address the KMIP over HTTPS listener is bound to, if it runs.

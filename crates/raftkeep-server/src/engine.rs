@@ -9,7 +9,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use kmip_messages::vendor::ServerCondition;
+use kmip_messages::vendor::{ServerCondition, declares_aware};
 use kmip_messages::{
     RequestBatchItem, RequestMessage, RequestPayload, ResponseBatchItem, ResponseMessage,
     ResponsePayload, UniqueIdentifier,
@@ -23,7 +23,7 @@ use crate::credentials::Passwords;
 use crate::error::OpError;
 use crate::ops::context::OpCtx;
 use crate::rate::RateLimit;
-use crate::store::{KeyStore, ReadMode, StoreFailure};
+use crate::store::{KeyStore, Purpose, View};
 use crate::{ops, response};
 
 /// Who sent a request.
@@ -47,14 +47,26 @@ impl std::fmt::Debug for CertChain {
     }
 }
 
+/// What the engine makes of one request message.
+#[derive(Debug)]
+pub enum Reply {
+    /// The response to send.
+    Answer(ResponseMessage),
+    /// Close the connection without an answer: this node cannot serve the request because of
+    /// the cluster, and the client — one that did not declare it understands Raftkeep's
+    /// "unavailable" mark — takes any answer as final, but fails over from a server that is
+    /// down (DESIGN.md invariant 5). Says why, for the log.
+    HangUp(String),
+}
+
 /// Answers decoded requests; a session calls it once per request message.
 pub trait Handler: Send + Sync + 'static {
-    /// The response to `request` from `client`.
+    /// What to do with `request` from `client`.
     fn handle(
         &self,
         client: &Client,
         request: RequestMessage,
-    ) -> impl Future<Output = ResponseMessage> + Send;
+    ) -> impl Future<Output = Reply> + Send;
 
     /// A message that could not be decoded was answered with `response` (Invalid Message);
     /// the engine records it in the audit log.
@@ -157,10 +169,10 @@ impl Engine {
         match self.allow.allowed(client) {
             Ok(true) => {}
             Ok(false) => {
-                // A node without the cluster's state knows no client: not a refusal, another
-                // server can answer.
-                if let ReadMode::Refuse(why) = self.store.read_mode() {
-                    return Some(OpError::Store(StoreFailure::Unavailable(why)));
+                // A node whose copy is not current (joining, cut off) may not know the client
+                // yet: not a refusal, another server can answer.
+                if let Err(e) = self.store.view(Purpose::Read).await {
+                    return Some(OpError::Store(e));
                 }
                 let subject = client
                     .chain
@@ -194,20 +206,72 @@ impl Engine {
     }
 
     /// Every item of `request` answered with `refusal`.
-    fn refuse(request: &RequestMessage, refusal: &OpError) -> ResponseMessage {
+    fn refuse(request: &RequestMessage, refusal: &OpError, aware: bool) -> ResponseMessage {
         let reason = refusal.reason(request.header.protocol_version);
         let items = request
             .batch_items
             .iter()
-            .map(|item| {
-                let mut failed = response::failure(Some(item), reason, refusal.to_string());
-                // "Ask another server" when this one cannot judge (it has no state yet).
-                failed.message_extension = refusal.condition().map(ServerCondition::to_extension);
-                failed
-            })
+            .map(|item| failure(item, reason, refusal, aware))
             .collect();
         response::message(request.header.protocol_version, items)
     }
+
+    /// The request refused as a whole with `refusal`, audited.
+    fn refused(
+        &self,
+        client: &Client,
+        request: &RequestMessage,
+        request_id: &str,
+        refusal: &OpError,
+        aware: bool,
+    ) -> Reply {
+        let refused = Self::refuse(request, refusal, aware);
+        // Rare: the UIDs asked for are read from the encoded request.
+        let ctx = kmip_messages::Ctx::new(request.header.protocol_version);
+        for (asked, answer) in request.batch_items.iter().zip(&refused.batch_items) {
+            let mut uids = Vec::new();
+            unique_identifiers(&asked.payload.write(ctx), &mut uids);
+            self.audit(
+                client,
+                request_id,
+                Some(asked.operation),
+                answer,
+                uids,
+                None,
+            );
+        }
+        if !aware && refusal.condition() == Some(ServerCondition::Unavailable) {
+            return Reply::HangUp(refusal.to_string());
+        }
+        Reply::Answer(refused)
+    }
+
+    /// The view of the store `request` needs, or `None` when it touches no stored object.
+    async fn view_for(&self, request: &RequestMessage) -> Result<Option<View>, OpError> {
+        let ops = || request.batch_items.iter().map(|i| i.operation);
+        let purpose = if ops().any(|op| !storeless(op) && !stale_readable(op)) {
+            Purpose::Write
+        } else if ops().any(|op| !storeless(op)) {
+            Purpose::Read
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(self.store.view(purpose).await?))
+    }
+}
+
+/// A failed item's answer; the "unavailable" mark only for a client that understands it.
+fn failure(
+    item: &RequestBatchItem,
+    reason: kmip_ttlv::enums::ResultReason,
+    e: &OpError,
+    aware: bool,
+) -> ResponseBatchItem {
+    let mut failed = response::failure(Some(item), reason, e.to_string());
+    if aware {
+        failed.message_extension = e.condition().map(ServerCondition::to_extension);
+    }
+    failed
 }
 
 impl Handler for Engine {
@@ -218,32 +282,31 @@ impl Handler for Engine {
         }
     }
 
-    async fn handle(&self, client: &Client, request: RequestMessage) -> ResponseMessage {
+    async fn handle(&self, client: &Client, request: RequestMessage) -> Reply {
         let request_id = uuid::Uuid::new_v4().to_string();
         let version = request.header.protocol_version;
+        let aware = declares_aware(
+            request
+                .batch_items
+                .iter()
+                .map(|i| i.unique_batch_item_id.as_ref().map(|b| b.as_slice())),
+        );
+        let view = match self.view_for(&request).await {
+            Ok(view) => view,
+            Err(e) => return self.refused(client, &request, &request_id, &e, aware),
+        };
         if let Some(refusal) = self.refusal(client, &request).await {
-            let refused = Self::refuse(&request, &refusal);
-            // Rare: the UIDs asked for are read from the encoded request.
-            let ctx = kmip_messages::Ctx::new(version);
-            for (asked, answer) in request.batch_items.iter().zip(&refused.batch_items) {
-                let mut uids = Vec::new();
-                unique_identifiers(&asked.payload.write(ctx), &mut uids);
-                self.audit(
-                    client,
-                    &request_id,
-                    Some(asked.operation),
-                    answer,
-                    uids,
-                    None,
-                );
-            }
-            return refused;
+            return self.refused(client, &request, &request_id, &refusal, aware);
         }
         let max_response = request.header.maximum_response_size;
         let option = request
             .header
             .batch_error_continuation_option
             .unwrap_or(BatchErrorContinuationOption::STOP);
+        let stale = match view {
+            Some(View::Stale { stale_by }) => Some(stale_by),
+            _ => None,
+        };
         let mut ctx = OpCtx {
             store: &self.store,
             keyring: &self.keyring,
@@ -261,45 +324,37 @@ impl Handler for Engine {
                 .filter(|k| !k.is_empty())
                 .map(str::to_owned),
             item: 0,
-            stale: None,
+            stale,
             streams: &self.streams,
             groups: self.store.groups_of(&client.fingerprint).unwrap_or_else(|e| {
                 // Without its groups the client keeps what it owns and was granted itself.
                 tracing::warn!(client = %client.fingerprint, error = %e, "cannot read the client groups");
                 Vec::new()
             }),
+            wrote: false,
         };
-        let mut mode = self.store.read_mode();
-        if mode == ReadMode::NoLeaderYet {
-            self.store.wait_for_leader().await;
-            mode = match self.store.read_mode() {
-                ReadMode::NoLeaderYet => ReadMode::Refuse(
-                    "no leader heard since this node started (the cluster is starting or has no quorum)".to_owned(),
-                ),
-                heard => heard,
-            };
-        }
-        if let ReadMode::Stale { stale_by } = &mode {
-            ctx.stale = Some(*stale_by);
-        }
         let mut items = Vec::with_capacity(request.batch_items.len());
         let mut touched = Vec::with_capacity(request.batch_items.len());
+        let mut unavailable = None;
         for (position, item) in request.batch_items.iter().enumerate() {
             ctx.touched.clear();
             ctx.item = position;
             let started = std::time::Instant::now();
-            let outcome = match refusal(&mode, item.operation) {
-                Some(refused) => Err(refused),
-                None => dispatch(&mut ctx, item).await,
-            };
-            let answer = match outcome {
-                Ok(payload) => response::success(item, payload),
+            let answer = match dispatch(&mut ctx, item).await {
+                Ok(payload) => {
+                    let mut done = response::success(item, payload);
+                    if aware && stale.is_some() && !storeless(item.operation) {
+                        done.message_extension = Some(ServerCondition::Stale.to_extension());
+                    }
+                    done
+                }
                 Err(e) => {
                     let reason = e.reason(version);
                     tracing::info!(client = %client.fingerprint, operation = %item.operation, %reason, error = %e, "operation failed");
-                    let mut failed = response::failure(Some(item), reason, e.to_string());
-                    failed.message_extension = e.condition().map(ServerCondition::to_extension);
-                    failed
+                    if e.condition() == Some(ServerCondition::Unavailable) {
+                        unavailable.get_or_insert_with(|| e.to_string());
+                    }
+                    failure(item, reason, &e, aware)
                 }
             };
             let failed = answer.result_reason.is_some();
@@ -326,8 +381,8 @@ impl Handler for Engine {
             }
         }
         for ((asked, answer), uids) in request.batch_items.iter().zip(&items).zip(touched) {
-            let stale_ms = match &mode {
-                ReadMode::Stale { stale_by } if stale_readable(asked.operation) => {
+            let stale_ms = match stale {
+                Some(stale_by) if !storeless(asked.operation) => {
                     if answer.result_reason.is_none() {
                         crate::observe::stale_read();
                     }
@@ -344,7 +399,15 @@ impl Handler for Engine {
                 stale_ms,
             );
         }
-        response::within(response::message(version, items), max_response)
+        // Nothing changed: the client may as well carry the request to another server, and
+        // only a closed connection makes most clients do that.
+        if let (Some(why), false, false) = (unavailable, aware, ctx.wrote) {
+            return Reply::HangUp(why);
+        }
+        Reply::Answer(response::within(
+            response::message(version, items),
+            max_response,
+        ))
     }
 }
 
@@ -363,7 +426,8 @@ fn storeless(op: Operation) -> bool {
     .contains(&op)
 }
 
-/// The reads a node cut off from the leader may serve, where allowed.
+/// The operations that only read stored objects: served in a stale view (an election, a node
+/// cut off), where the operator allows it.
 fn stale_readable(op: Operation) -> bool {
     [
         Operation::GET,
@@ -378,24 +442,6 @@ fn stale_readable(op: Operation) -> bool {
         Operation::SIGNATURE_VERIFY,
     ]
     .contains(&op)
-}
-
-/// Why this node refuses `op` in read mode `mode`, if it does: without quorum only the reads
-/// the operator allowed are served; anything else is "unavailable" at once, so the client
-/// tries the next server instead of waiting for a write that cannot commit.
-fn refusal(mode: &ReadMode, op: Operation) -> Option<OpError> {
-    let unavailable = |why: String| Some(OpError::Store(StoreFailure::Unavailable(why)));
-    match mode {
-        // Not left by `handle`, which waits for a leader first; as a write would be.
-        ReadMode::Current | ReadMode::NoLeaderYet => None,
-        _ if storeless(op) => None,
-        ReadMode::Refuse(why) => unavailable(why.clone()),
-        ReadMode::Stale { .. } if stale_readable(op) => None,
-        ReadMode::Stale { stale_by } => unavailable(format!(
-            "this node cannot reach a quorum (no leader heard for {} s): it serves only Get, Get Attributes, Get Attribute List, Locate and the cryptographic operations with Active keys meanwhile",
-            stale_by.as_secs()
-        )),
-    }
 }
 
 /// The objects an answer names that the item did not: what Create, Create Key Pair, Register
@@ -529,33 +575,6 @@ mod tests {
     use super::*;
     use crate::store::{StoreFailure, StoreFuture};
 
-    #[test]
-    fn a_cut_off_node_answers_storeless_operations_and_only_allowed_reads() {
-        let stale = ReadMode::Stale {
-            stale_by: std::time::Duration::from_secs(7),
-        };
-        let refuse = ReadMode::Refuse("cut off".into());
-        for op in [Operation::DISCOVER_VERSIONS, Operation::QUERY] {
-            assert!(refusal(&refuse, op).is_none(), "{op}");
-            assert!(refusal(&stale, op).is_none(), "{op}");
-        }
-        for op in [Operation::GET, Operation::GET_ATTRIBUTES, Operation::LOCATE] {
-            assert!(refusal(&stale, op).is_none(), "{op}");
-            assert!(refusal(&ReadMode::Current, op).is_none(), "{op}");
-            let e = refusal(&refuse, op).unwrap();
-            assert_eq!(
-                e.to_string(),
-                "the cluster cannot serve this request now: cut off"
-            );
-            assert!(e.condition().is_some(), "a client must be sent on");
-        }
-        for op in [Operation::CREATE, Operation::ACTIVATE, Operation::DESTROY] {
-            let e = refusal(&stale, op).unwrap();
-            assert!(e.to_string().contains("no leader heard for 7 s"), "{e}");
-            assert!(e.condition().is_some());
-        }
-    }
-
     struct Everyone;
 
     impl AllowList for Everyone {
@@ -584,12 +603,197 @@ mod tests {
         fn groups_of(&self, _: &str) -> Result<Vec<String>, StoreFailure> {
             Ok(Vec::new())
         }
-        fn object_from_leader(&self, _: &str) -> StoreFuture<'_, Option<StoredObject>> {
-            Box::pin(async { Ok(None) })
+        fn write(&self, _: Command) -> StoreFuture<'_, CommandResult> {
+            Box::pin(async { Err(StoreFailure::Internal("empty".to_owned())) })
+        }
+    }
+
+    /// A node's store as a cut-off node sees it: one Active and one Pre-Active object, and
+    /// the view it gives.
+    struct Cut {
+        view: Result<View, StoreFailure>,
+        objects: Vec<StoredObject>,
+    }
+
+    impl Cut {
+        fn new(view: Result<View, StoreFailure>, keyring: &Keyring) -> Self {
+            let object = |uid: &str, state: kmip_ttlv::enums::State| {
+                let opaque = ManagedObject::OpaqueObject {
+                    opaque_data_type: OpaqueDataType(0x8000_0000),
+                    value: vec![7; 4].into(),
+                };
+                StoredObject {
+                    uid: uid.to_owned(),
+                    object_type: ObjectType::OPAQUE_OBJECT.0,
+                    state: state.0,
+                    owner: "00".to_owned(),
+                    attributes: Vec::new(),
+                    material: raftkeep_store::Material::Sealed(
+                        crate::material::seal(keyring, uid, &opaque).unwrap(),
+                    ),
+                    grants: Default::default(),
+                }
+            };
+            Cut {
+                view,
+                objects: vec![
+                    object("active", kmip_ttlv::enums::State::ACTIVE),
+                    object("pre-active", kmip_ttlv::enums::State::PRE_ACTIVE),
+                ],
+            }
+        }
+    }
+
+    impl KeyStore for Cut {
+        fn object(&self, uid: &str) -> Result<Option<StoredObject>, StoreFailure> {
+            Ok(self.objects.iter().find(|o| o.uid == uid).cloned())
+        }
+        fn lookup(&self, _: &str, _: &[u8]) -> Result<Vec<String>, StoreFailure> {
+            Ok(Vec::new())
+        }
+        fn objects_after(
+            &self,
+            _: Option<&str>,
+            _: usize,
+        ) -> Result<Vec<StoredObject>, StoreFailure> {
+            Ok(Vec::new())
+        }
+        fn groups_of(&self, _: &str) -> Result<Vec<String>, StoreFailure> {
+            Ok(Vec::new())
         }
         fn write(&self, _: Command) -> StoreFuture<'_, CommandResult> {
-            Box::pin(async { Err(StoreFailure::Unavailable("empty".to_owned())) })
+            Box::pin(async { Err(StoreFailure::Unavailable("no quorum".to_owned())) })
         }
+        fn view(&self, _: Purpose) -> StoreFuture<'_, View> {
+            let view = self.view.clone();
+            Box::pin(async move { view })
+        }
+    }
+
+    /// A one-item request; `aware`: from a client that understands Raftkeep's marks.
+    fn one(op: Operation, uid: Option<&str>, aware: bool) -> RequestMessage {
+        let version = ProtocolVersion::V1_1;
+        let payload = match uid {
+            Some(uid) => {
+                let item = Ttlv::structure(
+                    Tag::REQUEST_PAYLOAD,
+                    vec![Ttlv::text(Tag::UNIQUE_IDENTIFIER, uid)],
+                );
+                RequestPayload::read(op, &item, &[], kmip_messages::Ctx::new(version)).unwrap()
+            }
+            None => payload(op, version),
+        };
+        RequestMessage {
+            header: RequestHeader::new(version, 1),
+            batch_items: vec![RequestBatchItem {
+                operation: op,
+                ephemeral: None,
+                unique_batch_item_id: aware
+                    .then(|| kmip_messages::vendor::aware_batch_item_id(0).into()),
+                payload,
+                message_extension: None,
+            }],
+        }
+    }
+
+    fn cut_engine(view: Result<View, StoreFailure>) -> Engine {
+        let keyring = Keyring::single(RootKey::new(KeyVersion(1), [1; 32]));
+        Engine::new(
+            Arc::new(Everyone),
+            Arc::new(Cut::new(view, &keyring)),
+            keyring,
+        )
+    }
+
+    fn answer(reply: Reply) -> ResponseBatchItem {
+        match reply {
+            Reply::Answer(mut r) => r.batch_items.remove(0),
+            Reply::HangUp(why) => panic!("hung up: {why}"),
+        }
+    }
+
+    fn condition(item: &ResponseBatchItem) -> Option<ServerCondition> {
+        item.message_extension
+            .as_ref()
+            .and_then(ServerCondition::from_extension)
+    }
+
+    fn anyone() -> Client {
+        Client {
+            fingerprint: "00".into(),
+            peer: "127.0.0.1:1".parse().unwrap(),
+            chain: CertChain::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_request_the_cluster_cannot_serve_looks_down_unless_the_client_understands_the_mark()
+    {
+        let engine = cut_engine(Err(StoreFailure::Unavailable("cut off".into())));
+        let client = anyone();
+        for (op, uid) in [
+            (Operation::GET, Some("active")),
+            (Operation::CREATE, None),
+            (Operation::ACTIVATE, Some("pre-active")),
+        ] {
+            let reply = engine.handle(&client, one(op, uid, false)).await;
+            assert!(
+                matches!(&reply, Reply::HangUp(why) if why.contains("cut off")),
+                "{op}: {reply:?}"
+            );
+            let told = answer(engine.handle(&client, one(op, uid, true)).await);
+            assert_eq!(told.result_reason, Some(ResultReason::GENERAL_FAILURE));
+            assert_eq!(condition(&told), Some(ServerCondition::Unavailable), "{op}");
+        }
+        // What touches no stored object is answered whatever the cluster's state.
+        let versions = answer(
+            engine
+                .handle(&client, one(Operation::DISCOVER_VERSIONS, None, false))
+                .await,
+        );
+        assert_eq!(versions.result_status, ResultStatus::SUCCESS);
+    }
+
+    #[tokio::test]
+    async fn a_stale_view_serves_only_active_keys_and_marks_them_for_clients_that_understand() {
+        let stale = View::Stale {
+            stale_by: std::time::Duration::from_secs(3),
+        };
+        let engine = cut_engine(Ok(stale));
+        let client = anyone();
+        let plain = answer(
+            engine
+                .handle(&client, one(Operation::GET, Some("active"), false))
+                .await,
+        );
+        assert_eq!(plain.result_status, ResultStatus::SUCCESS);
+        // PyKMIP cannot parse a Message Extension: none for a client that did not ask.
+        assert_eq!(plain.message_extension, None);
+        let marked = answer(
+            engine
+                .handle(&client, one(Operation::GET, Some("active"), true))
+                .await,
+        );
+        assert_eq!(marked.result_status, ResultStatus::SUCCESS);
+        assert_eq!(condition(&marked), Some(ServerCondition::Stale));
+        // A key that is not Active may have been destroyed meanwhile: not served stale.
+        let reply = engine
+            .handle(&client, one(Operation::GET, Some("pre-active"), false))
+            .await;
+        assert!(matches!(reply, Reply::HangUp(_)), "{reply:?}");
+        let told = answer(
+            engine
+                .handle(&client, one(Operation::GET, Some("pre-active"), true))
+                .await,
+        );
+        assert_eq!(condition(&told), Some(ServerCondition::Unavailable));
+        // Nor can it tell that an object does not exist: it may have been made since.
+        let told = answer(
+            engine
+                .handle(&client, one(Operation::GET, Some("made-elsewhere"), true))
+                .await,
+        );
+        assert_eq!(condition(&told), Some(ServerCondition::Unavailable));
     }
 
     /// The smallest payload each operation decodes, from its TTLV form.
@@ -692,7 +896,9 @@ mod tests {
             Arc::new(Empty),
             Keyring::single(RootKey::new(KeyVersion(1), [1; 32])),
         );
-        let response = engine.handle(&client, request).await;
+        let Reply::Answer(response) = engine.handle(&client, request).await else {
+            panic!("hung up");
+        };
         assert_eq!(response.batch_items.len(), ops::query::OPERATIONS.len());
         for item in &response.batch_items {
             assert_ne!(
@@ -745,14 +951,14 @@ mod tests {
             }
         };
         for refused in [None, Some("wrong")] {
-            let r = engine.handle(&client, ask(refused)).await;
+            let r = answer(engine.handle(&client, ask(refused)).await);
             assert_eq!(
-                r.batch_items[0].result_reason,
+                r.result_reason,
                 Some(ResultReason::AUTHENTICATION_NOT_SUCCESSFUL)
             );
         }
-        let r = engine.handle(&client, ask(Some("pw"))).await;
-        assert_eq!(r.batch_items[0].result_status, ResultStatus::SUCCESS);
+        let r = answer(engine.handle(&client, ask(Some("pw"))).await);
+        assert_eq!(r.result_status, ResultStatus::SUCCESS);
     }
 
     #[tokio::test]
@@ -782,19 +988,13 @@ mod tests {
                 message_extension: None,
             }],
         };
-        let first = engine.handle(&client("aa"), ask()).await;
-        assert_eq!(first.batch_items[0].result_status, ResultStatus::SUCCESS);
-        let second = engine.handle(&client("aa"), ask()).await;
-        assert_eq!(
-            second.batch_items[0].result_reason,
-            Some(ResultReason::GENERAL_FAILURE)
-        );
-        let said = second.batch_items[0]
-            .result_message
-            .clone()
-            .unwrap_or_default();
+        let first = answer(engine.handle(&client("aa"), ask()).await);
+        assert_eq!(first.result_status, ResultStatus::SUCCESS);
+        let second = answer(engine.handle(&client("aa"), ask()).await);
+        assert_eq!(second.result_reason, Some(ResultReason::GENERAL_FAILURE));
+        let said = second.result_message.clone().unwrap_or_default();
         assert!(said.contains("retry later"), "{said}");
-        let other = engine.handle(&client("bb"), ask()).await;
-        assert_eq!(other.batch_items[0].result_status, ResultStatus::SUCCESS);
+        let other = answer(engine.handle(&client("bb"), ask()).await);
+        assert_eq!(other.result_status, ResultStatus::SUCCESS);
     }
 }

@@ -67,7 +67,19 @@ async fn respond<H: Handler>(
         }
     };
     let reply = match encoding.to_ttlv(&body) {
-        Ok(ttlv) => session::answer(handler, client, &ttlv, settings).await,
+        Ok(ttlv) => match session::answer(handler, client, &ttlv, settings).await {
+            Some(reply) => reply,
+            // HTTP's own "try another server": no KMIP answer, which would be final.
+            None => {
+                let mut r = plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "this node cannot serve the request now; try another node of the cluster",
+                );
+                r.headers_mut()
+                    .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+                return r;
+            }
+        },
         Err(why) => {
             tracing::info!(peer = %client.peer, error = %why, "invalid request");
             let reply =

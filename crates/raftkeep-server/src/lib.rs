@@ -49,8 +49,8 @@ pub mod store;
 pub mod tls;
 
 pub use audit::{AuditLog, AuditSink};
-pub use engine::{AllowList, CertChain, Client, Engine, Handler};
+pub use engine::{AllowList, CertChain, Client, Engine, Handler, Reply};
 pub use error::{FrameError, OpError, ServerError};
 pub use listener::{KmipListener, Settings};
 pub use rate::{RateLimit, RateLimitSettings};
-pub use store::{KeyStore, ReadMode, StoreFailure, StoreFuture};
+pub use store::{KeyStore, Purpose, StoreFailure, StoreFuture, View};

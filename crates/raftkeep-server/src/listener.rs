@@ -1,6 +1,7 @@
 //! The KMIP listener: accepts TLS connections up to a limit, runs one session per connection,
 //! and on shutdown stops accepting, tells every session to finish its current request, and
-//! waits for them (bounded).
+//! waits for them (bounded). With a gate, it closes its socket while the gate is shut — new
+//! connections are refused, as by a server that is down — and listens again when it opens.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -65,6 +66,8 @@ pub struct KmipListener {
     acceptor: TlsAcceptor,
     settings: Arc<Settings>,
     transport: Transport,
+    gate: Option<watch::Receiver<bool>>,
+    listening: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for KmipListener {
@@ -94,7 +97,22 @@ impl KmipListener {
             acceptor: TlsAcceptor::from(tls),
             settings: Arc::new(settings),
             transport: Transport::Ttlv,
+            gate: None,
+            listening: watch::Sender::new(true),
         })
+    }
+
+    /// True while the listener's socket accepts connections (see [`KmipListener::gated`]).
+    pub fn listening(&self) -> watch::Receiver<bool> {
+        self.listening.subscribe()
+    }
+
+    /// The same listener, accepting connections only while `open` is true (a node that can
+    /// serve nothing refuses them, so that every client moves on at once).
+    pub fn gated(mut self, open: watch::Receiver<bool>) -> Self {
+        self.listening.send_replace(*open.borrow());
+        self.gate = Some(open);
+        self
     }
 
     /// The same listener carrying KMIP over HTTPS instead of framed TTLV.
@@ -118,11 +136,57 @@ impl KmipListener {
         let permits = Arc::new(Semaphore::new(self.settings.max_connections));
         let (stop, stopped) = watch::channel(false);
         let mut sessions = JoinSet::new();
+        let addr = self.listener.local_addr().ok();
+        let mut listener = Some(self.listener);
+        let mut gate = self.gate;
         tokio::pin!(shutdown);
         loop {
+            if let (Some(g), Some(addr)) = (gate.as_mut(), addr) {
+                let open = *g.borrow_and_update();
+                if !open && listener.is_some() {
+                    tracing::warn!(%addr, "this node can serve nothing now: refusing KMIP connections");
+                    metrics::gauge!(crate::observe::GATE_CLOSED).set(1.0);
+                    listener = None;
+                    self.listening.send_replace(false);
+                } else if open && listener.is_none() {
+                    match TcpListener::bind(addr).await {
+                        Ok(l) => {
+                            tracing::info!(%addr, "this node can serve again: accepting KMIP connections");
+                            metrics::gauge!(crate::observe::GATE_CLOSED).set(0.0);
+                            listener = Some(l);
+                            self.listening.send_replace(true);
+                        }
+                        Err(e) => {
+                            tracing::warn!(%addr, error = %e, "cannot listen again yet");
+                            tokio::select! {
+                                () = &mut shutdown => break,
+                                () = tokio::time::sleep(Duration::from_millis(100)) => continue,
+                            }
+                        }
+                    }
+                }
+            }
+            let accept = async {
+                match &listener {
+                    Some(l) => l.accept().await,
+                    None => std::future::pending().await,
+                }
+            };
+            let gate_changed = async {
+                match gate.as_mut() {
+                    Some(g) => {
+                        if g.changed().await.is_err() {
+                            // The gate's owner is gone: leave it as it was.
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                    None => std::future::pending().await,
+                }
+            };
             let (tcp, peer) = tokio::select! {
                 () = &mut shutdown => break,
-                accepted = self.listener.accept() => match accepted {
+                () = gate_changed => continue,
+                accepted = accept => match accepted {
                     Ok(a) => a,
                     Err(e) => {
                         // Out of file descriptors and the like: pause instead of spinning.

@@ -16,10 +16,23 @@ pub const OPERATIONS: &str = "raftkeep_kmip_operations_total";
 /// Time to answer a batch item, by `operation`, in seconds.
 pub const OPERATION_SECONDS: &str = "raftkeep_kmip_operation_seconds";
 
-/// Reads (Get, Get Attributes, Get Attribute List, Locate) served without quorum, from the
-/// node's own copy, where `reads_without_quorum` allows it: that copy may lack recent changes
-/// (a revocation, a destroy).
+/// Reads (Get, Get Attributes, Get Attribute List, Locate, the cryptographic operations)
+/// served from the node's own copy while no leader could confirm it is current (an election,
+/// the node cut off), where `reads_without_quorum` allows it: that copy may lack recent
+/// changes (a revocation, a destroy).
 pub const STALE_READS: &str = "raftkeep_kmip_stale_reads_total";
+/// Requests the node could not serve because of the cluster and answered by closing the
+/// connection (clients that do not understand Raftkeep's "unavailable" mark fail over only
+/// from a server that looks down).
+pub const HUNG_UP: &str = "raftkeep_kmip_closed_unavailable_total";
+/// Connections refused because the node could serve nothing (no leader within the stale
+/// window, or no cluster state yet).
+pub const GATE_CLOSED: &str = "raftkeep_kmip_listener_closed";
+
+/// Records one request answered by closing the connection (see [`HUNG_UP`]).
+pub fn hung_up() {
+    metrics::counter!(HUNG_UP).increment(1);
+}
 
 /// Records one read served from a copy that may be stale (see [`STALE_READS`]).
 pub fn stale_read() {

@@ -1,5 +1,6 @@
 //! One client connection: TLS handshake, then request after request until the client closes,
-//! goes idle, breaks the framing, or the server shuts down. A message that frames but does not
+//! goes idle, breaks the framing, the server shuts down, or the engine cannot serve a request
+//! because of the cluster (then the connection closes unanswered, as a server that is down). A message that frames but does not
 //! decode gets an Invalid Message response and the connection goes on; a header that is not
 //! KMIP (or announces an oversized message) gets one too, then the connection is closed,
 //! since nothing after it can be trusted.
@@ -14,7 +15,7 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use crate::engine::{CertChain, Client, Handler};
+use crate::engine::{CertChain, Client, Handler, Reply};
 use crate::framing::read_message;
 use crate::listener::Settings;
 use crate::tls::fingerprint;
@@ -87,10 +88,12 @@ pub(crate) async fn serve<H: Handler>(
                 false
             }
             Ok(Ok(None)) => false,
-            Ok(Ok(Some(bytes))) => {
-                let reply = answer(handler.as_ref(), &client, &bytes, &settings).await;
-                write(&mut stream, &reply, &settings).await
-            }
+            Ok(Ok(Some(bytes))) => match answer(handler.as_ref(), &client, &bytes, &settings).await
+            {
+                Some(reply) => write(&mut stream, &reply, &settings).await,
+                // Looks down to the client, which moves on to its next server.
+                None => false,
+            },
             Ok(Err(FrameError::Header(e))) => {
                 tracing::info!(%peer, error = %e, "not a KMIP message; closing");
                 let text = format!("not a KMIP message: {e}");
@@ -113,15 +116,22 @@ pub(crate) async fn serve<H: Handler>(
     let _ = stream.shutdown().await;
 }
 
-/// The encoded response to one framed message.
+/// The encoded response to one framed message; `None`: close the connection without one.
 pub(crate) async fn answer<H: Handler>(
     handler: &H,
     client: &Client,
     bytes: &[u8],
     settings: &Settings,
-) -> Vec<u8> {
+) -> Option<Vec<u8>> {
     let response = match RequestMessage::decode(bytes, &settings.limits) {
-        Ok(request) => handler.handle(client, request).await,
+        Ok(request) => match handler.handle(client, request).await {
+            Reply::Answer(response) => response,
+            Reply::HangUp(why) => {
+                tracing::info!(peer = %client.peer, client = %client.fingerprint, %why, "cannot serve the request now; closing the connection unanswered");
+                observe::hung_up();
+                return None;
+            }
+        },
         Err(e) => {
             tracing::info!(peer = %client.peer, error = %e, "invalid request");
             let reply = response::invalid_message(
@@ -132,7 +142,7 @@ pub(crate) async fn answer<H: Handler>(
             reply
         }
     };
-    match response.encode() {
+    Some(match response.encode() {
         Ok(bytes) => bytes,
         Err(e) => {
             tracing::error!(error = %e, "response does not encode");
@@ -142,7 +152,7 @@ pub(crate) async fn answer<H: Handler>(
             );
             fallback.encode().unwrap_or_default()
         }
-    }
+    })
 }
 
 /// The protocol version a request announces, if its tree decodes that far; 1.0 otherwise,

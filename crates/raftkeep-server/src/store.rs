@@ -1,8 +1,12 @@
 //! What the engine needs from the replicated key store, as a trait so the engine can be
 //! driven by a real node (`raftkeep-node`) or by an in-process store in tests.
 //!
-//! Reads are served from the node's own copy; writes are committed through the leader and
-//! are visible in that copy when [`KeyStore::write`] returns.
+//! One rule (docs/architecture.md, "Consistency"): a request that touches stored objects first
+//! asks the store for a [`View`]. The store returns once this node's copy holds every write
+//! acknowledged before the request arrived (a read index), or, where no leader can confirm
+//! that, says how stale the copy may be — or refuses. Then the operation reads the copy,
+//! decides, and commits; whatever depends on the current state is decided again when the
+//! command is applied, in log order.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -28,57 +32,51 @@ pub trait KeyStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StoredObject>, StoreFailure>;
 
-    /// The object as the leader has it, asked when this node's copy lacks it: a client that
-    /// wrote through another node finds its object here at once. `Ok(None)`: absent
-    /// everywhere; an error when the leader cannot be asked.
-    fn object_from_leader(&self, uid: &str) -> StoreFuture<'_, Option<StoredObject>>;
-
     /// The names of the client groups this certificate fingerprint belongs to.
     fn groups_of(&self, fingerprint: &str) -> Result<Vec<String>, StoreFailure>;
 
     /// Commits a command through the leader; when it returns, this node's copy has it.
     fn write(&self, cmd: Command) -> StoreFuture<'_, CommandResult>;
 
-    /// How this node may serve reads now. A store that is always current (tests, a single
+    /// Waits until this node's copy may answer a request that reads stored objects (and, for
+    /// [`Purpose::Write`], changes them). A store that is always current (tests, a single
     /// process) need not say.
-    fn read_mode(&self) -> ReadMode {
-        ReadMode::Current
-    }
-
-    /// Waits, at most the node's write bound, until this node hears from a leader (asked when
-    /// [`KeyStore::read_mode`] is [`ReadMode::NoLeaderYet`]).
-    fn wait_for_leader(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
-        Box::pin(std::future::ready(()))
+    fn view(&self, purpose: Purpose) -> StoreFuture<'_, View> {
+        let _ = purpose;
+        Box::pin(std::future::ready(Ok(View::Current)))
     }
 }
 
-/// How a node may serve reads now (DESIGN.md §2 invariant 6: reads survive a lost quorum
-/// only where the operator allows it, with bounded staleness, counted and audited).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadMode {
-    /// In touch with a leader: reads come from this node's copy.
+/// What a request will do with stored objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Read them only (Get, Get Attributes, Locate, the cryptographic operations).
+    Read,
+    /// Change them: it needs a current copy and a leader to commit through.
+    Write,
+}
+
+/// How current this node's copy is for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// It holds every write acknowledged before the request arrived (linearizable).
     Current,
-    /// Cut off from the leader for `stale_by`, and bounded-staleness reads are allowed: Get,
-    /// Get Attributes, Get Attribute List and Locate of Active keys only.
+    /// No leader could confirm it (an election, or this node cut off); it last heard from a
+    /// leader `stale_by` ago. Reads of Active objects only, each counted and audited (DESIGN.md
+    /// invariant 6).
     Stale {
         /// Time since this node last heard from a leader.
         stale_by: Duration,
     },
-    /// No leader heard since this node started (the cluster is starting, or an election is
-    /// under way): worth waiting for one, as a write would, before deciding.
-    NoLeaderYet,
-    /// Cut off, and reads are not allowed (or the copy is staler than allowed): every
-    /// operation on stored objects is answered "unavailable", so the client tries another
-    /// server. Says why.
-    Refuse(String),
 }
 
 /// Why the store could not serve a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreFailure {
-    /// The cluster cannot commit now (no quorum, no leader, leader unreachable); another
-    /// server may be able to. Answered as General Failure with Raftkeep's "unavailable"
-    /// Message Extension, which tells a client to try the next server.
+    /// The cluster cannot serve this request through this node now (no quorum, no leader,
+    /// leader unreachable, copy too stale); another server may. A client that declared it
+    /// understands Raftkeep's "unavailable" mark gets General Failure with it; any other
+    /// client sees the connection closed, as from a server that is down.
     #[error("the cluster cannot serve this request now: {0}")]
     Unavailable(String),
     /// The node's own storage failed.

@@ -105,15 +105,8 @@ impl KeyStore for NoObjects {
     fn groups_of(&self, _: &str) -> Result<Vec<String>, StoreFailure> {
         Ok(Vec::new())
     }
-    fn object_from_leader(&self, _: &str) -> StoreFuture<'_, Option<StoredObject>> {
-        Box::pin(async { Ok(None) })
-    }
     fn write(&self, _: Command) -> StoreFuture<'_, CommandResult> {
-        Box::pin(async {
-            Err(StoreFailure::Unavailable(
-                "no store in this test".to_owned(),
-            ))
-        })
+        Box::pin(async { Err(StoreFailure::Internal("no store in this test".to_owned())) })
     }
 }
 

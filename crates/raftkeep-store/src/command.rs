@@ -234,6 +234,9 @@ pub enum CommandResult {
         /// without another read — like a compare-and-exchange.
         current: Option<Vec<u8>>,
     },
+    /// Another live object already holds this Name (KMIP: Non Unique Name Attribute). Decided
+    /// here, in log order, so two requests racing through different nodes cannot both take it.
+    NameTaken(String),
 }
 
 /// The index kind under which a [`Command::PutObjectOnce`] request key lists its object.
@@ -267,6 +270,9 @@ pub(crate) fn apply_command(
             if load(&object.uid)?.is_some() {
                 return Ok(CommandResult::AlreadyExists(object.uid.clone()));
             }
+            if let Some(taken) = name_taken(db, object, None)? {
+                return Ok(taken);
+            }
             write_object(db, batch, None, object)?;
             Ok(CommandResult::Ok)
         }
@@ -288,6 +294,9 @@ pub(crate) fn apply_command(
             if load(&object.uid)?.is_some() {
                 return Ok(CommandResult::AlreadyExists(object.uid.clone()));
             }
+            if let Some(taken) = name_taken(db, object, None)? {
+                return Ok(taken);
+            }
             write_object(db, batch, None, object)?;
             let mut key = prefix;
             key.extend_from_slice(object.uid.as_bytes());
@@ -295,9 +304,20 @@ pub(crate) fn apply_command(
             Ok(CommandResult::Ok)
         }
         Command::PutObjects { objects } => {
+            let mut held = Vec::new();
             for object in objects {
                 if load(&object.uid)?.is_some() {
                     return Ok(CommandResult::AlreadyExists(object.uid.clone()));
+                }
+                if let Some(taken) = name_taken(db, object, None)? {
+                    return Ok(taken);
+                }
+                // Two objects of one command cannot share a Name either.
+                for name in names_of(object) {
+                    if held.contains(&name) {
+                        return Ok(CommandResult::NameTaken(name));
+                    }
+                    held.push(name);
                 }
             }
             for object in objects {
@@ -314,6 +334,9 @@ pub(crate) fn apply_command(
                 if let Err(missing) = change_attribute(&mut new.attributes, change) {
                     return Ok(missing);
                 }
+            }
+            if let Some(taken) = name_taken(db, &new, Some(&old))? {
+                return Ok(taken);
             }
             write_object(db, batch, Some(&old), &new)?;
             Ok(CommandResult::Object(Box::new(new)))
@@ -344,6 +367,9 @@ pub(crate) fn apply_command(
                 if let Err(missing) = change_attribute(&mut new.attributes, change) {
                     return Ok(missing);
                 }
+            }
+            if let Some(taken) = name_taken(db, &new, Some(&old))? {
+                return Ok(taken);
             }
             write_object(db, batch, Some(&old), &new)?;
             Ok(CommandResult::Object(Box::new(new)))
@@ -577,6 +603,48 @@ fn name_value(encoded: &[u8]) -> Option<String> {
         kmip_ttlv::Value::TextString(s) => Some(s.clone()),
         _ => None,
     }
+}
+
+/// The Name values of an object.
+fn names_of(o: &StoredObject) -> Vec<String> {
+    o.attributes
+        .iter()
+        .filter(|a| a.name == "Name")
+        .filter_map(|a| name_value(&a.value))
+        .collect()
+}
+
+/// [`CommandResult::NameTaken`] if `object` has a Name (one `before`, its previous version,
+/// did not have) that another live object holds. A destroyed object keeps its Name for the
+/// record but no longer holds it.
+fn name_taken(
+    db: &DB,
+    object: &StoredObject,
+    before: Option<&StoredObject>,
+) -> Result<Option<CommandResult>, StoreError> {
+    let had = before.map(names_of).unwrap_or_default();
+    for name in names_of(object) {
+        if had.contains(&name) {
+            continue;
+        }
+        let prefix = index_prefix("name", name.as_bytes());
+        let index = cf(db, CF_INDEX)?;
+        let from = rocksdb::IteratorMode::From(&prefix, rocksdb::Direction::Forward);
+        for item in db.iterator_cf(index, from) {
+            let (key, _) = item?;
+            let Some(uid) = key.strip_prefix(prefix.as_slice()) else {
+                break;
+            };
+            if uid == object.uid.as_bytes() {
+                continue;
+            }
+            let holder: Option<StoredObject> = get_decoded(db, CF_OBJECTS, uid, "object")?;
+            if holder.is_some_and(|h| h.material != Material::Destroyed) {
+                return Ok(Some(CommandResult::NameTaken(name)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Applies one attribute change; a missing instance is the command's result.

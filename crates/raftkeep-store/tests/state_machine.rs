@@ -586,3 +586,85 @@ async fn a_conditional_change_applies_only_over_the_value_it_read() {
         CommandResult::Changed { .. }
     ));
 }
+
+/// An object named like `uid`'s object but with another UID.
+fn named(uid: &str, name: &str) -> StoredObject {
+    let mut o = object(uid, Material::Sealed(vec![1, 2, 3]));
+    if let Some(first) = o.attributes.first_mut() {
+        first.value = name_value(name);
+    }
+    o
+}
+
+#[tokio::test]
+async fn a_name_is_held_by_one_live_object_whatever_the_proposers_saw() {
+    let mut n = Node::new();
+    // Two proposers that each saw the Name free: the first in log order takes it.
+    let put = |uid: &str| Command::PutObject {
+        object: named(uid, "db-key"),
+    };
+    assert_eq!(n.apply(put("a")).await, CommandResult::Ok);
+    assert_eq!(
+        n.apply(put("b")).await,
+        CommandResult::NameTaken("db-key".into())
+    );
+    assert_eq!(
+        n.apply(Command::PutObjectOnce {
+            request: raftkeep_store::command::request_key("client", "key", 0),
+            object: named("c", "db-key"),
+        })
+        .await,
+        CommandResult::NameTaken("db-key".into())
+    );
+    // Nor can a pair, or an attribute change, take it; nor can one pair hold it twice.
+    assert_eq!(
+        n.apply(Command::PutObjects {
+            objects: vec![named("d", "pair"), named("e", "pair")],
+        })
+        .await,
+        CommandResult::NameTaken("pair".into())
+    );
+    assert_eq!(
+        n.apply(Command::PutObject {
+            object: named("f", "other")
+        })
+        .await,
+        CommandResult::Ok
+    );
+    assert_eq!(
+        n.apply(Command::ChangeAttributes {
+            uid: "f".into(),
+            changes: vec![AttributeChange::Add {
+                name: "Name".into(),
+                value: name_value("db-key"),
+            }],
+        })
+        .await,
+        CommandResult::NameTaken("db-key".into())
+    );
+    // The holder may keep its own Name through other changes.
+    assert!(matches!(
+        n.apply(Command::ChangeAttributes {
+            uid: "a".into(),
+            changes: vec![AttributeChange::Set {
+                name: "x-Vendor".into(),
+                value: text_value("other"),
+            }],
+        })
+        .await,
+        CommandResult::Object(_)
+    ));
+    // Destroyed, it no longer holds it.
+    assert!(matches!(
+        n.apply(Command::DestroyMaterial {
+            uid: "a".into(),
+            from: vec![],
+            state: DESTROYED,
+            set: vec![],
+        })
+        .await,
+        CommandResult::Object(_)
+    ));
+    assert_eq!(n.apply(put("b")).await, CommandResult::Ok);
+    assert_eq!(n.sm.lookup("name", b"db-key").unwrap(), ["a", "b"]);
+}

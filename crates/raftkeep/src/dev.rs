@@ -253,6 +253,7 @@ async fn serve(dir: &Path, nodes: &[Node], children: &mut [Child]) -> anyhow::Re
     }
     write_client_files(dir, nodes)?;
     let leader = wait_leader(&peer).await;
+    wait_kmip(nodes).await;
     print_welcome(dir, nodes, leader)?;
     let shutdown = crate::server::shutdown_signal();
     tokio::pin!(shutdown);
@@ -316,6 +317,19 @@ async fn initialize(peer: &Peer, nodes: &[Node]) -> anyhow::Result<()> {
         "could not initialize the cluster (see node1/log): {}",
         last.map(|e| e.to_string()).unwrap_or_default()
     )
+}
+
+/// Waits (at most 10 s) until every node accepts KMIP connections: a node refuses them until
+/// it has heard from a leader and holds the cluster's state.
+async fn wait_kmip(nodes: &[Node]) {
+    for node in nodes {
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(&node.kmip).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 async fn wait_leader(peer: &Peer) -> Option<u64> {

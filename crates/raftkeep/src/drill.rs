@@ -133,6 +133,9 @@ async fn serve_and_compare(
 ) -> anyhow::Result<()> {
     let quiet = args.connection.json;
     wait_leader(node).await?;
+    if !node.kmip_accepting(ELECTION).await {
+        anyhow::bail!("the restored node does not accept KMIP connections");
+    }
     let drill_client = crate::clients::identity(&work.join("pki/drill.pem"))?;
     let fetched = first_get(node, work, &drill_client).await?;
     if let Some(object) = &fetched {

@@ -94,6 +94,7 @@ fn a_backup_restores_into_a_new_cluster_with_every_key_identical() {
     let new_id = c.status(3).unwrap().cluster_id;
     assert!(!old_id.is_empty() && !new_id.is_empty() && old_id != new_id);
 
+    c.wait_kmip(3);
     let restored = c.client("client", &[c.nodes[3].kmip_addr.clone()], None, 10);
     for (uid, original) in uids[1..].iter().zip(&originals) {
         assert_eq!(&c.block_on(restored.get(uid)).unwrap(), original, "{uid}");
@@ -106,6 +107,7 @@ fn a_backup_restores_into_a_new_cluster_with_every_key_identical() {
     c.cluster_cli(3, &["add-learner", &c.nodes[4].addr.clone()]);
     c.cluster_cli(3, &["promote", "5"]);
     c.wait_converged(&[3, 4]);
+    c.wait_kmip(4);
     let joined = c.client("client", &[c.nodes[4].kmip_addr.clone()], None, 10);
     for (uid, original) in uids[1..].iter().zip(&originals) {
         assert_eq!(&c.block_on(joined.get(uid)).unwrap(), original, "{uid}");

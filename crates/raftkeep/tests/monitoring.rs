@@ -1,8 +1,8 @@
 //! The monitoring endpoint of real node processes, as a load balancer, Kubernetes and
 //! Prometheus see it: `/healthz` while the process serves, `/readyz` only once the node is a
-//! member of a cluster and can serve reads — not without quorum unless reads without quorum
-//! are allowed (tests/reads_without_quorum.rs) — and `/metrics` with Raft's state and every
-//! KMIP operation by result.
+//! member of a cluster and can serve reads — not without quorum when reads without quorum
+//! are turned off (on by default: tests/reads_without_quorum.rs) — and `/metrics` with Raft's
+//! state and every KMIP operation by result.
 
 #![allow(
     clippy::unwrap_used,
@@ -86,8 +86,14 @@ fn readyz_follows_membership_and_quorum_and_metrics_count_operations() {
         "{metrics}"
     );
 
-    // Without quorum, with reads without quorum off (the default), the survivor serves
-    // nothing: not ready, and reads are refused so the client moves on.
+    // Without quorum, with reads without quorum off, the survivor serves nothing: not ready,
+    // and reads are refused so the client moves on (on by default: tests/reads_without_quorum.rs).
+    c.kill(follower);
+    c.set_cluster_option(follower, "reads_without_quorum = false");
+    c.start(follower);
+    wait_for("the restarted follower to serve again", || {
+        c.block_on(client.get(&uid)).ok()
+    });
     let others: Vec<usize> = (0..3).filter(|i| *i != follower).collect();
     for i in others {
         c.kill(i);
@@ -101,8 +107,18 @@ fn readyz_follows_membership_and_quorum_and_metrics_count_operations() {
         body["reason"].as_str().unwrap().contains("no reads either"),
         "{body}"
     );
+    // It serves nothing: it says so, and soon refuses connections, so that every client —
+    // also one that understands no "unavailable" answer — moves on at once.
     let refused = c.block_on(client.get(&uid)).unwrap_err().to_string();
-    assert!(refused.contains("cannot reach a quorum"), "{refused}");
+    assert!(
+        refused.contains("down") || refused.contains("does not serve reads then"),
+        "{refused}"
+    );
+    wait_for("the survivor to refuse connections", || {
+        std::net::TcpStream::connect(&c.nodes[follower].kmip_addr)
+            .is_err()
+            .then_some(())
+    });
     let (_, metrics) = http_get(&c.nodes[follower].monitoring_addr, "/metrics").unwrap();
     assert!(
         !metrics.contains("raftkeep_kmip_stale_reads_total"),

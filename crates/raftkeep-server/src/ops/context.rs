@@ -41,6 +41,9 @@ pub struct OpCtx<'a> {
     pub stale: Option<std::time::Duration>,
     /// The node's open streams (operations over several requests).
     pub streams: &'a super::streams::Streams,
+    /// Set once a command of this request was committed: the request has changed the store,
+    /// so its answer must reach the client whatever else fails.
+    pub wrote: bool,
 }
 
 impl std::fmt::Debug for OpCtx<'_> {
@@ -110,31 +113,6 @@ impl OpCtx<'_> {
         Ok((uid, object))
     }
 
-    /// [`OpCtx::target`] where this node's copy may be too old to decide: a Destroy right
-    /// after a Revoke made through another node, a Get of a key that may have been destroyed
-    /// meanwhile. When the local copy fails `ready`, the leader's copy decides; the leader is
-    /// asked only on that path.
-    pub async fn target_when(
-        &mut self,
-        given: Option<&UniqueIdentifier>,
-        op: Operation,
-        ready: impl Fn(&StoredObject) -> bool,
-    ) -> Result<(String, StoredObject), OpError> {
-        let (uid, object) = self.target(given, op).await?;
-        if ready(&object) {
-            return Ok((uid, object));
-        }
-        let fresh = self.store.object_from_leader(&uid).await.map_err(|e| {
-            OpError::Store(crate::store::StoreFailure::Unavailable(format!(
-                "this node's copy of {uid} may be out of date and the leader cannot be asked: {e}"
-            )))
-        })?;
-        match fresh.map(|o| attrs::at(o, self.now)) {
-            Some(fresh) if self.may(&fresh, op) => Ok((uid, fresh)),
-            _ => Ok((uid, object)),
-        }
-    }
-
     fn placeholder(&self) -> Result<String, OpError> {
         self.placeholder.clone().ok_or_else(|| {
             OpError::NotFound(
@@ -147,19 +125,26 @@ impl OpCtx<'_> {
     /// The object `uid`, if this client may perform `op` on it: the owner may do anything,
     /// other clients what they were granted.
     /// Its state is the one its dates give now ([`attrs::at`]).
+    ///
+    /// The engine asked the store for a current view before the request ran, so what this
+    /// node's copy lacks does not exist (or, in a stale view, was not known when this node
+    /// last heard from a leader).
     pub async fn load(&self, uid: &str, op: Operation) -> Result<StoredObject, OpError> {
-        let found = match self.store.object(uid)? {
-            Some(o) => Some(o),
-            // Not here (yet?): written through another node a moment ago, or absent.
-            // Not knowing is not "not found": another server may be able to tell.
-            None => self.store.object_from_leader(uid).await.map_err(|e| {
-                OpError::Store(crate::store::StoreFailure::Unavailable(format!(
-                    "{uid} is not on this node and the leader cannot be asked: {e}"
-                )))
-            })?,
+        let Some(object) = self.store.object(uid)? else {
+            // A stale copy cannot tell that an object does not exist: it may have been made
+            // since. Another server can.
+            if let Some(stale_by) = self.stale {
+                return Err(OpError::Store(crate::store::StoreFailure::Unavailable(
+                    format!(
+                        "no leader confirms this node's copy (none heard for {} s) and the copy does not have {uid}",
+                        stale_by.as_secs()
+                    ),
+                )));
+            }
+            return Err(OpError::NotFound(format!(
+                "no object with Unique Identifier {uid}"
+            )));
         };
-        let object = found
-            .ok_or_else(|| OpError::NotFound(format!("no object with Unique Identifier {uid}")))?;
         let object = attrs::at(object, self.now);
         if let Some(stale_by) = self.stale.filter(|_| self.withheld(&object)) {
             return Err(OpError::Store(crate::store::StoreFailure::Unavailable(
@@ -293,6 +278,7 @@ impl OpCtx<'_> {
             None => Vec::new(),
         };
         let result = self.store.write(cmd).await?;
+        self.wrote = true;
         let applied = matches!(result, CommandResult::Ok | CommandResult::Object(_));
         if let (Some(journal), true) = (self.journal.as_mut(), applied) {
             journal.extend(undo);
@@ -343,6 +329,7 @@ fn outcome(result: CommandResult) -> Result<Option<StoredObject>, OpError> {
             }))
         }
         CommandResult::MaterialDestroyed(uid) => Err(OpError::Destroyed(uid)),
+        CommandResult::NameTaken(name) => Err(OpError::NameTaken(name)),
         CommandResult::Changed { uid, name, .. } => Err(OpError::Refused(format!(
             "the {name} of {uid} changed while this request used it; try again"
         ))),

@@ -5,7 +5,7 @@
 use kmip_messages::payload::destroy::{DestroyRequest, DestroyResponse};
 use kmip_messages::{ResponsePayload, UniqueIdentifier};
 use kmip_ttlv::enums::{Operation, State};
-use raftkeep_store::{Command, Material, StoredObject};
+use raftkeep_store::{Command, Material};
 
 use super::context::OpCtx;
 use crate::attrs::{self, names};
@@ -16,15 +16,8 @@ const DESTROYABLE: [State; 3] = [State::PRE_ACTIVE, State::DEACTIVATED, State::C
 
 /// Answers one Destroy.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &DestroyRequest) -> Result<ResponsePayload, OpError> {
-    let destroyable = |o: &StoredObject| {
-        o.material != Material::Destroyed && DESTROYABLE.iter().any(|s| s.0 == o.state)
-    };
     let (uid, object) = ctx
-        .target_when(
-            req.unique_identifier.as_ref(),
-            Operation::DESTROY,
-            destroyable,
-        )
+        .target(req.unique_identifier.as_ref(), Operation::DESTROY)
         .await?;
     if object.material == Material::Destroyed {
         return Err(OpError::Destroyed(uid));

@@ -18,15 +18,8 @@ const FRESH_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Answers one Get.
 pub async fn run(ctx: &mut OpCtx<'_>, req: &GetRequest) -> Result<ResponsePayload, OpError> {
-    // A key this node's copy shows as not Active may have been destroyed through another node
-    // a moment ago (only such a key can be destroyed): its material is served only once the
-    // leader's copy agrees. Active keys, vCenter's Gets, are served from the copy at once.
-    let settled = |o: &raftkeep_store::StoredObject| {
-        o.state == kmip_ttlv::enums::State::ACTIVE.0
-            || o.material == raftkeep_store::Material::Destroyed
-    };
     let (uid, stored) = ctx
-        .target_when(req.unique_identifier.as_ref(), Operation::GET, settled)
+        .target(req.unique_identifier.as_ref(), Operation::GET)
         .await?;
     let sealed = match &stored.material {
         Material::Sealed(s) => s,

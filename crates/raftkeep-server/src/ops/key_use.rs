@@ -130,11 +130,7 @@ async fn key_with(
         wanted,
         unwrap,
     } = found;
-    // A key this node's copy shows as not Active may have been revoked or destroyed
-    // through another node a moment ago: the leader's copy decides then.
-    let (uid, stored) = ctx
-        .target_when(given, op, |o| o.state == State::ACTIVE.0)
-        .await?;
+    let (uid, stored) = ctx.target(given, op).await?;
     usable(&uid, &stored, wanted, ctx.now)?;
     permitted(&uid, &stored, mask)?;
     let mut object = unsealed(ctx, &uid, &stored)?;

@@ -280,6 +280,14 @@ file = "root.key"
         }
     }
 
+    /// Adds `line` (`key = value`) to the `[cluster]` section of node `i`'s configuration;
+    /// it takes effect at the node's next start.
+    pub fn set_cluster_option(&self, i: usize, line: &str) {
+        let config = std::fs::read_to_string(&self.nodes[i].config).unwrap();
+        let config = config.replacen("[cluster]\n", &format!("[cluster]\n{line}\n"), 1);
+        std::fs::write(&self.nodes[i].config, config).unwrap();
+    }
+
     /// Starts node `i` as its own process, appending its log to `nodeN.log`.
     pub fn start(&mut self, i: usize) {
         if self.nodes[i].started {
@@ -350,13 +358,27 @@ file = "root.key"
             .unwrap();
         let child = Command::new(BIN)
             .args(["server", "--config", node.config.to_str().unwrap()])
-            .env("RAFTKEEP_LOG", "info,openraft=warn")
+            .env(
+                "RAFTKEEP_LOG",
+                std::env::var("RAFTKEEP_TEST_LOG")
+                    .unwrap_or_else(|_| "info,openraft=warn".to_owned()),
+            )
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
             .unwrap();
         node.child = Some(child);
+    }
+
+    /// Waits until node `i` accepts KMIP connections: a node refuses them until it has heard
+    /// from a leader and holds the cluster's state.
+    pub fn wait_kmip(&self, i: usize) {
+        wait_for("the node to accept KMIP connections", || {
+            std::net::TcpStream::connect(&self.nodes[i].kmip_addr)
+                .ok()
+                .map(|_| ())
+        });
     }
 
     /// SIGKILL: no shutdown, no flush beyond what was synced.
