@@ -2,25 +2,16 @@
 # PyKMIP 0.11.0's own integration suite (kmip/tests/integration, `-m "not ignore"`) against a
 # fresh local 3-node Raftkeep cluster, once at KMIP 1.2 and once at KMIP 1.4, each against a
 # new cluster (the suite counts objects and expects an empty server). PyKMIP's sdist (the
-# wheel lacks the tests), pytest and testtools are installed into a virtualenv under
-# ${RAFTKEEP_PYKMIP_VENV:-~/.cache/raftkeep-pykmip} if missing; PyKMIP reads its client settings
-# from ~/.pykmip/pykmip.conf, so it runs with a private HOME.
+# wheel lacks the tests), pytest and testtools are installed by venv.sh if missing; PyKMIP
+# reads its client settings from ~/.pykmip/pykmip.conf, so it runs with a private HOME.
 # Usage: tests/pykmip/run.sh RAFTKEEP_BIN
 # Fails on a failure not listed, with its reason, in tests/pykmip/expected-failures.txt.
 set -euo pipefail
 BIN="$(realpath "$1")"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-VENV="${RAFTKEEP_PYKMIP_VENV:-$HOME/.cache/raftkeep-pykmip}"
+VENV="$(dirname "$("$HERE/venv.sh")")/.."
 SDIST="$VENV/pykmip-0.11.0"
-
-if [ ! -x "$VENV/bin/python" ] || [ ! -d "$SDIST/kmip/tests/integration" ]; then
-  echo "installing PyKMIP 0.11.0, pytest and testtools into $VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check pykmip==0.11.0 pytest testtools
-  "$VENV/bin/pip" download --quiet --disable-pip-version-check --no-binary :all: --no-deps pykmip==0.11.0 -d "$VENV/dist"
-  tar -xzf "$VENV/dist/pykmip-0.11.0.tar.gz" -C "$VENV"
-fi
 
 work="$(mktemp -d)"
 cluster=""

@@ -507,6 +507,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     }));
     let fatal = watch_root_key(node.clone(), keyring.clone());
     let background = vec![
+        tokio::spawn(node.clone().note_elections()),
         tokio::spawn(snapshot_policy(
             node.clone(),
             config.cluster.snapshot_after_logs,

@@ -118,7 +118,7 @@ impl RaftNode {
     }
 
     /// Records that a leader's append-entries (a heartbeat at least) reached this node now; the
-    /// transport calls it. openraft 0.9 tracks no such time on followers, and a local read
+    /// transport calls it (and [`RaftNode::note_elections`] when this node wins one). openraft 0.9 tracks no such time on followers, and a local read
     /// needs it to say how stale it may be.
     pub fn note_leader_contact(&self) {
         let mut contact = self
@@ -136,14 +136,34 @@ impl RaftNode {
             let m = m.borrow();
             (m.state, m.millis_since_quorum_ack)
         };
-        if state == ServerState::Leader {
-            return quorum_ack.map(Duration::from_millis);
-        }
         let contact = *self
             .leader_contact
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        contact.map(|t| t.elapsed())
+        let contact = contact.map(|t| t.elapsed());
+        if state == ServerState::Leader {
+            // A leader elected a moment ago has no acknowledgement yet; its election was
+            // one ([`RaftNode::note_leader_contact`] when it took office).
+            return quorum_ack.map(Duration::from_millis).or(contact);
+        }
+        contact
+    }
+
+    /// Keeps [`RaftNode::since_leader_contact`] right when this node becomes the leader: a
+    /// quorum just voted for it. Runs until Raft stops.
+    pub async fn note_elections(self) {
+        let mut metrics = self.raft.metrics();
+        let mut was_leader = false;
+        loop {
+            let leads = metrics.borrow_and_update().state == ServerState::Leader;
+            if leads && !was_leader {
+                self.note_leader_contact();
+            }
+            was_leader = leads;
+            if metrics.changed().await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Proposes a command and waits, at most the timeout, until a majority has it and it is

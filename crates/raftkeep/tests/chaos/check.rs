@@ -107,6 +107,53 @@ pub fn no_read_after_destroy(h: &History) -> Verdict {
     }
 }
 
+/// What a read of a key's State may return, given what was acknowledged before it began:
+/// none of the States the key left for good.
+fn states_left_before(k: &crate::workload::Key, read_began: Instant) -> Vec<u32> {
+    use kmip_ttlv::enums::State;
+    let before = |t: Option<Instant>| t.is_some_and(|t| t < read_began);
+    let mut left = Vec::new();
+    if before(k.activated_at) || before(k.revoked_at) || before(k.destroyed_at) {
+        left.push(State::PRE_ACTIVE.0);
+    }
+    if before(k.revoked_at) || before(k.destroyed_at) {
+        left.push(State::ACTIVE.0);
+    }
+    if before(k.destroyed_at) {
+        left.push(State::DEACTIVATED.0);
+    }
+    left
+}
+
+/// No read that the server did not mark stale returned a State older than one acknowledged
+/// to a client before the read began (a revoked key read as Active, an activated one as
+/// Pre-Active). Also how many reads were marked stale.
+pub fn reads_never_go_back(h: &History) -> (Verdict, usize) {
+    let reads = || {
+        h.ops
+            .iter()
+            .filter(|o| o.kind == Kind::StateOld && o.outcome == Outcome::Ok)
+    };
+    let violations = reads()
+        .filter(|o| !o.stale)
+        .filter_map(|o| {
+            let uid = o.uid.as_ref()?;
+            let state = o.state?;
+            let left = states_left_before(h.keys.get(uid)?, o.start);
+            left.contains(&state).then(|| {
+                format!("{uid}: read State {state}, which it had left before the read began")
+            })
+        })
+        .collect();
+    (
+        Verdict {
+            invariant: "no read returns a state older than one acknowledged before it began (except reads marked stale)",
+            violations,
+        },
+        reads().filter(|o| o.stale).count(),
+    )
+}
+
 /// No operation took longer than `bound`.
 pub fn bounded(h: &History, bound: Duration) -> (Verdict, Duration) {
     let longest = h

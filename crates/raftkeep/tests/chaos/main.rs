@@ -87,12 +87,10 @@ fn route_through(c: &Cluster, links: &proxy::Links) {
     }
 }
 
-/// Runs a plan and returns the verdicts; prints the run's figures.
-fn run(plan: &Plan) -> Vec<check::Verdict> {
-    let seed = seed();
-    eprintln!("chaos seed {seed} (replay: RAFTKEEP_CHAOS_SEED={seed})");
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut c = Cluster::new(plan.nodes);
+/// `n` node processes whose links to each other all go through proxies, initialized, the test
+/// client allowed on every node.
+fn proxied(n: u64) -> (Cluster, proxy::Links) {
+    let mut c = Cluster::new(n);
     let links = proxy::Links::start(&c.rt, c.nodes.iter().map(|n| n.addr.clone()).collect());
     route_through(&c, &links);
     for i in 0..c.nodes.len() {
@@ -106,6 +104,16 @@ fn run(plan: &Plan) -> Vec<check::Verdict> {
     // Every node knows the client before the run starts (a node that has not applied the
     // allow-list change yet refuses it, which is not what the run is about).
     c.wait_converged(&all);
+    (c, links)
+}
+
+/// Runs a plan and returns the verdicts; prints the run's figures.
+fn run(plan: &Plan) -> Vec<check::Verdict> {
+    let seed = seed();
+    eprintln!("chaos seed {seed} (replay: RAFTKEEP_CHAOS_SEED={seed})");
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let (mut c, links) = proxied(plan.nodes);
+    let all: Vec<usize> = (0..c.nodes.len()).collect();
     let servers: Vec<String> = c.nodes.iter().map(|n| n.kmip_addr.clone()).collect();
 
     let history = Arc::new(Mutex::new(workload::History::default()));
@@ -169,6 +177,8 @@ fn run(plan: &Plan) -> Vec<check::Verdict> {
     let checker = c.client("client", &servers, None, 5);
     let mut verdicts = check::acknowledged_writes(&c, &checker, &h);
     verdicts.push(check::no_read_after_destroy(&h));
+    let (reads, stale_reads) = check::reads_never_go_back(&h);
+    verdicts.push(reads);
     verdicts.push(check::no_wrong_refusals(&h));
     // A client tries every server once: per server a connection and a wait for the answer,
     // plus a write's bound where the server waited for a quorum.
@@ -186,7 +196,9 @@ fn run(plan: &Plan) -> Vec<check::Verdict> {
         plan.nodes,
         plan.faults_for.as_secs()
     );
-    eprintln!("  operations: {outcomes:?}; keys created (acknowledged): {creates}");
+    eprintln!(
+        "  operations: {outcomes:?}; keys created (acknowledged): {creates}; State reads marked stale: {stale_reads}"
+    );
     for (kind, (n, example)) in check::failures(&h) {
         eprintln!("  failed {kind:?}: {n}, e.g. {example}");
     }
@@ -272,4 +284,99 @@ fn soak() {
         clients: 6,
     });
     assert_green(&verdicts);
+}
+
+/// What vCenter does with its ordered server list: each request on a new TLS connection to
+/// the first server, the next one only when a server is down (refused, closed, reset); any
+/// answer is final. The index of the server that answered, and its answer.
+fn vcenter_like(c: &Cluster, order: &[usize], request: &[u8]) -> Option<(usize, Vec<u8>)> {
+    for &i in order {
+        match c.block_on(c.kmip_try(i, "client", request)) {
+            support::Contact::Answered(bytes) => return Some((i, bytes)),
+            support::Contact::Closed | support::Contact::Refused => continue,
+        }
+    }
+    None
+}
+
+fn result_of(bytes: &[u8]) -> kmip_messages::ResponseBatchItem {
+    use kmip_messages::Message;
+    let mut r =
+        kmip_messages::ResponseMessage::decode(bytes, &kmip_ttlv::Limits::default()).unwrap();
+    r.batch_items.remove(0)
+}
+
+/// A KMIP 1.1 Get of `uid` as vCenter sends it (an 8-byte Unique Batch Item ID).
+fn vcenter_get(uid: &str) -> Vec<u8> {
+    use kmip_messages::Message;
+    let mut header = kmip_messages::RequestHeader::new(kmip_messages::ProtocolVersion::V1_1, 1);
+    header.batch_count = 1;
+    kmip_messages::RequestMessage {
+        header,
+        batch_items: vec![kmip_messages::RequestBatchItem {
+            operation: kmip_ttlv::enums::Operation::GET,
+            ephemeral: None,
+            unique_batch_item_id: Some(vec![0x51, 0x4c, 0x4b, 0x43, 1, 0, 0, 0].into()),
+            payload: kmip_messages::RequestPayload::Get(kmip_messages::payload::get::GetRequest {
+                unique_identifier: Some(kmip_messages::UniqueIdentifier::Text(uid.to_owned())),
+                ..Default::default()
+            }),
+            message_extension: None,
+        }],
+    }
+    .encode()
+    .unwrap()
+}
+
+#[test]
+fn a_node_cut_off_from_the_majority_sends_vcenter_on_to_its_next_server() {
+    let (c, links) = proxied(3);
+    let all: Vec<usize> = (0..3).collect();
+    let leader = c.wait_leader(&all);
+    let cut = (0..3).find(|i| *i != leader).unwrap();
+    let next = (0..3).find(|i| *i != leader && *i != cut).unwrap();
+    let servers: Vec<String> = c.nodes.iter().map(|n| n.kmip_addr.clone()).collect();
+    let ours = c.client("client", &servers, None, 5);
+    let active = c.create_key(&ours);
+    c.block_on(ours.activate(&active)).unwrap();
+    c.wait_converged(&all);
+
+    // The node stays reachable by clients; its links to the other nodes drop.
+    let rest: Vec<usize> = (0..3).filter(|i| *i != cut).collect();
+    links.partition(&[vec![cut], rest], proxy::Link::Drop);
+    support::wait_for("the node to see it is cut off", || {
+        let (_, body) = support::http_get(&c.nodes[cut].monitoring_addr, "/readyz")?;
+        body.contains("\"writes\":false").then_some(())
+    });
+
+    // vCenter's Create, with the cut-off node first in its list.
+    let create = support::vcenter_request(kmip_ttlv::enums::Operation::CREATE);
+    let started = Instant::now();
+    let (server, answer) = vcenter_like(&c, &[cut, next], &create).expect("no server answered");
+    let took = started.elapsed();
+    eprintln!(
+        "vCenter-like Create, cut-off node first: answered by node {} after {} ms",
+        c.nodes[server].id,
+        took.as_millis()
+    );
+    assert_eq!(
+        server, next,
+        "the cut-off node answered a write it cannot commit"
+    );
+    assert_eq!(
+        result_of(&answer).result_status,
+        kmip_ttlv::enums::ResultStatus::SUCCESS
+    );
+
+    // A Get of an Active key: the cut-off node serves it from its own copy (audited as stale).
+    let (server, answer) =
+        vcenter_like(&c, &[cut, next], &vcenter_get(&active)).expect("no server answered");
+    assert_eq!(server, cut);
+    let item = result_of(&answer);
+    assert_eq!(item.result_status, kmip_ttlv::enums::ResultStatus::SUCCESS);
+    assert_eq!(
+        item.message_extension, None,
+        "a client that did not ask got Raftkeep's extension"
+    );
+    links.heal();
 }

@@ -1,7 +1,8 @@
 //! vCenter-like clients on our failover client: Create → Get → Get Attributes (State) →
-//! Activate → a batch of three Add Attribute items, with Gets of older keys, Revokes and Destroys mixed in. Every
-//! operation is recorded with its start, end and outcome, and every key with what the
-//! cluster acknowledged about it, for the checkers.
+//! Activate → a batch of three Add Attribute items, with Gets and State reads of older keys,
+//! Revokes and Destroys mixed in. Every operation is recorded with its start, end and outcome
+//! (reads: what they saw, and whether the server marked them stale), and every key with what
+//! the cluster acknowledged about it and when, for the checkers.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,8 @@ pub enum Kind {
     Activate,
     AddAttribute,
     GetOld,
+    /// Get Attributes (State) of an older key of this client's.
+    StateOld,
     Revoke,
     Destroy,
 }
@@ -54,6 +57,10 @@ pub struct Op {
     pub start: Instant,
     pub end: Instant,
     pub outcome: Outcome,
+    /// For a State read: the State it returned.
+    pub state: Option<u32>,
+    /// The server marked the answer as read from a copy no leader confirmed.
+    pub stale: bool,
 }
 
 /// What the cluster acknowledged about one key it acknowledged creating.
@@ -64,10 +71,14 @@ pub struct Key {
     /// The first Get answered: later Gets must return the same object.
     pub first_get: Option<GetResponse>,
     pub activated: bool,
+    /// When the Activate was acknowledged.
+    pub activated_at: Option<Instant>,
     /// The value of the attributes of the Add Attribute batch, once it was acknowledged.
     pub note: Option<String>,
     /// Revoke: acknowledged, or tried with an unknown outcome.
     pub revoked: Option<Outcome>,
+    /// When the Revoke was acknowledged.
+    pub revoked_at: Option<Instant>,
     /// Destroy acknowledged at, or tried with an unknown outcome.
     pub destroyed_at: Option<Instant>,
     pub destroy_unknown: bool,
@@ -117,6 +128,8 @@ pub async fn run_client(
             start,
             end: Instant::now(),
             outcome,
+            state: None,
+            stale: false,
         });
         h.ops.len()
     };
@@ -168,7 +181,11 @@ pub async fn run_client(
         let activated = client.activate(&uid).await;
         record(Kind::Activate, Some(&uid), start, outcome(&activated));
         if activated.is_ok() {
-            update(&history, &uid, |k| k.activated = true);
+            let at = Instant::now();
+            update(&history, &uid, |k| {
+                k.activated = true;
+                k.activated_at = Some(at);
+            });
         }
 
         let start = Instant::now();
@@ -189,6 +206,24 @@ pub async fn run_client(
             let start = Instant::now();
             let got = client.get(&old).await;
             record(Kind::GetOld, Some(&old), start, outcome(&got));
+        }
+        // The State of an older key, Active or retired: the read checker compares it with
+        // what was acknowledged before the read began.
+        let known: Vec<&String> = mine.iter().chain(&retired).collect();
+        if !known.is_empty() {
+            let old = known[rng.usize(..known.len())].clone();
+            let start = Instant::now();
+            let read = read_state(&client, &old).await;
+            let mut h = history.lock().unwrap();
+            h.ops.push(Op {
+                kind: Kind::StateOld,
+                uid: Some(old),
+                start,
+                end: Instant::now(),
+                outcome: outcome(&read),
+                state: read.as_ref().ok().and_then(|(s, _)| *s),
+                stale: read.as_ref().is_ok_and(|(_, stale)| *stale),
+            });
         }
         if mine.len() > 3 && rng.u8(..5) == 0 {
             let victim = mine.swap_remove(rng.usize(..mine.len()));
@@ -214,7 +249,11 @@ async fn retire(
     let revoked = client.revoke(uid, reason).await;
     let o = outcome(&revoked);
     record(Kind::Revoke, Some(uid), start, o.clone());
-    update(history, uid, |k| k.revoked = Some(o.clone()));
+    let at = Instant::now();
+    update(history, uid, |k| {
+        k.revoked = Some(o.clone());
+        k.revoked_at = (o == Outcome::Ok).then_some(at);
+    });
     // Destroy needs the key revoked; after an unknown outcome it may not be.
     if o != Outcome::Ok {
         return;
@@ -281,6 +320,22 @@ async fn add_attributes(client: &Client, uid: &str, value: &str) -> Result<(), C
             .unwrap_or_else(|| "not every item answered".to_owned()),
         attempts: exchange.attempts.clone(),
     })
+}
+
+/// The State of `uid` as one Get Attributes reads it, and whether the answer was marked stale.
+async fn read_state(client: &Client, uid: &str) -> Result<(Option<u32>, bool), ClientError> {
+    let payload = RequestPayload::GetAttributes(
+        kmip_messages::payload::get_attributes::GetAttributesRequest {
+            unique_identifier: Some(UniqueIdentifier::Text(uid.to_owned())),
+            names: vec![AttributeName::new("State")],
+        },
+    );
+    let answer = client.call(Operation::GET_ATTRIBUTES, payload).await?;
+    let state = match answer.payload {
+        Some(kmip_messages::ResponsePayload::GetAttributes(r)) => state_of(&r.attributes),
+        _ => None,
+    };
+    Ok((state, answer.stale))
 }
 
 /// The text value of an attribute as Get Attributes returned it.

@@ -25,6 +25,46 @@ pub const WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The longest any wait in these tests may take before it fails the test.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+/// What one request on a new connection came to (see [`Cluster::kmip_try`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contact {
+    /// The server answered; the response's bytes.
+    Answered(Vec<u8>),
+    /// The connection was closed without an answer.
+    Closed,
+    /// Nothing listens (connection refused).
+    Refused,
+}
+
+/// The requests of the captured vCenter 7.0.3 session, in order, as bytes.
+pub fn vcenter_requests() -> Vec<Vec<u8>> {
+    let capture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/vcenter/vcenter-7.0.3-session.hex"
+    );
+    let text = std::fs::read_to_string(capture).unwrap();
+    let mut requests = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if line.starts_with("# ") && line.contains(" REQ ") {
+            requests.push(hex::decode(lines.next().unwrap().trim()).unwrap());
+        }
+    }
+    requests
+}
+
+/// vCenter's first request of operation `op` in the capture.
+pub fn vcenter_request(op: kmip_ttlv::enums::Operation) -> Vec<u8> {
+    use kmip_messages::Message;
+    vcenter_requests()
+        .into_iter()
+        .find(|bytes| {
+            kmip_messages::RequestMessage::decode(bytes, &kmip_ttlv::Limits::default())
+                .is_ok_and(|r| r.batch_items.first().is_some_and(|i| i.operation == op))
+        })
+        .unwrap()
+}
+
 pub struct Node {
     pub id: u64,
     pub addr: String,
@@ -514,6 +554,30 @@ file = "root.key"
             .await
             .expect("the server closed the connection");
         kmip_messages::Message::decode(&bytes, &kmip_ttlv::Limits::default()).unwrap()
+    }
+
+    /// What a client that knows nothing of Raftkeep sees when it sends `request` to node `i`
+    /// on a new connection: the response's bytes, the connection closed without one, or no
+    /// connection at all (refused, or the handshake failed).
+    pub async fn kmip_try(&self, i: usize, cert: &str, request: &[u8]) -> Contact {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        if std::net::TcpStream::connect(&self.nodes[i].kmip_addr).is_err() {
+            return Contact::Refused;
+        }
+        let mut tls = self.kmip_connect(i, cert).await;
+        if tls.write_all(request).await.is_err() {
+            return Contact::Closed;
+        }
+        let mut message = vec![0_u8; 8];
+        if tls.read_exact(&mut message).await.is_err() {
+            return Contact::Closed;
+        }
+        let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
+        message.resize(8 + len, 0);
+        match tls.read_exact(&mut message[8..]).await {
+            Ok(_) => Contact::Answered(message),
+            Err(_) => Contact::Closed,
+        }
     }
 
     /// Sends raw bytes on a new connection; the response's bytes, or `None` when the server
