@@ -497,10 +497,15 @@ impl Cluster for ClusterService {
         reply(&self.read_here(&req).await)
     }
 
-    async fn read_index(
+    type ReadIndexStreamStream = crate::read_index::AnswerStream;
+
+    async fn read_index_stream(
         &self,
-        _request: Request<raftkeep_proto::cluster::ReadIndexRequest>,
-    ) -> Result<Response<EncodedMessage>, Status> {
-        reply(&self.reads.leader_index().await)
+        request: Request<tonic::Streaming<raftkeep_proto::cluster::ReadIndexRequest>>,
+    ) -> Result<Response<Self::ReadIndexStreamStream>, Status> {
+        Ok(Response::new(crate::read_index::answer_stream(
+            self.reads.clone(),
+            request.into_inner(),
+        )))
     }
 }

@@ -26,6 +26,7 @@ pub struct GrpcNetwork {
     tls: Option<ClusterTls>,
     identity: ClusterIdentity,
     dial: Dial,
+    committed: raftkeep_store::CommitWatermark,
 }
 
 impl GrpcNetwork {
@@ -48,6 +49,13 @@ impl GrpcNetwork {
         self
     }
 
+    /// Raises `committed` with the commit index of every append-entries sent, before it is
+    /// sent (see [`raftkeep_store::CommitWatermark`]).
+    pub fn with_watermark(mut self, committed: raftkeep_store::CommitWatermark) -> Self {
+        self.committed = committed;
+        self
+    }
+
     /// Marks every request with this node's cluster id, so nodes of other clusters refuse it.
     pub fn in_cluster(mut self, identity: ClusterIdentity) -> Self {
         self.identity = identity;
@@ -62,6 +70,7 @@ pub struct GrpcConnection {
     addr: String,
     tls: Option<ClusterTls>,
     identity: ClusterIdentity,
+    committed: raftkeep_store::CommitWatermark,
     client: Option<RaftClient<Channel>>,
     /// A call has started and not finished. Still set when the next call starts, the last
     /// one was dropped mid-way (openraft gave up on it): its bytes may sit in the connection's
@@ -78,6 +87,7 @@ impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
             addr: self.dial.addr(target, &node.addr),
             tls: self.tls.clone(),
             identity: self.identity.clone(),
+            committed: self.committed.clone(),
             client: None,
             in_flight: false,
         }
@@ -159,6 +169,7 @@ impl RaftNetwork<TypeConfig> for GrpcConnection {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> RpcResult<AppendEntriesResponse<NodeId>, Infallible> {
+        self.committed.raise(rpc.leader_commit.as_ref());
         self.call(&rpc, &option, |mut c, r| async move {
             c.append_entries(r).await
         })

@@ -274,14 +274,25 @@ impl Peer {
         self.decode(reply)
     }
 
-    /// The leader's read index (see [`crate::ReadIndex`]); a typed error when the node does
-    /// not lead or cannot confirm that it does.
-    pub async fn read_index(&self, timeout: Duration) -> Result<Result<u64, NodeError>, NetError> {
-        let request = Self::request(raftkeep_proto::cluster::ReadIndexRequest {}, timeout, false);
+    /// A stream of read-index requests to this node (the leader): each request sent on the
+    /// returned sender gets one answer, in order, on the returned stream.
+    pub async fn read_index_stream(
+        &self,
+        timeout: Duration,
+    ) -> Result<
+        (
+            tokio::sync::mpsc::Sender<raftkeep_proto::cluster::ReadIndexRequest>,
+            tonic::Streaming<EncodedMessage>,
+        ),
+        NetError,
+    > {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let asks = tokio_stream::wrappers::ReceiverStream::new(rx);
         let reply = self
-            .within(timeout, self.client.clone().read_index(request))
-            .await;
-        self.decode(reply)
+            .within(timeout, self.client.clone().read_index_stream(asks))
+            .await
+            .map_err(|s| NetError::rpc(&self.addr, s))?;
+        Ok((tx, reply.into_inner()))
     }
 
     fn encode<T: Serialize>(&self, value: &T) -> Result<EncodedMessage, NetError> {

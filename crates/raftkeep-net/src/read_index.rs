@@ -14,9 +14,10 @@
 //!   they last heard from a leader, and a node refuses to vote for as long after it starts,
 //!   see [`crate::RaftService`]), so rounds within the lease skip the heartbeat and take the
 //!   commit index as it is.
-//! - **On a follower** (or learner), a round is one `ReadIndex` call to the leader, which
-//!   answers from its own batched rounds; the follower then waits until it has applied that
-//!   index and serves the reads from its copy.
+//! - **On a follower** (or learner), a round is one request on a stream to the leader
+//!   (`ReadIndexStream`: a message each way, no call set-up), which answers from its own
+//!   rounds; the follower then waits until it has applied that index and serves the reads
+//!   from its copy.
 //!
 //! A round that cannot complete within [`ReadSettings::confirm_timeout`] fails every read of
 //! its batch with a typed [`NodeError`]; the caller decides what to do then (the KMIP engine
@@ -30,6 +31,8 @@ use openraft::ServerState;
 use openraft::error::{CheckIsLeaderError, RaftError};
 use raftkeep_store::NodeError;
 use tokio::sync::oneshot;
+
+use raftkeep_proto::cluster::{EncodedMessage, ReadIndexRequest};
 
 use crate::{Forwarder, NetError};
 
@@ -73,6 +76,19 @@ struct Inner {
     /// renew the followers' leases and keep the target from standing).
     handing_over: AtomicBool,
     batch: Mutex<Batch>,
+    /// A follower's stream to the leader; used by one round at a time.
+    stream: tokio::sync::Mutex<Option<LeaderStream>>,
+}
+
+/// A follower's open `ReadIndexStream` call to the leader.
+#[derive(Debug)]
+struct LeaderStream {
+    addr: String,
+    asks: tokio::sync::mpsc::Sender<ReadIndexRequest>,
+    answers: tonic::Streaming<EncodedMessage>,
+    /// An ask was sent and its answer not read yet: a round that timed out left it so, and
+    /// the next answer on this stream would be that one. Such a stream is replaced.
+    owed: bool,
 }
 
 /// Reads waiting for the next round, and whether a round runs.
@@ -92,6 +108,7 @@ impl ReadIndex {
                 lease: Mutex::new(None),
                 handing_over: AtomicBool::new(false),
                 batch: Mutex::default(),
+                stream: tokio::sync::Mutex::new(None),
             }),
         }
     }
@@ -122,8 +139,13 @@ impl ReadIndex {
         Ok(index)
     }
 
-    /// The commit index a read arriving now must wait for, from the batched rounds.
+    /// The commit index a read arriving now must wait for: on a leader within its lease, the
+    /// commit watermark at once; else from the batched rounds.
     pub async fn index(&self) -> Result<u64, NodeError> {
+        if let Some(index) = self.inner.leased_index() {
+            metrics::counter!("raftkeep_read_index_rounds_total", "via" => "lease").increment(1);
+            return Ok(index);
+        }
         let (tx, rx) = oneshot::channel();
         let start = {
             let mut b = self
@@ -140,7 +162,7 @@ impl ReadIndex {
         rx.await.unwrap_or(Err(NodeError::Stopping))
     }
 
-    /// The index as the leader confirms it, for a follower's `ReadIndex` call: refused
+    /// The index as the leader confirms it, for a follower's `ReadIndexStream`: refused
     /// (typed) when this node does not lead.
     pub async fn leader_index(&self) -> Result<u64, NodeError> {
         if self.inner.forwarder.node().raft().metrics().borrow().state != ServerState::Leader {
@@ -239,39 +261,73 @@ impl Inner {
             Some(addr) => addr,
             None => return Err(not_leader(&self.forwarder)),
         };
-        let peer = self
-            .forwarder
-            .peer(&addr)
-            .map_err(|e| unreachable(&addr, &e, self.settings.confirm_timeout))?;
-        metrics::counter!("raftkeep_read_index_rounds_total", "via" => "leader call").increment(1);
-        match peer.read_index(self.settings.confirm_timeout).await {
-            Ok(result) => result,
-            Err(e) => Err(unreachable(&addr, &e, self.settings.confirm_timeout)),
+        metrics::counter!("raftkeep_read_index_rounds_total", "via" => "leader").increment(1);
+        let mut held = self.stream.lock().await;
+        if held.as_ref().is_some_and(|s| s.addr != addr || s.owed) {
+            *held = None;
         }
+        let asked = self.ask(&mut held, &addr).await;
+        if asked.is_err() {
+            *held = None;
+        }
+        asked.and_then(|answer| answer)
+    }
+
+    /// One request on the stream to the leader at `addr` (opened if need be); the leader's
+    /// answer, or why there is none.
+    async fn ask(
+        &self,
+        held: &mut Option<LeaderStream>,
+        addr: &str,
+    ) -> Result<Result<u64, NodeError>, NodeError> {
+        let waited = self.settings.confirm_timeout;
+        let unreachable = |e: &NetError| unreachable(addr, e, waited);
+        let broken = || NodeError::LeaderUnreachable {
+            addr: addr.to_owned(),
+            reason: "the read-index stream ended".to_owned(),
+        };
+        if held.is_none() {
+            let peer = self.forwarder.peer(addr).map_err(|e| unreachable(&e))?;
+            let (asks, answers) = peer
+                .read_index_stream(waited)
+                .await
+                .map_err(|e| unreachable(&e))?;
+            *held = Some(LeaderStream {
+                addr: addr.to_owned(),
+                asks,
+                answers,
+                owed: false,
+            });
+        }
+        let Some(stream) = held.as_mut() else {
+            return Err(broken());
+        };
+        stream.owed = true;
+        stream
+            .asks
+            .send(ReadIndexRequest {})
+            .await
+            .map_err(|_| broken())?;
+        let answer = stream
+            .answers
+            .message()
+            .await
+            .map_err(|s| unreachable(&NetError::rpc(addr, s)))?
+            .ok_or_else(broken)?;
+        stream.owed = false;
+        raftkeep_store::codec::decode(&answer.data).map_err(|e| NodeError::LeaderUnreachable {
+            addr: addr.to_owned(),
+            reason: format!("an unreadable read-index answer: {e}"),
+        })
     }
 
     /// The commit index, once leadership in `term` is confirmed: by the lease if it holds,
     /// else by a heartbeat round that starts a new lease.
     async fn confirm_leadership(&self, term: u64) -> Result<u64, NodeError> {
         let raft = self.forwarder.node().raft();
-        if self.lease_holds(term) {
-            // The committed entry must be of this term: until then a new leader's commit
-            // index may trail what the previous leader committed.
-            let now = raft
-                .with_raft_state(move |st| {
-                    let leading = st.server_state == ServerState::Leader
-                        && st.vote_ref().leader_id().term == term;
-                    st.committed
-                        .filter(|c| leading && c.leader_id.term == term)
-                        .map(|c| c.index)
-                })
-                .await
-                .map_err(|e| NodeError::Fatal(e.to_string()))?;
-            if let Some(index) = now {
-                metrics::counter!("raftkeep_read_index_rounds_total", "via" => "lease")
-                    .increment(1);
-                return Ok(index);
-            }
+        if let Some(index) = self.leased_index() {
+            metrics::counter!("raftkeep_read_index_rounds_total", "via" => "lease").increment(1);
+            return Ok(index);
         }
         if self.handing_over.load(Ordering::SeqCst) {
             return Err(NodeError::Unavailable {
@@ -295,11 +351,45 @@ impl Inner {
         Ok(read_log_id.map_or(0, |l| l.index))
     }
 
-    fn lease_holds(&self, term: u64) -> bool {
+    /// On a leader within its lease: the commit watermark, once it is of the lease's term
+    /// (until this leader has committed an entry of its own, its commit index may trail what
+    /// the previous leader committed). No call into the Raft core: the watermark is at least
+    /// every write acknowledged and every commit a follower may have applied.
+    fn leased_index(&self) -> Option<u64> {
+        let (term, leads) = {
+            let m = self.forwarder.node().raft().metrics();
+            let m = m.borrow();
+            (m.current_term, m.state == ServerState::Leader)
+        };
         let lease = *self.lease.lock().unwrap_or_else(PoisonError::into_inner);
-        lease.is_some_and(|(t, until)| t == term && Instant::now() < until)
-            && !self.handing_over.load(Ordering::SeqCst)
+        let holds = lease.is_some_and(|(t, until)| t == term && Instant::now() < until)
+            && leads
+            && !self.handing_over.load(Ordering::SeqCst);
+        let committed = self.forwarder.node().committed().get()?;
+        (holds && committed.leader_id.term == term).then_some(committed.index)
     }
+}
+
+/// The answers of a `ReadIndexStream` call.
+pub type AnswerStream = std::pin::Pin<
+    Box<dyn tokio_stream::Stream<Item = Result<EncodedMessage, tonic::Status>> + Send + 'static>,
+>;
+
+/// Answers each request of a follower's `ReadIndexStream` call, in order, from `reads`: as
+/// the response is polled, without a task of its own (one wake-up less per round).
+pub fn answer_stream(reads: ReadIndex, asks: tonic::Streaming<ReadIndexRequest>) -> AnswerStream {
+    use tokio_stream::StreamExt;
+    // Requests until the follower closes the stream or it breaks.
+    let asks = asks.map_while(Result::ok);
+    Box::pin(asks.then(move |_| {
+        let reads = reads.clone();
+        async move {
+            let answer = reads.leader_index().await;
+            raftkeep_store::codec::encode(&answer)
+                .map(|data| EncodedMessage { data })
+                .map_err(|e| tonic::Status::internal(format!("cannot encode the answer: {e}")))
+        }
+    }))
 }
 
 /// "Not the leader", with the leader this node knows of, if any.

@@ -455,18 +455,20 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         cert: config.tls.cert.clone(),
         key: config.tls.key.clone(),
     })?;
+    let committed = raftkeep_store::CommitWatermark::default();
     let raft = Raft::new(
         config.node_id,
         raft_config(config)?,
         GrpcNetwork::tls(tls.clone())
             .in_cluster(ClusterIdentity::of(sm.clone()))
-            .dialing(dial.clone()),
-        LogStore::new(sm.db().clone()),
+            .dialing(dial.clone())
+            .with_watermark(committed.clone()),
+        LogStore::new(sm.db().clone()).with_watermark(committed.clone()),
         sm.clone(),
     )
     .await
     .map_err(|e| NodeStartError::Raft(e.to_string()))?;
-    let node = RaftNode::new(raft, sm, config.write_timeout());
+    let node = RaftNode::new(raft, sm, config.write_timeout()).with_watermark(committed);
     let forwarder =
         Forwarder::new(node.clone(), config.advertise(), Some(tls.clone())).dialing(dial);
     let reads = ReadIndex::new(

@@ -25,6 +25,8 @@
 //! - [`snapshot`] — streaming snapshot files.
 //! - [`backup`] — backup files: a consistent copy of the state, sealed with the root key.
 //! - [`new_cluster`] — a new one-node cluster from a restored backup or a survivor's store.
+//! - [`watermark`] — [`CommitWatermark`]: the highest commit a node has let out, for read
+//!   indexes taken without a call into the Raft core.
 //! - [`error`] — [`StoreError`].
 
 pub mod backup;
@@ -38,6 +40,7 @@ pub mod new_cluster;
 pub mod node;
 pub mod snapshot;
 pub mod state_machine;
+pub mod watermark;
 
 pub use command::{AttributeChange, Command, CommandResult};
 pub use error::StoreError;
@@ -47,6 +50,7 @@ pub use model::{
 };
 pub use node::{LocalReadInfo, NodeError, RaftNode};
 pub use state_machine::StateMachine;
+pub use watermark::CommitWatermark;
 
 /// A Raft node's identifier.
 pub type NodeId = u64;

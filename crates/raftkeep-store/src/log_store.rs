@@ -27,6 +27,8 @@ pub struct LogStore {
     /// durable by the syncer thread after one WAL sync that covers every append queued
     /// meanwhile. `None` if the thread could not be started: each append then syncs itself.
     syncer: Option<Sender<LogFlushed<TypeConfig>>>,
+    /// Raised with every committed log id saved (see [`crate::CommitWatermark`]).
+    committed: crate::CommitWatermark,
 }
 
 /// Writes that must reach the disk before they are acknowledged.
@@ -62,7 +64,17 @@ impl LogStore {
             )
             .ok()
             .map(|_| tx);
-        LogStore { db, syncer }
+        LogStore {
+            db,
+            syncer,
+            committed: crate::CommitWatermark::default(),
+        }
+    }
+
+    /// The same store, raising `committed` with every commit it saves.
+    pub fn with_watermark(mut self, committed: crate::CommitWatermark) -> Self {
+        self.committed = committed;
+        self
     }
 
     fn entries(&self, start: u64, end: Option<u64>) -> Result<Vec<Entry<TypeConfig>>, StoreError> {
@@ -246,6 +258,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         &mut self,
         committed: Option<LogId<NodeId>>,
     ) -> Result<(), StorageError<NodeId>> {
+        // Before anything can yield: from here on the commit may be applied and acknowledged.
+        self.committed.raise(committed.as_ref());
         // Not synced: the committed index only saves re-applying entries after a restart.
         self.put_meta(KEY_COMMITTED, &committed, &WriteOptions::default())
             .map_err(log_err(ErrorVerb::Write))

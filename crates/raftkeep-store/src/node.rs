@@ -80,6 +80,7 @@ pub struct RaftNode {
     sm: StateMachine,
     timeout: Duration,
     leader_contact: Arc<Mutex<Option<Instant>>>,
+    committed: crate::CommitWatermark,
 }
 
 impl std::fmt::Debug for RaftNode {
@@ -99,7 +100,19 @@ impl RaftNode {
             sm,
             timeout,
             leader_contact: Arc::default(),
+            committed: crate::CommitWatermark::default(),
         }
+    }
+
+    /// The same node, knowing the watermark its log store and network raise.
+    pub fn with_watermark(mut self, committed: crate::CommitWatermark) -> Self {
+        self.committed = committed;
+        self
+    }
+
+    /// The highest commit this node has let out (see [`crate::CommitWatermark`]).
+    pub fn committed(&self) -> &crate::CommitWatermark {
+        &self.committed
     }
 
     /// The Raft handle (membership changes, metrics).

@@ -40,6 +40,10 @@ pub struct BenchArgs {
     /// Keys made before a get, mixed or locate run (named, so Locate finds each).
     #[arg(long, default_value_t = 100)]
     pub keys: u32,
+    /// Activate the keys made before the run (they are Pre-Active otherwise, as a Create
+    /// leaves them and as vCenter first fetches them).
+    #[arg(long)]
+    pub activate_keys: bool,
     /// A new TLS connection for every request (vCenter and ESXi), not one per client.
     #[arg(long)]
     pub new_connection_per_op: bool,
@@ -145,7 +149,7 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<(Report, Histogram<u64>)> {
     let version = setup.version().await?;
     config.version = Some(format!("{}.{}", version.major, version.minor));
     let keys = if args.workload.needs_keys() {
-        make_keys(&setup, args.keys.max(1), args.workload).await?
+        make_keys(&setup, args.keys.max(1), args.workload, args.activate_keys).await?
     } else {
         Vec::new()
     };
@@ -177,7 +181,12 @@ async fn bench(args: &BenchArgs) -> anyhow::Result<(Report, Histogram<u64>)> {
 
 /// Makes the keys a run reads (Active keys or key pairs for the cryptographic workloads),
 /// named `raftkeep-bench-<run>-<i>` so Locate finds exactly one.
-async fn make_keys(client: &Client, n: u32, workload: Workload) -> anyhow::Result<Vec<BenchKey>> {
+async fn make_keys(
+    client: &Client,
+    n: u32,
+    workload: Workload,
+    activate: bool,
+) -> anyhow::Result<Vec<BenchKey>> {
     let run = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_micros())
@@ -185,14 +194,24 @@ async fn make_keys(client: &Client, n: u32, workload: Workload) -> anyhow::Resul
     let mut keys = Vec::with_capacity(usize::try_from(n).unwrap_or(0));
     for i in 0..n {
         let name = format!("raftkeep-bench-{run}-{i}");
+        // The cryptographic workloads' keys are Active already.
         let uid = match workload::crypto_key(workload, client, &name)
             .await
             .context("making the keys the run uses")?
         {
             Some(uid) => uid,
-            None => workload::create(client, vec![workload::name_attribute(&name)])
-                .await
-                .context("making the keys the run reads")?,
+            None => {
+                let uid = workload::create(client, vec![workload::name_attribute(&name)])
+                    .await
+                    .context("making the keys the run reads")?;
+                if activate {
+                    client
+                        .activate(&uid)
+                        .await
+                        .context("activating the keys the run reads")?;
+                }
+                uid
+            }
         };
         keys.push(BenchKey { uid, name });
     }

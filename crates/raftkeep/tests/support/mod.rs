@@ -281,6 +281,26 @@ file = "root.key"
         (c, leader)
     }
 
+    /// `n` nodes with the default Raft timers (heartbeat, election timeouts, write bound)
+    /// instead of the tests' own; not started.
+    pub fn with_default_timers(n: u64) -> Cluster {
+        let c = Cluster::new(n);
+        for node in &c.nodes {
+            let config = std::fs::read_to_string(&node.config).unwrap();
+            let config: String = config
+                .lines()
+                .filter(|l| {
+                    !["write_timeout_ms", "heartbeat_ms", "election_timeout_"]
+                        .iter()
+                        .any(|k| l.starts_with(k))
+                })
+                .map(|l| format!("{l}\n"))
+                .collect();
+            std::fs::write(&node.config, config).unwrap();
+        }
+        c
+    }
+
     /// As [`Cluster::running`], with the test client certificate (`client.pem`) allowed to
     /// use KMIP; also returns the index of a follower.
     pub fn serving_kmip(n: u64) -> (Cluster, usize, usize) {
