@@ -79,6 +79,9 @@ pub enum OpError {
     /// Another object already has this Name.
     #[error("the name {0:?} is already used by another object")]
     NameTaken(String),
+    /// A single-valued attribute the object has already.
+    #[error("{0} is single-valued and already set; use Modify Attribute")]
+    SingleValued(String),
     /// The operation or the option is not implemented.
     #[error("{0}")]
     NotSupported(String),
@@ -143,6 +146,8 @@ impl OpError {
             OpError::ReadOnly(_) => ResultReason::PERMISSION_DENIED,
             OpError::NoSuchAttribute(_) if v2 => ResultReason::ATTRIBUTE_NOT_FOUND,
             OpError::NoSuchAttribute(_) => ResultReason::ITEM_NOT_FOUND,
+            OpError::SingleValued(_) if v2 => ResultReason::ATTRIBUTE_SINGLE_VALUED,
+            OpError::SingleValued(_) => ResultReason::INVALID_FIELD,
             OpError::NameTaken(_) if v2 => ResultReason::NON_UNIQUE_NAME_ATTRIBUTE,
             OpError::NameTaken(_) => ResultReason::INVALID_FIELD,
             OpError::Archived(_) => ResultReason::OBJECT_ARCHIVED,

@@ -193,6 +193,14 @@ pub enum AttributeChange {
         /// Instance index.
         index: Option<u32>,
     },
+    /// Add the only instance of a single-valued attribute: refused
+    /// ([`CommandResult::SingleValued`]) if the object has one already, whoever set it.
+    AddSingle {
+        /// Attribute name.
+        name: String,
+        /// TTLV-encoded value.
+        value: Vec<u8>,
+    },
 }
 
 /// The outcome of applying a command, returned to the proposer.
@@ -237,6 +245,8 @@ pub enum CommandResult {
     /// Another live object already holds this Name (KMIP: Non Unique Name Attribute). Decided
     /// here, in log order, so two requests racing through different nodes cannot both take it.
     NameTaken(String),
+    /// [`AttributeChange::AddSingle`]: the object has this single-valued attribute already.
+    SingleValued(String),
 }
 
 /// The index kind under which a [`Command::PutObjectOnce`] request key lists its object.
@@ -686,6 +696,16 @@ fn change_attribute(
                     value: value.clone(),
                 }],
             );
+        }
+        AttributeChange::AddSingle { name, value } => {
+            if attrs.iter().any(|a| &a.name == name) {
+                return Err(CommandResult::SingleValued(name.clone()));
+            }
+            attrs.push(StoredAttribute {
+                name: name.clone(),
+                index: 0,
+                value: value.clone(),
+            });
         }
         AttributeChange::Delete { name, index } => {
             let before = attrs.len();

@@ -668,3 +668,39 @@ async fn a_name_is_held_by_one_live_object_whatever_the_proposers_saw() {
     assert_eq!(n.apply(put("b")).await, CommandResult::Ok);
     assert_eq!(n.sm.lookup("name", b"db-key").unwrap(), ["a", "b"]);
 }
+
+#[tokio::test]
+async fn a_single_valued_attribute_is_added_once_whatever_the_proposers_saw() {
+    let mut n = Node::new();
+    assert_eq!(
+        n.apply(Command::PutObject {
+            object: object("k", Material::None)
+        })
+        .await,
+        CommandResult::Ok
+    );
+    // Two proposers that each saw no Contact Information: the first in log order sets it.
+    let add = |text: &str| Command::ChangeAttributes {
+        uid: "k".into(),
+        changes: vec![AttributeChange::AddSingle {
+            name: "Contact Information".into(),
+            value: text_value(text),
+        }],
+    };
+    assert!(matches!(
+        n.apply(add("first")).await,
+        CommandResult::Object(_)
+    ));
+    assert_eq!(
+        n.apply(add("second")).await,
+        CommandResult::SingleValued("Contact Information".into())
+    );
+    let stored = n.sm.object("k").unwrap().unwrap();
+    let values: Vec<_> = stored
+        .attributes
+        .iter()
+        .filter(|a| a.name == "Contact Information")
+        .map(|a| (a.index, a.value.clone()))
+        .collect();
+    assert_eq!(values, vec![(0, text_value("first"))]);
+}

@@ -21,22 +21,19 @@ pub async fn run(
         .await?;
     let a = &req.attribute;
     changes::check_writable(&object, &a.name)?;
-    if !attrs::is_multi_valued(&a.name) && !attrs::named(&object, &a.name, ctx.v2())?.is_empty() {
-        return Err(OpError::InvalidField(format!(
-            "{} is single-valued and already set; use Modify Attribute",
-            a.name
-        )));
+    let single = !attrs::is_multi_valued(&a.name);
+    if single && !attrs::named(&object, &a.name, ctx.v2())?.is_empty() {
+        return Err(OpError::SingleValued(a.name.to_string()));
     }
     changes::check_name(ctx, &uid, a, false)?;
-    let object = changes::commit(
-        ctx,
-        &uid,
-        AttributeChange::Add {
-            name: a.name.to_string(),
-            value: attrs::encode(&a.value)?,
-        },
-    )
-    .await?;
+    let (name, value) = (a.name.to_string(), attrs::encode(&a.value)?);
+    // Decided again when applied: two Adds racing through two nodes set it once.
+    let change = if single {
+        AttributeChange::AddSingle { name, value }
+    } else {
+        AttributeChange::Add { name, value }
+    };
+    let object = changes::commit(ctx, &uid, change).await?;
     Ok(ResponsePayload::AddAttribute(AddAttributeResponse {
         unique_identifier: UniqueIdentifier::Text(uid),
         attribute: changes::last_instance(&object, &a.name)?,

@@ -330,6 +330,7 @@ fn outcome(result: CommandResult) -> Result<Option<StoredObject>, OpError> {
         }
         CommandResult::MaterialDestroyed(uid) => Err(OpError::Destroyed(uid)),
         CommandResult::NameTaken(name) => Err(OpError::NameTaken(name)),
+        CommandResult::SingleValued(name) => Err(OpError::SingleValued(name)),
         CommandResult::Changed { uid, name, .. } => Err(OpError::Refused(format!(
             "the {name} of {uid} changed while this request used it; try again"
         ))),
