@@ -119,15 +119,15 @@ impl ReadPolicy {
             (Purpose::Read, Some(max)) if since <= max => Next::Stale(since),
             (_, _) if electing => Next::Wait,
             (Purpose::Write, _) => Next::Refuse(format!(
-                "this node cannot reach a quorum (no leader heard for {} s): writes go through another node",
-                since.as_secs()
+                "this node cannot reach a quorum (no leader heard for {:.1} s): writes go through another node",
+                since.as_secs_f64()
             )),
             (Purpose::Read, _) => Next::Refuse(self.cut_off(since)),
         }
     }
 
     fn cut_off(&self, since: Duration) -> String {
-        let secs = since.as_secs();
+        let secs = format!("{:.1}", since.as_secs_f64());
         match self.stale_reads {
             None => format!(
                 "this node cannot reach a quorum (no leader heard for {secs} s) and does not serve reads then (cluster.reads_without_quorum is off)"

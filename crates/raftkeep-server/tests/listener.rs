@@ -548,3 +548,101 @@ async fn kmip_over_https_answers_each_encoding_in_kind_and_refuses_what_is_not_k
     assert!(String::from_utf8_lossy(&body).contains("InvalidMessage"));
     let _ = stop.send(());
 }
+
+/// A store on a node that cannot serve anything now (cut off from the cluster).
+struct CutOff;
+
+impl KeyStore for CutOff {
+    fn object(&self, _: &str) -> Result<Option<StoredObject>, StoreFailure> {
+        Ok(None)
+    }
+    fn lookup(&self, _: &str, _: &[u8]) -> Result<Vec<String>, StoreFailure> {
+        Ok(Vec::new())
+    }
+    fn objects_after(&self, _: Option<&str>, _: usize) -> Result<Vec<StoredObject>, StoreFailure> {
+        Ok(Vec::new())
+    }
+    fn groups_of(&self, _: &str) -> Result<Vec<String>, StoreFailure> {
+        Ok(Vec::new())
+    }
+    fn write(&self, _: Command) -> StoreFuture<'_, CommandResult> {
+        Box::pin(async { Err(StoreFailure::Unavailable("cut off".to_owned())) })
+    }
+    fn view(&self, _: raftkeep_server::Purpose) -> StoreFuture<'_, raftkeep_server::View> {
+        Box::pin(async { Err(StoreFailure::Unavailable("cut off".to_owned())) })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_cluster_cannot_serve_looks_down_over_ttlv_and_https_and_a_shut_gate_refuses() {
+    let pki = pki();
+    let tls = raftkeep_server::tls::server_config(
+        pki.server_pem.0.as_bytes(),
+        pki.server_pem.1.as_bytes(),
+    )
+    .unwrap();
+    let engine = Arc::new(Engine::new(
+        Arc::new(Fixed(vec![raftkeep_server::tls::fingerprint(
+            &pki.client.0,
+        )])),
+        Arc::new(CutOff),
+        Keyring::single(RootKey::new(KeyVersion(1), [7; 32])),
+    ));
+    let (gate, open) = tokio::sync::watch::channel(true);
+    let ttlv = KmipListener::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        tls.clone(),
+        Settings::default(),
+    )
+    .await
+    .unwrap()
+    .gated(open);
+    let https = KmipListener::bind("127.0.0.1:0".parse().unwrap(), tls, Settings::default())
+        .await
+        .unwrap()
+        .https();
+    let (ttlv_addr, https_addr) = (ttlv.local_addr().unwrap(), https.local_addr().unwrap());
+    let mut listening = ttlv.listening();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    for listener in [ttlv, https] {
+        let mut stopped = stopped.clone();
+        tokio::spawn(listener.serve(engine.clone(), async move {
+            let _ = stopped.changed().await;
+        }));
+    }
+    let get = request(
+        ProtocolVersion::V1_1,
+        vec![(
+            Operation::GET,
+            RequestPayload::Get(kmip_messages::payload::get::GetRequest {
+                unique_identifier: Some(kmip_messages::UniqueIdentifier::Text("k".to_owned())),
+                ..Default::default()
+            }),
+        )],
+    );
+
+    // TTLV: the connection closes without an answer; what touches no key is still answered.
+    let mut stream = connect(&pki, ttlv_addr).await;
+    assert_eq!(exchange(&mut stream, &get).await, None);
+    let mut stream = connect(&pki, ttlv_addr).await;
+    assert_discovers_all(&exchange(&mut stream, &discover_versions()).await.unwrap());
+    // HTTPS: 503, HTTP's "try another server", never a KMIP answer.
+    let (status, body) = http(
+        &pki,
+        https_addr,
+        "POST /kmip HTTP/1.1\r\nContent-Type: application/octet-stream",
+        &get,
+    )
+    .await;
+    assert_eq!(status, 503, "{}", String::from_utf8_lossy(&body));
+
+    // A shut gate closes the socket: connections are refused until it opens again.
+    gate.send_replace(false);
+    listening.wait_for(|l| !*l).await.unwrap();
+    assert!(TcpStream::connect(ttlv_addr).await.is_err());
+    gate.send_replace(true);
+    listening.wait_for(|l| *l).await.unwrap();
+    let mut stream = connect(&pki, ttlv_addr).await;
+    assert_discovers_all(&exchange(&mut stream, &discover_versions()).await.unwrap());
+    let _ = stop.send(true);
+}

@@ -124,4 +124,17 @@ fn readyz_follows_membership_and_quorum_and_metrics_count_operations() {
         !metrics.contains("raftkeep_kmip_stale_reads_total"),
         "a refused read counted as served:\n{metrics}"
     );
+    assert!(
+        metrics.contains("raftkeep_kmip_listener_closed 1"),
+        "{metrics}"
+    );
+
+    // Quorum back: it accepts connections again by itself, and serves.
+    for i in (0..3).filter(|i| *i != follower) {
+        c.start(i);
+    }
+    c.wait_kmip(follower);
+    wait_for("the survivor to serve again", || {
+        c.block_on(client.get(&uid)).ok()
+    });
 }

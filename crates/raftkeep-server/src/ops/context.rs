@@ -136,8 +136,8 @@ impl OpCtx<'_> {
             if let Some(stale_by) = self.stale {
                 return Err(OpError::Store(crate::store::StoreFailure::Unavailable(
                     format!(
-                        "no leader confirms this node's copy (none heard for {} s) and the copy does not have {uid}",
-                        stale_by.as_secs()
+                        "no leader confirms this node's copy (none heard for {:.1} s) and the copy does not have {uid}",
+                        stale_by.as_secs_f64()
                     ),
                 )));
             }
@@ -149,8 +149,8 @@ impl OpCtx<'_> {
         if let Some(stale_by) = self.stale.filter(|_| self.withheld(&object)) {
             return Err(OpError::Store(crate::store::StoreFailure::Unavailable(
                 format!(
-                    "this node cannot reach a quorum (no leader heard for {} s) and serves only Active keys meanwhile; {uid} is not Active",
-                    stale_by.as_secs()
+                    "no leader confirms this node's copy (none heard for {:.1} s): it serves only Active keys meanwhile; {uid} is not Active",
+                    stale_by.as_secs_f64()
                 ),
             )));
         }
