@@ -12,8 +12,8 @@
 //!   which also starts a lease: for [`ReadSettings::lease`] from the moment the round began,
 //!   no other node can be elected (voters refuse to vote for `election_timeout_max` after
 //!   they last heard from a leader, and a node refuses to vote for as long after it starts,
-//!   see [`crate::RaftService`]), so rounds within the lease skip the heartbeat and take the
-//!   commit index as it is.
+//!   see [`crate::RaftService`]), so a read within the lease needs no round at all: it takes
+//!   the commit watermark ([`raftkeep_store::CommitWatermark`]) at once.
 //! - **On a follower** (or learner), a round is one request on a stream to the leader
 //!   (`ReadIndexStream`: a message each way, no call set-up), which answers from its own
 //!   rounds; the follower then waits until it has applied that index and serves the reads
@@ -29,10 +29,9 @@ use std::time::{Duration, Instant};
 
 use openraft::ServerState;
 use openraft::error::{CheckIsLeaderError, RaftError};
+use raftkeep_proto::cluster::{EncodedMessage, ReadIndexRequest};
 use raftkeep_store::NodeError;
 use tokio::sync::oneshot;
-
-use raftkeep_proto::cluster::{EncodedMessage, ReadIndexRequest};
 
 use crate::{Forwarder, NetError};
 

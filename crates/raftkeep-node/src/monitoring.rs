@@ -101,25 +101,20 @@ impl Monitor {
         let writes = m.current_leader.is_some() && heard;
         // Cut off from the leader, a node serves reads only where the operator allows it.
         let reads = matches!(serving, Serving::Everything | Serving::Reads { .. });
-        let reads_note = if reads {
-            "reads only"
-        } else {
-            "no reads either (cluster.reads_without_quorum)"
-        };
         let reason = if *self.fatal.borrow() {
             "the root key does not open this cluster's key check value".to_owned()
         } else if !member {
             "not a member of a cluster yet: `raftkeep cluster init` to form one, or `raftkeep cluster add-learner` then `promote` to join one".to_owned()
-        } else if m.current_leader.is_none() {
-            format!("no leader known (election in progress or no quorum): {reads_note}")
-        } else if !heard {
-            format!(
-                "leader {} not heard from within {:?}: {reads_note}",
-                m.current_leader.unwrap_or_default(),
-                self.reads.leader_silence
-            )
         } else {
-            String::new()
+            match &serving {
+                Serving::Everything if m.current_leader.is_some() => String::new(),
+                Serving::Everything => "no leader known (an election): reads from this node's copy, writes wait for the new leader".to_owned(),
+                Serving::Reads { stale_by } => format!(
+                    "cut off: no leader heard for {:.1} s: reads of Active keys from this node's copy only, writes refused",
+                    stale_by.as_secs_f64()
+                ),
+                Serving::Nothing(why) => format!("cut off: {why}: no reads either"),
+            }
         };
         Readiness {
             ready: member && !*self.fatal.borrow() && reads,

@@ -9,7 +9,7 @@
 //! | since a leader was heard | reads | writes |
 //! |---|---|---|
 //! | never (since start) | wait for one, within the write bound | the same |
-//! | within `election_timeout_max` (an election) | stale, if allowed; else wait | wait for the new leader, within the write bound |
+//! | within twice `election_timeout_max` (an election) | stale, if allowed; else wait | wait for the new leader, within the write bound |
 //! | longer, within `max_stale_read_secs` (cut off) | stale, if allowed | refused at once |
 //! | longer still | refused | refused at once |
 //!
@@ -28,8 +28,10 @@ use crate::NodeConfig;
 /// A node's read policy, from its configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ReadPolicy {
-    /// A leader silent for longer than this (the largest election timeout) is gone: its
-    /// followers have stood for election by then.
+    /// A leader silent for longer than this is gone and no other was elected where this node
+    /// can hear it: twice the largest election timeout, as long as an election can take (the
+    /// voters wait out their leader lease, `election_timeout_max`, then up to the largest
+    /// election timeout before they stand).
     pub(crate) leader_silence: Duration,
     /// How stale the node's copy may be and still serve reads; `None`: no stale reads.
     pub(crate) stale_reads: Option<Duration>,
@@ -66,7 +68,7 @@ impl ReadPolicy {
     pub(crate) fn new(config: &NodeConfig) -> Self {
         let c = &config.cluster;
         ReadPolicy {
-            leader_silence: Duration::from_millis(c.election_timeout_max_ms),
+            leader_silence: Duration::from_millis(c.election_timeout_max_ms.saturating_mul(2)),
             stale_reads: c
                 .reads_without_quorum
                 .then(|| Duration::from_secs(c.max_stale_read_secs)),

@@ -122,7 +122,7 @@ fn vcenters_create_to_a_node_whose_peers_are_gone_is_never_answered() {
         seen.push(contact);
         support::wait_for("the node to see it is cut off", || {
             let (_, body) = http_get(&c.nodes[follower].monitoring_addr, "/readyz")?;
-            body.contains("\"writes\":false").then_some(())
+            body.contains("\"reason\":\"cut off").then_some(())
         });
     }
     let (_, metrics) = http_get(&c.nodes[follower].monitoring_addr, "/metrics").unwrap();

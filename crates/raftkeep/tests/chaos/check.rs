@@ -89,22 +89,43 @@ pub fn acknowledged_writes(
     ]
 }
 
-/// No Get that began after a key's Destroy was acknowledged returned the key.
-pub fn no_read_after_destroy(h: &History) -> Verdict {
+/// No Get that began after a key's Destroy was acknowledged returned the key, unless the
+/// server marked it stale (a node no leader confirmed, which may have missed the Destroy:
+/// docs/security.md); those are counted.
+pub fn no_read_after_destroy(h: &History) -> (Verdict, usize) {
+    let served_after = |o: &&crate::workload::Op| {
+        let after = o
+            .uid
+            .as_ref()
+            .and_then(|uid| h.keys.get(uid)?.destroyed_at)
+            .is_some_and(|destroyed| o.start > destroyed);
+        matches!(o.kind, Kind::Get | Kind::GetOld) && o.outcome == Outcome::Ok && after
+    };
     let violations = h
         .ops
         .iter()
-        .filter(|o| matches!(o.kind, Kind::Get | Kind::GetOld) && o.outcome == Outcome::Ok)
-        .filter_map(|o| {
-            let uid = o.uid.as_ref()?;
-            let destroyed = h.keys.get(uid)?.destroyed_at?;
-            (o.start > destroyed).then(|| format!("{uid}: Get served after its Destroy"))
+        .filter(served_after)
+        .filter(|o| !o.stale)
+        .map(|o| {
+            format!(
+                "{}: Get served after its Destroy",
+                o.uid.as_deref().unwrap_or_default()
+            )
         })
         .collect();
-    Verdict {
-        invariant: "no key is served after its acknowledged Destroy (during the run)",
-        violations,
-    }
+    let stale = h
+        .ops
+        .iter()
+        .filter(served_after)
+        .filter(|o| o.stale)
+        .count();
+    (
+        Verdict {
+            invariant: "no key is served after its acknowledged Destroy (during the run, except reads marked stale)",
+            violations,
+        },
+        stale,
+    )
 }
 
 /// What a read of a key's State may return, given what was acknowledged before it began:
@@ -245,9 +266,27 @@ pub fn longest_write_gap(h: &History, from: Instant, to: Instant) -> Duration {
 /// Refused operations by kind, with one message each (Gets of destroyed keys are refused by
 /// design).
 pub fn failures(h: &History) -> BTreeMap<Kind, (u64, String)> {
+    by_kind(h, |o| match &o.outcome {
+        Outcome::Failed(why) => Some(why),
+        _ => None,
+    })
+}
+
+/// Operations no server answered, by kind, with one message each.
+pub fn unknowns(h: &History) -> BTreeMap<Kind, (u64, String)> {
+    by_kind(h, |o| match &o.outcome {
+        Outcome::Unknown(why) => Some(why),
+        _ => None,
+    })
+}
+
+fn by_kind(
+    h: &History,
+    pick: impl Fn(&crate::workload::Op) -> Option<&String>,
+) -> BTreeMap<Kind, (u64, String)> {
     let mut m: BTreeMap<Kind, (u64, String)> = BTreeMap::new();
     for o in &h.ops {
-        if let Outcome::Failed(why) = &o.outcome {
+        if let Some(why) = pick(o) {
             let e = m.entry(o.kind).or_insert_with(|| (0, why.clone()));
             e.0 += 1;
         }

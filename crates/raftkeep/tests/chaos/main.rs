@@ -176,7 +176,8 @@ fn run(plan: &Plan) -> Vec<check::Verdict> {
     let h = history.lock().unwrap();
     let checker = c.client("client", &servers, None, 5);
     let mut verdicts = check::acknowledged_writes(&c, &checker, &h);
-    verdicts.push(check::no_read_after_destroy(&h));
+    let (after_destroy, stale_after_destroy) = check::no_read_after_destroy(&h);
+    verdicts.push(after_destroy);
     let (reads, stale_reads) = check::reads_never_go_back(&h);
     verdicts.push(reads);
     verdicts.push(check::no_wrong_refusals(&h));
@@ -197,10 +198,13 @@ fn run(plan: &Plan) -> Vec<check::Verdict> {
         plan.faults_for.as_secs()
     );
     eprintln!(
-        "  operations: {outcomes:?}; keys created (acknowledged): {creates}; State reads marked stale: {stale_reads}"
+        "  operations: {outcomes:?}; keys created (acknowledged): {creates}; State reads marked stale: {stale_reads}; stale Gets of keys destroyed before: {stale_after_destroy}"
     );
     for (kind, (n, example)) in check::failures(&h) {
         eprintln!("  failed {kind:?}: {n}, e.g. {example}");
+    }
+    for (kind, (n, example)) in check::unknowns(&h) {
+        eprintln!("  unknown {kind:?}: {n}, e.g. {example}");
     }
     eprintln!("  faults injected: {injected:?}");
     eprintln!("  leader changes seen: {}", leaders.len().saturating_sub(1));
@@ -291,7 +295,19 @@ fn soak() {
 /// answer is final. The index of the server that answered, and its answer.
 fn vcenter_like(c: &Cluster, order: &[usize], request: &[u8]) -> Option<(usize, Vec<u8>)> {
     for &i in order {
-        match c.block_on(c.kmip_try(i, "client", request)) {
+        let started = Instant::now();
+        let contact = c.block_on(c.kmip_try(i, "client", request));
+        eprintln!(
+            "  node {}: {} after {} ms",
+            c.nodes[i].id,
+            match &contact {
+                support::Contact::Answered(_) => "answered",
+                support::Contact::Closed => "closed unanswered",
+                support::Contact::Refused => "refused",
+            },
+            started.elapsed().as_millis()
+        );
+        match contact {
             support::Contact::Answered(bytes) => return Some((i, bytes)),
             support::Contact::Closed | support::Contact::Refused => continue,
         }
@@ -346,7 +362,7 @@ fn a_node_cut_off_from_the_majority_sends_vcenter_on_to_its_next_server() {
     links.partition(&[vec![cut], rest], proxy::Link::Drop);
     support::wait_for("the node to see it is cut off", || {
         let (_, body) = support::http_get(&c.nodes[cut].monitoring_addr, "/readyz")?;
-        body.contains("\"writes\":false").then_some(())
+        body.contains("\"reason\":\"cut off").then_some(())
     });
 
     // vCenter's Create, with the cut-off node first in its list.

@@ -120,7 +120,7 @@ pub async fn run_client(
     // Revoked and destroyed (or tried): Gets of them must not return them once destroyed.
     let mut retired: Vec<String> = Vec::new();
     let mut n = 0_usize;
-    let record = |kind, uid: Option<&str>, start, outcome| {
+    let record_read = |kind, uid: Option<&str>, start, outcome, stale| {
         let mut h = history.lock().unwrap();
         h.ops.push(Op {
             kind,
@@ -129,10 +129,12 @@ pub async fn run_client(
             end: Instant::now(),
             outcome,
             state: None,
-            stale: false,
+            stale,
         });
         h.ops.len()
     };
+    let record =
+        |kind, uid: Option<&str>, start, outcome| record_read(kind, uid, start, outcome, false);
     while Instant::now() < deadline && n < max_ops {
         n += 1;
         let tag = format!("c{id}-{n}");
@@ -162,9 +164,10 @@ pub async fn run_client(
         );
 
         let start = Instant::now();
-        let got = client.get(&uid).await;
-        record(Kind::Get, Some(&uid), start, outcome(&got));
-        if let Ok(got) = got {
+        let got = get_marked(&client, &uid).await;
+        let stale = got.as_ref().is_ok_and(|(_, s)| *s);
+        record_read(Kind::Get, Some(&uid), start, outcome(&got), stale);
+        if let Ok((got, _)) = got {
             let mut h = history.lock().unwrap();
             if let Some(k) = h.keys.get_mut(&uid) {
                 k.first_get.get_or_insert(got);
@@ -198,14 +201,16 @@ pub async fn run_client(
         if !mine.is_empty() && rng.u8(..3) == 0 {
             let old = mine[rng.usize(..mine.len())].clone();
             let start = Instant::now();
-            let got = client.get(&old).await;
-            record(Kind::GetOld, Some(&old), start, outcome(&got));
+            let got = get_marked(&client, &old).await;
+            let stale = got.as_ref().is_ok_and(|(_, s)| *s);
+            record_read(Kind::GetOld, Some(&old), start, outcome(&got), stale);
         }
         if !retired.is_empty() && rng.u8(..3) == 0 {
             let old = retired[rng.usize(..retired.len())].clone();
             let start = Instant::now();
-            let got = client.get(&old).await;
-            record(Kind::GetOld, Some(&old), start, outcome(&got));
+            let got = get_marked(&client, &old).await;
+            let stale = got.as_ref().is_ok_and(|(_, s)| *s);
+            record_read(Kind::GetOld, Some(&old), start, outcome(&got), stale);
         }
         // The State of an older key, Active or retired: the read checker compares it with
         // what was acknowledged before the read began.
@@ -320,6 +325,25 @@ async fn add_attributes(client: &Client, uid: &str, value: &str) -> Result<(), C
             .unwrap_or_else(|| "not every item answered".to_owned()),
         attempts: exchange.attempts.clone(),
     })
+}
+
+/// `uid`'s object as one Get returns it, and whether the answer was marked stale.
+async fn get_marked(client: &Client, uid: &str) -> Result<(GetResponse, bool), ClientError> {
+    let payload = RequestPayload::Get(kmip_messages::payload::get::GetRequest {
+        unique_identifier: Some(UniqueIdentifier::Text(uid.to_owned())),
+        ..Default::default()
+    });
+    let answer = client.call(Operation::GET, payload).await?;
+    match answer.payload {
+        Some(kmip_messages::ResponsePayload::Get(r)) => Ok((r, answer.stale)),
+        _ => Err(ClientError::Kmip {
+            operation: Operation::GET,
+            server: answer.server.to_string(),
+            reason: kmip_ttlv::enums::ResultReason::GENERAL_FAILURE,
+            message: "no Get payload".to_owned(),
+            attempts: answer.attempts,
+        }),
+    }
 }
 
 /// The State of `uid` as one Get Attributes reads it, and whether the answer was marked stale.
