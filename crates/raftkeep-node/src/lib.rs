@@ -2,7 +2,8 @@
 //! start-up checks (a root key that does not open the cluster's key check value stops the
 //! node before it serves anything), Raft on the RocksDB store, and the gRPC server carrying
 //! Raft, cluster management and forwarded requests over mutual TLS, and the KMIP listener on
-//! the replicated store. The node's own certificates are checked before anything listens.
+//! the replicated store, reading through the read index and closed while the node can serve
+//! nothing. The node's own certificates are checked before anything listens.
 //!
 //! # Layout
 //!
@@ -11,7 +12,9 @@
 //! - [`key_command`] — a root key fetched by a command (secret manager, HSM).
 //! - [`offline`] — on a stopped node: restore a backup, recover after a lost majority.
 //! - [`monitoring`] — `/healthz`, `/readyz`, `/metrics`; Raft's state as gauges.
-//! - `reads` — when a node may serve reads (cut off from the leader: only where allowed).
+//! - `reads` — the read policy: what a request gets when no leader confirms the node's copy
+//!   (wait, a bounded-stale read, or a refusal), and what the KMIP listener's gate and
+//!   `/readyz` say.
 //! - [`certs`] — start-up checks of the node's own certificates (validity, key match).
 //! - [`error`] — [`NodeStartError`].
 

@@ -13,12 +13,15 @@
 //!
 //! - [`tls`] — the rustls server configuration, client certificate fingerprints.
 //! - [`framing`] — reading one message off a stream, within the limits.
-//! - [`listener`] — [`KmipListener`] and its [`Settings`].
-//! - `session` — one connection.
+//! - [`listener`] — [`KmipListener`] and its [`Settings`]; the gate that closes its socket
+//!   while the node can serve nothing.
+//! - `session` — one connection; closed unanswered when the engine hangs up.
 //! - `https` — one HTTPS connection: POSTed TTLV, XML or JSON messages.
-//! - [`engine`] — [`Handler`], [`Engine`], [`Client`], [`AllowList`]; batch handling.
+//! - [`engine`] — [`Handler`], [`Reply`], [`Engine`], [`Client`], [`AllowList`]; batch
+//!   handling; which clients understand Raftkeep's marks.
 //! - [`ops`] — one KMIP operation per file, and their shared context and rules.
-//! - [`store`] — [`KeyStore`], what the engine needs from the replicated store.
+//! - [`store`] — [`KeyStore`], what the engine needs from the replicated store, and the
+//!   [`View`] a request gets of it.
 //! - [`attrs`] — attributes between the store and the wire; which ones clients may change.
 //! - [`material`] — sealing, unsealing, key formats, digests, random bytes.
 //! - [`asymmetric`] — private and public key blocks in every format (DER, Transparent).
