@@ -15,7 +15,7 @@
 //!
 //! "Stale" reads come from the node's own copy, Active keys only, counted and audited.
 //! "Refused" is "unavailable": the connection closes unanswered unless the client understands
-//! Raftkeep's mark. A node that can serve nothing at all refuses connections.
+//! Raftkeep's mark. A node that can serve nothing at all resets new connections.
 
 use std::time::Duration;
 

@@ -147,7 +147,7 @@ impl KeyStore for NodeStore {
 }
 
 /// Keeps `open` true while the node can serve something that touches the store; the KMIP
-/// listeners refuse connections while it is false, so every client moves on at once.
+/// listeners reset new connections while it is false, so every client moves on at once.
 async fn gate(node: RaftNode, policy: ReadPolicy, open: watch::Sender<bool>) {
     let mut tick = tokio::time::interval(GATE_CHECK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -170,8 +170,8 @@ async fn gate(node: RaftNode, policy: ReadPolicy, open: watch::Sender<bool>) {
                 return false;
             }
             match &serving {
-                Serving::Nothing(why) => tracing::warn!(%why, "refusing KMIP connections"),
-                _ => tracing::info!("accepting KMIP connections"),
+                Serving::Nothing(why) => tracing::warn!(%why, "resetting new KMIP connections"),
+                _ => tracing::info!("serving new KMIP connections"),
             }
             *was = can;
             true
@@ -610,7 +610,7 @@ impl RunningNode {
         self.kmip.as_ref().map(|k| k.local_addr)
     }
 
-    /// Waits, at most `within`, until the KMIP listener accepts connections (it refuses them
+    /// Waits, at most `within`, until the KMIP listener serves new connections (it resets them
     /// while the node can serve nothing: before it has heard from a leader, say); whether it
     /// does.
     pub async fn kmip_accepting(&self, within: std::time::Duration) -> bool {

@@ -1,7 +1,8 @@
 //! The KMIP listener: accepts TLS connections up to a limit, runs one session per connection,
 //! and on shutdown stops accepting, tells every session to finish its current request, and
-//! waits for them (bounded). With a gate, it closes its socket while the gate is shut — new
-//! connections are refused, as by a server that is down — and listens again when it opens.
+//! waits for them (bounded). With a gate, it resets every new connection while the gate is
+//! shut — before any byte is exchanged, as a server that is down — and serves them again when
+//! it opens. The socket stays bound meanwhile, so no other process can take the port.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -102,13 +103,13 @@ impl KmipListener {
         })
     }
 
-    /// True while the listener's socket accepts connections (see [`KmipListener::gated`]).
+    /// True while the listener serves new connections (see [`KmipListener::gated`]).
     pub fn listening(&self) -> watch::Receiver<bool> {
         self.listening.subscribe()
     }
 
-    /// The same listener, accepting connections only while `open` is true (a node that can
-    /// serve nothing refuses them, so that every client moves on at once).
+    /// The same listener, serving new connections only while `open` is true: a node that
+    /// can serve nothing resets them, so that every client moves on at once.
     pub fn gated(mut self, open: watch::Receiver<bool>) -> Self {
         self.listening.send_replace(*open.borrow());
         self.gate = Some(open);
@@ -136,42 +137,31 @@ impl KmipListener {
         let permits = Arc::new(Semaphore::new(self.settings.max_connections));
         let (stop, stopped) = watch::channel(false);
         let mut sessions = JoinSet::new();
-        let addr = self.listener.local_addr().ok();
-        let mut listener = Some(self.listener);
+        let listener = self.listener;
         let mut gate = self.gate;
+        let mut open = true;
         tokio::pin!(shutdown);
         loop {
-            if let (Some(g), Some(addr)) = (gate.as_mut(), addr) {
-                let open = *g.borrow_and_update();
-                if !open && listener.is_some() {
-                    tracing::warn!(%addr, "this node can serve nothing now: refusing KMIP connections");
-                    metrics::gauge!(crate::observe::GATE_CLOSED).set(1.0);
-                    listener = None;
-                    self.listening.send_replace(false);
-                } else if open && listener.is_none() {
-                    match TcpListener::bind(addr).await {
-                        Ok(l) => {
-                            tracing::info!(%addr, "this node can serve again: accepting KMIP connections");
-                            metrics::gauge!(crate::observe::GATE_CLOSED).set(0.0);
-                            listener = Some(l);
-                            self.listening.send_replace(true);
-                        }
-                        Err(e) => {
-                            tracing::warn!(%addr, error = %e, "cannot listen again yet");
-                            tokio::select! {
-                                () = &mut shutdown => break,
-                                () = tokio::time::sleep(Duration::from_millis(100)) => continue,
-                            }
-                        }
+            if let Some(g) = gate.as_mut() {
+                let now = *g.borrow_and_update();
+                if now != open {
+                    open = now;
+                    let addr = listener.local_addr().ok();
+                    if open {
+                        tracing::info!(
+                            ?addr,
+                            "this node can serve again: serving new KMIP connections"
+                        );
+                    } else {
+                        tracing::warn!(
+                            ?addr,
+                            "this node can serve nothing now: resetting new KMIP connections"
+                        );
                     }
+                    metrics::gauge!(crate::observe::GATE_CLOSED).set(if open { 0.0 } else { 1.0 });
+                    self.listening.send_replace(open);
                 }
             }
-            let accept = async {
-                match &listener {
-                    Some(l) => l.accept().await,
-                    None => std::future::pending().await,
-                }
-            };
             let gate_changed = async {
                 match gate.as_mut() {
                     Some(g) => {
@@ -186,7 +176,7 @@ impl KmipListener {
             let (tcp, peer) = tokio::select! {
                 () = &mut shutdown => break,
                 () = gate_changed => continue,
-                accepted = accept => match accepted {
+                accepted = listener.accept() => match accepted {
                     Ok(a) => a,
                     Err(e) => {
                         // Out of file descriptors and the like: pause instead of spinning.
@@ -198,6 +188,15 @@ impl KmipListener {
                 // Reap finished sessions so the set does not grow without bound.
                 Some(_) = sessions.join_next(), if !sessions.is_empty() => continue,
             };
+            if !open {
+                // A reset before any byte: to the client, a server that is down.
+                if let Err(e) = tcp.set_zero_linger() {
+                    tracing::debug!(%peer, error = %e, "cannot set SO_LINGER");
+                }
+                metrics::counter!(crate::observe::CONNECTIONS_RESET).increment(1);
+                drop(tcp);
+                continue;
+            }
             // vCenter opens a connection per operation: a Nagle / delayed-ACK stall on the first
             // response would be the latency its users feel.
             if let Err(e) = tcp.set_nodelay(true) {

@@ -25,9 +25,11 @@ pub const STALE_READS: &str = "raftkeep_kmip_stale_reads_total";
 /// connection (clients that do not understand Raftkeep's "unavailable" mark fail over only
 /// from a server that looks down).
 pub const HUNG_UP: &str = "raftkeep_kmip_closed_unavailable_total";
-/// Connections refused because the node could serve nothing (no leader within the stale
-/// window, or no cluster state yet).
+/// 1 while the node resets new KMIP connections because it can serve nothing (no leader
+/// within the stale window, or no cluster state yet).
 pub const GATE_CLOSED: &str = "raftkeep_kmip_listener_closed";
+/// New connections reset because the node could serve nothing (see [`GATE_CLOSED`]).
+pub const CONNECTIONS_RESET: &str = "raftkeep_kmip_connections_reset_total";
 
 /// Records one request answered by closing the connection (see [`HUNG_UP`]).
 pub fn hung_up() {

@@ -636,10 +636,17 @@ async fn what_the_cluster_cannot_serve_looks_down_over_ttlv_and_https_and_a_shut
     .await;
     assert_eq!(status, 503, "{}", String::from_utf8_lossy(&body));
 
-    // A shut gate closes the socket: connections are refused until it opens again.
+    // A shut gate resets every new connection before the TLS handshake, until it opens again;
+    // the port stays bound meanwhile.
     gate.send_replace(false);
     listening.wait_for(|l| !*l).await.unwrap();
-    assert!(TcpStream::connect(ttlv_addr).await.is_err());
+    let tcp = TcpStream::connect(ttlv_addr).await.unwrap();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    assert!(connector(&pki, true).connect(name, tcp).await.is_err());
+    assert!(
+        std::net::TcpListener::bind(ttlv_addr).is_err(),
+        "the port was let go"
+    );
     gate.send_replace(true);
     listening.wait_for(|l| *l).await.unwrap();
     let mut stream = connect(&pki, ttlv_addr).await;

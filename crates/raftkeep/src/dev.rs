@@ -253,7 +253,7 @@ async fn serve(dir: &Path, nodes: &[Node], children: &mut [Child]) -> anyhow::Re
     }
     write_client_files(dir, nodes)?;
     let leader = wait_leader(&peer).await;
-    wait_kmip(nodes).await;
+    wait_kmip(dir, nodes).await;
     print_welcome(dir, nodes, leader)?;
     let shutdown = crate::server::shutdown_signal();
     tokio::pin!(shutdown);
@@ -319,12 +319,27 @@ async fn initialize(peer: &Peer, nodes: &[Node]) -> anyhow::Result<()> {
     )
 }
 
-/// Waits (at most 10 s) until every node accepts KMIP connections: a node refuses them until
-/// it has heard from a leader and holds the cluster's state.
-async fn wait_kmip(nodes: &[Node]) {
+/// Waits (at most 10 s per node) until every node serves KMIP connections: a node resets them
+/// until it has heard from a leader and holds the cluster's state.
+async fn wait_kmip(dir: &Path, nodes: &[Node]) {
     for node in nodes {
+        let Ok(server) = node.kmip.parse::<raftkeep_client::Server>() else {
+            continue;
+        };
+        let mut config = raftkeep_client::ClientConfig::new(
+            vec![server],
+            dir.join("ca.pem"),
+            dir.join("client.pem"),
+            dir.join("client.key"),
+        );
+        config.service_timeout_secs = 2;
         for _ in 0..100 {
-            if tokio::net::TcpStream::connect(&node.kmip).await.is_ok() {
+            // A fresh client each time: a Discover Versions on a new connection.
+            let serves = match raftkeep_client::Client::new(&config) {
+                Ok(client) => client.version().await.is_ok(),
+                Err(_) => false,
+            };
+            if serves {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -114,10 +114,8 @@ fn readyz_follows_membership_and_quorum_and_metrics_count_operations() {
         refused.contains("down") || refused.contains("does not serve reads then"),
         "{refused}"
     );
-    wait_for("the survivor to refuse connections", || {
-        std::net::TcpStream::connect(&c.nodes[follower].kmip_addr)
-            .is_err()
-            .then_some(())
+    wait_for("the survivor to reset connections", || {
+        (!c.block_on(c.kmip_serves(follower))).then_some(())
     });
     let (_, metrics) = http_get(&c.nodes[follower].monitoring_addr, "/metrics").unwrap();
     assert!(

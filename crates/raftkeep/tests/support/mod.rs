@@ -32,7 +32,8 @@ pub enum Contact {
     Answered(Vec<u8>),
     /// The connection was closed without an answer.
     Closed,
-    /// Nothing listens (connection refused).
+    /// No connection: refused, or reset before the TLS handshake completed (a node that can
+    /// serve nothing resets new connections).
     Refused,
 }
 
@@ -112,6 +113,9 @@ pub fn cli(args: &[&str]) -> String {
 pub fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Ports handed out by this process: a node may not have bound its ports yet when the
+    // next one is chosen (two nodes once got the same port).
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     let seed = std::process::id().wrapping_mul(7919)
         ^ std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -120,7 +124,11 @@ pub fn free_port() -> u16 {
     loop {
         let n = seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
         let port = 20_000 + n as u16;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        let mut given = GIVEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !given.contains(&port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            given.push(port);
             return port;
         }
     }
@@ -431,14 +439,18 @@ file = "root.key"
         node.child = Some(child);
     }
 
-    /// Waits until node `i` accepts KMIP connections: a node refuses them until it has heard
+    /// Waits until node `i` serves KMIP connections: a node resets them until it has heard
     /// from a leader and holds the cluster's state.
     pub fn wait_kmip(&self, i: usize) {
-        wait_for("the node to accept KMIP connections", || {
-            std::net::TcpStream::connect(&self.nodes[i].kmip_addr)
-                .ok()
-                .map(|_| ())
+        wait_for("the node to serve KMIP connections", || {
+            self.block_on(self.kmip_serves(i)).then_some(())
         });
+    }
+
+    /// Whether node `i` answers vCenter's Discover Versions on a new connection now.
+    pub async fn kmip_serves(&self, i: usize) -> bool {
+        let ask = vcenter_request(kmip_ttlv::enums::Operation::DISCOVER_VERSIONS);
+        matches!(self.kmip_try(i, "client", &ask).await, Contact::Answered(_))
     }
 
     /// SIGKILL: no shutdown, no flush beyond what was synced.
@@ -533,6 +545,17 @@ file = "root.key"
         i: usize,
         cert: &str,
     ) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+        self.try_kmip_connect(i, cert)
+            .await
+            .expect("the node refused or reset the connection")
+    }
+
+    /// [`Cluster::kmip_connect`], `None` when the connection is refused or reset.
+    pub async fn try_kmip_connect(
+        &self,
+        i: usize,
+        cert: &str,
+    ) -> Option<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
@@ -553,12 +576,12 @@ file = "root.key"
         .unwrap();
         let tcp = tokio::net::TcpStream::connect(&self.nodes[i].kmip_addr)
             .await
-            .unwrap();
+            .ok()?;
         let name = ServerName::try_from("127.0.0.1").unwrap();
         tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
             .connect(name, tcp)
             .await
-            .unwrap()
+            .ok()
     }
 
     /// Sends one KMIP request to node `i` on a new TLS connection (as vCenter does) with the
@@ -581,10 +604,9 @@ file = "root.key"
     /// connection at all (refused, or the handshake failed).
     pub async fn kmip_try(&self, i: usize, cert: &str, request: &[u8]) -> Contact {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        if std::net::TcpStream::connect(&self.nodes[i].kmip_addr).is_err() {
+        let Some(mut tls) = self.try_kmip_connect(i, cert).await else {
             return Contact::Refused;
-        }
-        let mut tls = self.kmip_connect(i, cert).await;
+        };
         if tls.write_all(request).await.is_err() {
             return Contact::Closed;
         }
