@@ -325,6 +325,44 @@ async fn load_key(
     }
 }
 
+/// What `raftkeep server --check-config` checks beyond the file's syntax: what the node itself
+/// refuses at start without asking the cluster — its certificates (readable, matching their
+/// keys, valid now) and every root key it reads from a file or a variable (present, 256 bits,
+/// not readable by group or others). Key commands are not run; each is listed in the result.
+pub fn check_start_files(config: &NodeConfig) -> Result<Vec<String>, NodeStartError> {
+    let now = time::OffsetDateTime::now_utc();
+    crate::certs::check_identity("cluster", &config.tls.cert, &config.tls.key, now)?;
+    if let Some(kmip) = &config.kmip {
+        crate::certs::check_identity("KMIP", &kmip.cert, &kmip.key, now)?;
+    }
+    let rk = &config.root_key;
+    let mut sources = vec![(rk.version, rk.source())];
+    sources.extend(rk.held.iter().map(|h| (h.version, h.source())));
+    let mut notes = Vec::new();
+    for (version, source) in sources {
+        let version = KeyVersion(version);
+        match source {
+            Ok(KeySource::File(file)) => {
+                RootKey::from_file(version, file).map_err(NodeStartError::RootKey)?;
+            }
+            Ok(KeySource::Env(var)) => {
+                RootKey::from_env(version, var).map_err(NodeStartError::RootKey)?;
+            }
+            Ok(KeySource::Command(argv)) => notes.push(format!(
+                "root key version {} comes from `{}`, not run by --check-config",
+                version.0,
+                argv.join(" ")
+            )),
+            Err(_) => {
+                return Err(NodeStartError::RootKey(
+                    raftkeep_seal::SealError::NoSuchVersion(version),
+                ));
+            }
+        }
+    }
+    Ok(notes)
+}
+
 /// The current root key and the others held during a rotation.
 pub async fn load_keyring(config: &NodeConfig) -> Result<Keyring, NodeStartError> {
     let rk = &config.root_key;

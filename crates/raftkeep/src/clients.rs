@@ -48,8 +48,9 @@ pub enum ClientsCommand {
     /// presents) with exactly this subject — "trusted CA plus subject": the client may renew
     /// its certificate without a new allow.
     AllowCa {
-        /// The CA certificate (PEM).
-        #[arg(value_name = "CA_CERT")]
+        /// The CA certificate (PEM) that issues the clients' certificates (vCenter's VMCA, say;
+        /// positional: `--ca` is the cluster CA the connection checks the node against).
+        #[arg(value_name = "CA_CERT", id = "client_ca")]
         ca: PathBuf,
         /// The client certificates' subject as `raftkeep clients list` prints subjects
         /// ("CN=vcenter, O=Example").
@@ -65,8 +66,8 @@ pub enum ClientsCommand {
     },
     /// Withdraw a CA-plus-subject entry.
     RevokeCa {
-        /// The CA certificate (PEM).
-        #[arg(value_name = "CA_CERT")]
+        /// The CA certificate (PEM), as allowed (positional: `--ca` is the cluster CA).
+        #[arg(value_name = "CA_CERT", id = "client_ca")]
         ca: PathBuf,
         /// The subject, as listed.
         #[arg(long)]

@@ -12,9 +12,15 @@ pub struct ServerArgs {
     /// The node's configuration file (TOML).
     #[arg(long, short)]
     pub config: PathBuf,
-    /// Check the configuration and exit.
+    /// Check the configuration and exit: its syntax and settings, and what the node itself
+    /// would refuse at start — its certificates (readable, matching their keys, valid now)
+    /// and root key files (present, 256 bits, mode 0600).
     #[arg(long)]
     pub check_config: bool,
+    /// With `--check-config`: check the file alone, not the files it names (for a
+    /// configuration written on another machine).
+    #[arg(long, requires = "check_config")]
+    pub syntax_only: bool,
     /// This node's id, instead of the file's `node_id` (one file for every replica, e.g. a
     /// Kubernetes StatefulSet computing the id from the pod's ordinal).
     #[arg(long, env = "RAFTKEEP_NODE_ID", value_name = "ID")]
@@ -46,10 +52,17 @@ pub fn run(args: &ServerArgs) -> anyhow::Result<()> {
         config.cluster.advertise = Some(advertise.clone());
     }
     if args.check_config {
-        std::io::Write::write_fmt(
-            &mut std::io::stdout(),
-            format_args!("{}: valid\n", args.config.display()),
-        )?;
+        // What the node itself would refuse at start: certificates, root key files.
+        let notes = if args.syntax_only {
+            Vec::new()
+        } else {
+            raftkeep_node::start::check_start_files(&config)?
+        };
+        let mut out = std::io::stdout();
+        for note in notes {
+            std::io::Write::write_fmt(&mut out, format_args!("note: {note}\n"))?;
+        }
+        std::io::Write::write_fmt(&mut out, format_args!("{}: valid\n", args.config.display()))?;
         return Ok(());
     }
     init_logging(args.log_format);

@@ -36,7 +36,7 @@ fn check(path: &Path) {
     let text = std::fs::read_to_string(path).unwrap();
     if text.lines().any(|l| l.trim_start().starts_with("node_id")) {
         let out = Command::new(BIN)
-            .args(["server", "--check-config", "--config"])
+            .args(["server", "--check-config", "--syntax-only", "--config"])
             .arg(path)
             .output()
             .unwrap();
@@ -161,7 +161,14 @@ fn the_kubernetes_manifests_pass_the_api_schema_and_agree_with_the_node_config()
     )
     .unwrap();
     let checked = Command::new(BIN)
-        .args(["server", "--check-config", "--node-id", "3", "--advertise"])
+        .args([
+            "server",
+            "--check-config",
+            "--syntax-only",
+            "--node-id",
+            "3",
+            "--advertise",
+        ])
         .arg("raftkeep-2.raftkeep-peers.kms.svc.cluster.local:7101")
         .arg("--config")
         .arg(&node_toml)
@@ -389,4 +396,95 @@ fn the_dashboard_and_the_monitoring_docs_name_exactly_the_metrics_the_nodes_reco
             "{name} is not in docs/monitoring.md"
         );
     }
+}
+
+/// What the unit's install comment says about one installed file: `(owner, mode)`.
+fn installed(unit: &str, target: &str) -> (String, u32) {
+    let line = unit
+        .lines()
+        .find(|l| l.starts_with("#   install ") && l.trim_end().ends_with(target))
+        .unwrap_or_else(|| panic!("the unit does not say how {target} is installed"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let after = |flag: &str| {
+        let at = words.iter().position(|w| *w == flag).unwrap();
+        words[at + 1].to_owned()
+    };
+    (after("-o"), u32::from_str_radix(&after("-m"), 8).unwrap())
+}
+
+/// A node configuration whose certificates and root key are real files in `dir`, the root
+/// key written with `mode`.
+fn node_files(dir: &Path, mode: u32) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    let d = dir.to_str().unwrap();
+    for args in [
+        vec!["certs", "init", "--dir", d],
+        vec![
+            "certs",
+            "issue-server",
+            "--dir",
+            d,
+            "--name",
+            "node1",
+            "--san",
+            "127.0.0.1",
+        ],
+    ] {
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+    }
+    let key = dir.join("root.key");
+    std::fs::write(&key, format!("{}\n", "ab".repeat(32))).unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(mode)).unwrap();
+    let config = dir.join("node.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "node_id = 1\ndata_dir = \"{d}/data\"\n[cluster]\nlisten = \"127.0.0.1:7101\"\n\
+             [tls]\nca = \"{d}/ca.pem\"\ncert = \"{d}/node1.pem\"\nkey = \"{d}/node1.key\"\n\
+             [root_key]\nfile = \"{d}/root.key\"\n"
+        ),
+    )
+    .unwrap();
+    config
+}
+
+fn check_config(config: &Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(["server", "--check-config", "--config"])
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
+/// The root key installed as the unit's comment says (owner = the unit's `User=`, its mode)
+/// passes the node's own start checks; the group-readable mode the unit once documented
+/// does not.
+#[test]
+fn the_systemd_units_documented_root_key_permissions_are_accepted_by_the_node() {
+    let unit = std::fs::read_to_string(repo().join("deploy/systemd/raftkeep.service")).unwrap();
+    let (owner, mode) = installed(&unit, "/etc/raftkeep/root.key");
+    let user = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("User="))
+        .expect("a User= line");
+    assert_eq!(
+        owner, user,
+        "the root key belongs to the user the node runs as"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = node_files(&dir.path().join("documented"), mode);
+    let out = check_config(&config);
+    assert!(
+        out.status.success(),
+        "mode {mode:o}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let config = node_files(&dir.path().join("group-readable"), 0o640);
+    let out = check_config(&config);
+    assert!(!out.status.success(), "a group-readable root key passed");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("root.key"), "{said}");
 }

@@ -452,20 +452,49 @@ fn discover(c: &Cluster, node: usize, cert: &str) -> ResponseBatchItem {
     one(c, node, cert, Operation::DISCOVER_VERSIONS, payload)
 }
 
+/// A client certificate `name` issued by the CA in `dir` (another CA than the cluster's, as
+/// vCenter's VMCA is), copied into the cluster's PKI directory for the tests' connections.
+fn issue_from(c: &Cluster, dir: &std::path::Path, name: &str) {
+    let d = dir.to_str().unwrap();
+    for old in ["pem", "key"] {
+        let _ = std::fs::remove_file(dir.join(format!("{name}.{old}")));
+    }
+    support::cli(&[
+        "certs",
+        "issue",
+        "--dir",
+        d,
+        "--name",
+        name,
+        "--san",
+        &format!("{name}.invalid"),
+    ]);
+    for ext in ["pem", "key"] {
+        let to = c.pki(&format!("{name}.{ext}"));
+        let _ = std::fs::remove_file(&to);
+        std::fs::copy(dir.join(format!("{name}.{ext}")), to).unwrap();
+    }
+}
+
 #[test]
 fn a_trusted_ca_plus_subject_admits_renewed_certificates_of_that_subject_only() {
     let (c, leader) = Cluster::running(3);
     let follower = (0..3).find(|i| *i != leader).unwrap();
-    c.issue_client("vcenter");
-    c.issue_client("intruder");
+    // vCenter's own CA (VMCA), not the cluster's.
+    let vmca = c.dir.path().join("vmca");
+    support::cli(&["certs", "init", "--dir", vmca.to_str().unwrap()]);
+    issue_from(&c, &vmca, "vcenter");
+    issue_from(&c, &vmca, "intruder");
+    let vmca_cert = vmca.join("ca.pem").to_str().unwrap().to_owned();
     assert_denied(&discover(&c, follower, "vcenter"));
 
+    // `--ca` (the cluster CA, for the connection) and the positional CA are two things.
     let out = c.admin_cmd(
         "clients",
         leader,
         &[
             "allow-ca",
-            &c.pki("ca.pem"),
+            &vmca_cert,
             "--subject-of",
             &c.pki("vcenter.pem"),
         ],
@@ -490,10 +519,7 @@ fn a_trusted_ca_plus_subject_admits_renewed_certificates_of_that_subject_only() 
     assert_denied(&discover(&c, follower, "intruder"));
     // Renewed: a new key and certificate with the same subject, no new allow needed.
     let before = std::fs::read(c.pki("vcenter.pem")).unwrap();
-    for old in ["vcenter.pem", "vcenter.key"] {
-        std::fs::remove_file(c.pki(old)).unwrap();
-    }
-    c.issue_client("vcenter");
+    issue_from(&c, &vmca, "vcenter");
     assert_ne!(before, std::fs::read(c.pki("vcenter.pem")).unwrap());
     assert_eq!(
         discover(&c, leader, "vcenter").result_status,
@@ -509,7 +535,7 @@ fn a_trusted_ca_plus_subject_admits_renewed_certificates_of_that_subject_only() 
     let out = c.admin_cmd(
         "clients",
         leader,
-        &["revoke-ca", &c.pki("ca.pem"), "--subject", &subject],
+        &["revoke-ca", &vmca_cert, "--subject", &subject],
     );
     assert!(
         out.status.success(),
