@@ -445,6 +445,8 @@ impl Cluster for ClusterService {
             clients: sm.clients().map_err(internal)?,
             issuers: sm.issuers().map_err(internal)?,
             groups: sm.groups().map_err(internal)?,
+            identities: sm.identities().map_err(internal)?,
+            moves: sm.moves().map_err(internal)?,
         })
     }
 
@@ -452,7 +454,15 @@ impl Cluster for ClusterService {
         &self,
         request: Request<EncodedMessage>,
     ) -> Result<Response<EncodedMessage>, Status> {
-        let (cmd, forwarded): (Command, bool) = decode(request)?;
+        let by = crate::roles::peer_subject(&request);
+        let (mut cmd, forwarded): (Command, bool) = decode(request)?;
+        if let (Command::MoveObjects { record, .. }, Some((subject, role))) = (&mut cmd, by)
+            && role != crate::Role::Node
+        {
+            // Who moved keys is recorded as the node that took the request saw them, not as
+            // they said.
+            record.by = subject;
+        }
         let result = if forwarded {
             self.forwarder.node().write_indexed(cmd).await
         } else {

@@ -14,6 +14,8 @@
 //! - [`clock`] — clock skew between nodes: measured, exported, warned about.
 //! - [`server`] — [`RaftService`], the Raft RPCs into the local node.
 //! - [`identity`] — [`ClusterIdentity`]: Raft traffic stays within one cluster.
+//! - [`roles`] — [`Role`], [`RoleCheck`]: the cluster endpoint serves nodes and operators,
+//!   never KMIP clients.
 //! - [`admin`] — [`ClusterService`]: init, status, membership, forwarded writes and reads.
 //! - [`peer`] — [`Peer`]: a typed client of another node's `Cluster` service.
 //! - [`forward`] — [`Forwarder`]: writes served here or forwarded to the leader.
@@ -36,6 +38,7 @@ pub mod identity;
 pub mod peer;
 pub mod read;
 pub mod read_index;
+pub mod roles;
 mod rotate;
 pub mod server;
 pub mod tls;
@@ -50,5 +53,6 @@ pub use identity::ClusterIdentity;
 pub use peer::Peer;
 pub use read::{AllowListEntries, Consistency, ReadReply, ReadRequest};
 pub use read_index::{BarrierError, ReadIndex, ReadSettings};
+pub use roles::{Role, RoleCheck};
 pub use server::RaftService;
 pub use tls::{ClusterTls, TlsFiles};

@@ -41,4 +41,10 @@ pub struct AllowListEntries {
     /// Client groups (for grants on objects).
     #[serde(default)]
     pub groups: Vec<raftkeep_store::ClientGroup>,
+    /// The named identities entries map to: the entry's key (a fingerprint, or
+    /// [`raftkeep_store::TrustedIssuer::key`]) and the identity. Entries without one (made
+    /// before identities) are their certificate's fingerprint.
+    pub identities: Vec<(Vec<u8>, String)>,
+    /// Every recorded move of objects between identities, oldest first.
+    pub moves: Vec<raftkeep_store::OwnershipMove>,
 }

@@ -56,6 +56,36 @@ pub fn check_identity(
     check_validity(role, leaf, now).map_err(fail)
 }
 
+/// Checks that the node's cluster certificate is a node's (`urn:raftkeep:role:node`): its
+/// peers would refuse any other. An unmarked one (issued before roles) passes when
+/// `accept_unmarked` is set and it allows server authentication.
+pub fn check_node_role(cert: &Path, accept_unmarked: bool) -> Result<(), NodeStartError> {
+    use raftkeep_net::roles::{Marking, Role};
+    let fail = |reason: String| NodeStartError::Certificate {
+        role: "cluster",
+        path: cert.to_owned(),
+        reason,
+    };
+    let leaf = CertificateDer::pem_file_iter(cert)
+        .and_then(|mut it| it.next().transpose())
+        .map_err(|e| fail(format!("cannot read it as PEM: {e}")))?
+        .ok_or_else(|| fail("no certificate in the file".to_owned()))?;
+    match raftkeep_net::roles::marking(leaf.as_ref()).map_err(fail)? {
+        Marking::Role(Role::Node) => Ok(()),
+        Marking::Unmarked { server_auth: true } if accept_unmarked => {
+            tracing::warn!(path = %cert.display(), "this node's certificate predates roles: renew it (raftkeep certs renew node) and then remove accept_unmarked_peers");
+            Ok(())
+        }
+        Marking::Unmarked { .. } => Err(fail(
+            "it carries no role (issued before roles): renew it with `raftkeep certs renew node`, or set [tls] accept_unmarked_peers = true while the cluster is upgraded (docs/operations.md)".to_owned(),
+        )),
+        Marking::Role(other) => Err(fail(format!(
+            "it is a certificate of role {}, not a node's: issue one with `raftkeep certs issue-node`",
+            other.name()
+        ))),
+    }
+}
+
 fn check_validity(
     role: &'static str,
     leaf: &CertificateDer<'_>,
@@ -75,7 +105,7 @@ fn check_validity(
     }
     if now > until {
         return Err(format!(
-            "expired on {until} (now {now}): issue a new one (raftkeep certs issue-server)"
+            "expired on {until} (now {now}): renew it (raftkeep certs renew)"
         ));
     }
     // An alert on `raftkeep_certificate_expiry_timestamp_seconds - time() < 30 * 86400`

@@ -181,6 +181,13 @@ pub struct TlsConfig {
     pub cert: PathBuf,
     /// This node's private key.
     pub key: PathBuf,
+    /// Accept, on the cluster endpoint, certificates issued before roles (no
+    /// `urn:raftkeep:role:` mark) that allow server authentication — what `issue-server`
+    /// wrote for nodes and operators — and start with such a certificate of this node's own.
+    /// Only while a cluster made before roles is upgraded (docs/operations.md, "Certificate
+    /// roles"): KMIP client certificates of that time are refused either way.
+    #[serde(default)]
+    pub accept_unmarked_peers: bool,
 }
 
 /// The root key: exactly one of a file (32 raw bytes or 64 hex digits, mode 0600), an

@@ -14,7 +14,8 @@ const HEADER: &str = "# Node configuration reference\n\n\
 <!-- Generated from crates/raftkeep-node/src/config.rs by the test `config_reference`; \
 do not edit. Regenerate: RAFTKEEP_BLESS=1 cargo test -p raftkeep-node --lib config_reference -->\n\n\
 A node reads one TOML file: `raftkeep server --config node.toml` (check it without starting: \
-`--check-config`). Unknown keys are errors; relative paths are relative to the file's directory. \
+`--check-config`, which also opens the certificates and root key files it names; \
+`--check-config --syntax-only` checks the file alone). Unknown keys are errors; relative paths are relative to the file's directory. \
 An annotated example with every setting is `deploy/raftkeep.toml`; complete layouts are in \
 `deploy/` (one site, two sites with a witness, a primary with a DR site, Kubernetes).\n\n\
 `raftkeep server` also takes `--node-id` / `RAFTKEEP_NODE_ID` and `--advertise` / \

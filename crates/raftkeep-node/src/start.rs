@@ -8,7 +8,7 @@ use std::sync::Arc;
 use openraft::{Config, Raft, SnapshotPolicy};
 use raftkeep_net::{
     ClusterIdentity, ClusterService, ClusterTls, Forwarder, GrpcNetwork, RaftService, ReadIndex,
-    ReadSettings, TlsFiles,
+    ReadSettings, RoleCheck, TlsFiles,
 };
 use raftkeep_seal::{KeyVersion, Keyring, RootKey};
 use raftkeep_server::{KeyStore, Purpose, StoreFailure, StoreFuture, View};
@@ -53,19 +53,24 @@ struct Kmip {
 struct ReplicatedAllowList(StateMachine);
 
 impl raftkeep_server::AllowList for ReplicatedAllowList {
-    fn allowed(&self, client: &raftkeep_server::Client) -> Result<bool, String> {
-        if self
-            .0
-            .client(&client.fingerprint)
-            .map_err(|e| e.to_string())?
-            .is_some()
-        {
-            return Ok(true);
+    fn identify(&self, client: &raftkeep_server::Client) -> Result<Option<String>, String> {
+        let sm = &self.0;
+        let fp = &client.fingerprint;
+        if sm.client(fp).map_err(|e| e.to_string())?.is_some() {
+            let named = sm.identity_of(fp.as_bytes()).map_err(|e| e.to_string())?;
+            // Allowed before identities: the fingerprint is the identity.
+            return Ok(Some(named.unwrap_or_else(|| fp.clone())));
         }
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        for issuer in self.0.issuers().map_err(|e| e.to_string())? {
+        for issuer in sm.issuers().map_err(|e| e.to_string())? {
             match raftkeep_server::tls::chain_issued_by(&client.chain.0, &issuer.ca_der, now) {
-                Ok(subject) if subject == issuer.subject => return Ok(true),
+                Ok(subject) if subject == issuer.subject => {
+                    let key =
+                        raftkeep_store::TrustedIssuer::key(&issuer.ca_fingerprint, &issuer.subject);
+                    let named = sm.identity_of(&key).map_err(|e| e.to_string())?;
+                    // An entry made before identities: each certificate its own, as then.
+                    return Ok(Some(named.unwrap_or_else(|| fp.clone())));
+                }
                 Ok(subject) => {
                     tracing::debug!(%subject, wanted = %issuer.subject, "issued by a trusted CA, another subject")
                 }
@@ -74,7 +79,7 @@ impl raftkeep_server::AllowList for ReplicatedAllowList {
                 }
             }
         }
-        Ok(false)
+        Ok(None)
     }
 }
 
@@ -332,6 +337,7 @@ async fn load_key(
 pub fn check_start_files(config: &NodeConfig) -> Result<Vec<String>, NodeStartError> {
     let now = time::OffsetDateTime::now_utc();
     crate::certs::check_identity("cluster", &config.tls.cert, &config.tls.key, now)?;
+    crate::certs::check_node_role(&config.tls.cert, config.tls.accept_unmarked_peers)?;
     if let Some(kmip) = &config.kmip {
         crate::certs::check_identity("KMIP", &kmip.cert, &kmip.key, now)?;
     }
@@ -479,6 +485,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     }
     let now = time::OffsetDateTime::now_utc();
     crate::certs::check_identity("cluster", &config.tls.cert, &config.tls.key, now)?;
+    crate::certs::check_node_role(&config.tls.cert, config.tls.accept_unmarked_peers)?;
     if let Some(kmip) = &config.kmip {
         crate::certs::check_identity("KMIP", &kmip.cert, &kmip.key, now)?;
     }
@@ -527,8 +534,14 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     let router = tonic::transport::Server::builder()
         .tls_config(tls.server())
         .map_err(|e| listen_err(e.to_string()))?
-        .add_service(RaftService::new(node.clone()).into_server())
-        .add_service(ClusterService::new(reads.clone(), keyring.clone()).into_server());
+        .add_service(tonic::service::interceptor::InterceptedService::new(
+            RaftService::new(node.clone()).into_server(),
+            RoleCheck::raft(config.tls.accept_unmarked_peers),
+        ))
+        .add_service(tonic::service::interceptor::InterceptedService::new(
+            ClusterService::new(reads.clone(), keyring.clone()).into_server(),
+            RoleCheck::cluster(config.tls.accept_unmarked_peers),
+        ));
     // Raft's small messages must not wait for Nagle's algorithm: without TCP_NODELAY an
     // append-entries reply could sit ~40 ms behind the peer's delayed ACK.
     let incoming = tokio_stream::StreamExt::map(

@@ -31,6 +31,11 @@ use crate::{ops, response};
 pub struct Client {
     /// SHA-256 of the client's certificate, lowercase hex (how the allow-list names it).
     pub fingerprint: String,
+    /// The client identity the allow-list maps the certificate to: it owns objects, and
+    /// grants and groups name it. Several certificates may share one (a renewed certificate,
+    /// a second vCenter); one allowed before identities existed is its own fingerprint.
+    /// The engine sets it per request; until then the fingerprint.
+    pub identity: String,
     /// The TCP peer.
     pub peer: SocketAddr,
     /// The certificates the client presented, leaf first (DER).
@@ -77,9 +82,10 @@ pub trait Handler: Send + Sync + 'static {
 
 /// Which client certificates may use the server (the replicated allow-list on a node).
 pub trait AllowList: Send + Sync + 'static {
-    /// Whether the client's certificate is allowed — by its fingerprint, or by a trusted CA
-    /// and its subject; `Err` with a reason when the list cannot be read.
-    fn allowed(&self, client: &Client) -> Result<bool, String>;
+    /// The client identity the certificate is allowed as — by its fingerprint, or by a
+    /// trusted CA and its subject — or `None` when it is not allowed; `Err` with a reason
+    /// when the list cannot be read.
+    fn identify(&self, client: &Client) -> Result<Option<String>, String>;
 }
 
 /// The operation engine.
@@ -163,16 +169,32 @@ impl Engine {
         });
     }
 
-    /// Why this client may not go on, if it may not: its certificate, its credential, its
-    /// rate.
-    async fn refusal(&self, client: &Client, request: &RequestMessage) -> Option<OpError> {
-        match self.allow.allowed(client) {
-            Ok(true) => {}
-            Ok(false) => {
+    /// The client identity this request acts as; why the client may not go on otherwise:
+    /// its certificate, its credential, its rate.
+    async fn admit(&self, client: &Client, request: &RequestMessage) -> Result<String, OpError> {
+        let identity = self.identity(client).await?;
+        if let Some(Err(why)) = self.passwords.as_ref().map(|p| p.check(&request.header)) {
+            tracing::warn!(client = %client.fingerprint, peer = %client.peer, %why, "authentication failed");
+            return Err(OpError::Unauthenticated(why));
+        }
+        if let Some(rate) = self.rate.as_ref()
+            && let Err(e) = rate.admit(&client.fingerprint).await
+        {
+            tracing::warn!(client = %client.fingerprint, peer = %client.peer, error = %e, "request refused: rate limit");
+            return Err(e);
+        }
+        Ok(identity)
+    }
+
+    /// The identity the allow-list maps the client's certificate to.
+    async fn identity(&self, client: &Client) -> Result<String, OpError> {
+        match self.allow.identify(client) {
+            Ok(Some(identity)) => Ok(identity),
+            Ok(None) => {
                 // A node whose copy is not current (joining, cut off) may not know the client
                 // yet: not a refusal, another server can answer.
                 if let Err(e) = self.store.view(Purpose::Read).await {
-                    return Some(OpError::Store(e));
+                    return Err(OpError::Store(e));
                 }
                 let subject = client
                     .chain
@@ -181,28 +203,18 @@ impl Engine {
                     .and_then(|der| crate::tls::subject(der))
                     .unwrap_or_default();
                 tracing::warn!(client = %client.fingerprint, %subject, peer = %client.peer, "request from a client certificate that is not allowed");
-                return Some(OpError::Denied(format!(
+                Err(OpError::Denied(format!(
                     "client certificate sha256:{} is not allowed on this cluster (an operator allows it with `raftkeep clients allow CERT.pem`)",
                     client.fingerprint
-                )));
+                )))
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the allow-list");
-                return Some(OpError::Store(crate::store::StoreFailure::Internal(
+                Err(OpError::Store(crate::store::StoreFailure::Internal(
                     "the server cannot read its allow-list".to_owned(),
-                )));
+                )))
             }
         }
-        if let Some(Err(why)) = self.passwords.as_ref().map(|p| p.check(&request.header)) {
-            tracing::warn!(client = %client.fingerprint, peer = %client.peer, %why, "authentication failed");
-            return Some(OpError::Unauthenticated(why));
-        }
-        let rate = self.rate.as_ref()?;
-        let refused = rate.admit(&client.fingerprint).await.err();
-        if let Some(e) = &refused {
-            tracing::warn!(client = %client.fingerprint, peer = %client.peer, error = %e, "request refused: rate limit");
-        }
-        refused
     }
 
     /// Every item of `request` answered with `refusal`.
@@ -295,9 +307,13 @@ impl Handler for Engine {
             Ok(view) => view,
             Err(e) => return self.refused(client, &request, &request_id, &e, aware),
         };
-        if let Some(refusal) = self.refusal(client, &request).await {
-            return self.refused(client, &request, &request_id, &refusal, aware);
-        }
+        let client = &match self.admit(client, &request).await {
+            Ok(identity) => Client {
+                identity,
+                ..client.clone()
+            },
+            Err(refusal) => return self.refused(client, &request, &request_id, &refusal, aware),
+        };
         let max_response = request.header.maximum_response_size;
         let option = request
             .header
@@ -326,7 +342,7 @@ impl Handler for Engine {
             item: 0,
             stale,
             streams: &self.streams,
-            groups: self.store.groups_of(&client.fingerprint).unwrap_or_else(|e| {
+            groups: self.store.groups_of(&client.identity).unwrap_or_else(|e| {
                 // Without its groups the client keeps what it owns and was granted itself.
                 tracing::warn!(client = %client.fingerprint, error = %e, "cannot read the client groups");
                 Vec::new()
@@ -578,8 +594,8 @@ mod tests {
     struct Everyone;
 
     impl AllowList for Everyone {
-        fn allowed(&self, _: &Client) -> Result<bool, String> {
-            Ok(true)
+        fn identify(&self, c: &Client) -> Result<Option<String>, String> {
+            Ok(Some(c.fingerprint.clone()))
         }
     }
 
@@ -721,6 +737,7 @@ mod tests {
     fn anyone() -> Client {
         Client {
             fingerprint: "00".into(),
+            identity: "00".into(),
             peer: "127.0.0.1:1".parse().unwrap(),
             chain: CertChain::default(),
         }
@@ -888,6 +905,7 @@ mod tests {
         };
         let client = Client {
             fingerprint: "00".into(),
+            identity: "00".into(),
             peer: "127.0.0.1:1".parse().unwrap(),
             chain: CertChain::default(),
         };
@@ -925,6 +943,7 @@ mod tests {
         .with_passwords(Arc::new(passwords));
         let client = Client {
             fingerprint: "00".into(),
+            identity: "00".into(),
             peer: "127.0.0.1:1".parse().unwrap(),
             chain: CertChain::default(),
         };
@@ -975,6 +994,7 @@ mod tests {
         })));
         let client = |fingerprint: &str| Client {
             fingerprint: fingerprint.into(),
+            identity: fingerprint.into(),
             peer: "127.0.0.1:1".parse().unwrap(),
             chain: CertChain::default(),
         };

@@ -50,8 +50,10 @@ pub(crate) async fn handshake(
         tracing::warn!(%peer, "client without certificate");
         return None;
     };
+    let fingerprint = fingerprint(cert);
     let client = Client {
-        fingerprint: fingerprint(cert),
+        identity: fingerprint.clone(),
+        fingerprint,
         peer,
         chain: CertChain(std::sync::Arc::new(
             presented.iter().map(|c| c.as_ref().to_vec()).collect(),

@@ -83,8 +83,11 @@ fn pki() -> Pki {
 struct Fixed(Vec<String>);
 
 impl raftkeep_server::AllowList for Fixed {
-    fn allowed(&self, client: &raftkeep_server::Client) -> Result<bool, String> {
-        Ok(self.0.contains(&client.fingerprint))
+    fn identify(&self, client: &raftkeep_server::Client) -> Result<Option<String>, String> {
+        Ok(self
+            .0
+            .contains(&client.fingerprint)
+            .then(|| client.fingerprint.clone()))
     }
 }
 

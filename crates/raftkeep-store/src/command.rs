@@ -147,7 +147,59 @@ pub enum Command {
         /// The changes, applied in order.
         changes: Vec<AttributeChange>,
     },
+    /// [`Command::AllowClient`], the certificate mapped to a named client identity (which owns
+    /// objects; several certificates may map to one).
+    AllowClientAs {
+        /// The certificate.
+        client: ClientIdentity,
+        /// The identity it maps to.
+        identity: String,
+    },
+    /// [`Command::AllowIssuer`], the CA-plus-subject entry mapped to a named client identity.
+    AllowIssuerAs {
+        /// The entry.
+        issuer: TrustedIssuer,
+        /// The identity it maps to.
+        identity: String,
+    },
+    /// Give the objects `uids` that `from` owns to `to`, with `from`'s grants on them (an
+    /// operator's bulk move, one page at a time); recorded as an [`OwnershipMove`]. Objects
+    /// owned by someone else by now are left alone.
+    MoveObjects {
+        /// What was done, by whom, when.
+        record: OwnershipMove,
+        /// The objects.
+        uids: Vec<String>,
+    },
 }
+
+/// One page of an operator's move of objects between client identities, kept in the store
+/// for `raftkeep objects moves`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipMove {
+    /// The identity the objects belonged to.
+    pub from: String,
+    /// The identity they belong to now.
+    pub to: String,
+    /// When (seconds since the epoch, the proposer's clock).
+    pub at: i64,
+    /// The operator's certificate subject, as the node that took the request saw it.
+    pub by: String,
+    /// How many objects moved (set when applied).
+    pub moved: u64,
+}
+
+/// The key of an ownership move record in the `cluster` column family.
+fn move_key(m: &OwnershipMove, first_uid: &str) -> Vec<u8> {
+    let mut k = MOVE_PREFIX.to_vec();
+    k.extend_from_slice(format!("{:020}", m.at.max(0)).as_bytes());
+    k.push(0);
+    k.extend_from_slice(first_uid.as_bytes());
+    k
+}
+
+/// The prefix of ownership move records in the `cluster` column family.
+pub(crate) const MOVE_PREFIX: &[u8] = b"move\0";
 
 /// The last backup a cluster recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -247,7 +299,20 @@ pub enum CommandResult {
     NameTaken(String),
     /// [`AttributeChange::AddSingle`]: the object has this single-valued attribute already.
     SingleValued(String),
+    /// [`Command::MoveObjects`]: how many objects moved.
+    Moved(u64),
 }
+
+/// The key of the identity an allow-list entry (a fingerprint, or [`TrustedIssuer::key`])
+/// maps to, in the allow-list's column family.
+pub fn identity_key(entry: &[u8]) -> Vec<u8> {
+    let mut k = IDENTITY_PREFIX.to_vec();
+    k.extend_from_slice(entry);
+    k
+}
+
+/// The prefix of identity mappings in the allow-list's column family.
+pub const IDENTITY_PREFIX: &[u8] = b"identity\0";
 
 /// The index kind under which a [`Command::PutObjectOnce`] request key lists its object.
 pub const REQUEST_INDEX: &str = "request";
@@ -480,7 +545,50 @@ pub(crate) fn apply_command(
         }
         Command::RevokeClient { fingerprint } => {
             batch.delete_cf(cf(db, CF_CLIENTS)?, fingerprint.as_bytes());
+            batch.delete_cf(cf(db, CF_CLIENTS)?, identity_key(fingerprint.as_bytes()));
             Ok(CommandResult::Ok)
+        }
+        Command::AllowClientAs { client, identity } => {
+            let clients = cf(db, CF_CLIENTS)?;
+            let key = client.fingerprint.as_bytes();
+            batch.put_cf(clients, key, encode(client, "client")?);
+            batch.put_cf(clients, identity_key(key), identity.as_bytes());
+            Ok(CommandResult::Ok)
+        }
+        Command::AllowIssuerAs { issuer, identity } => {
+            let clients = cf(db, CF_CLIENTS)?;
+            let key = TrustedIssuer::key(&issuer.ca_fingerprint, &issuer.subject);
+            batch.put_cf(clients, &key, encode(issuer, "trusted issuer")?);
+            batch.put_cf(clients, identity_key(&key), identity.as_bytes());
+            Ok(CommandResult::Ok)
+        }
+        Command::MoveObjects { record, uids } => {
+            let mut moved = 0;
+            for uid in uids {
+                let Some(old) = load(uid)? else { continue };
+                if old.owner != record.from {
+                    continue;
+                }
+                let mut new = old.clone();
+                new.owner = record.to.clone();
+                if let Some(ops) = new.grants.remove(&record.from) {
+                    new.grants.entry(record.to.clone()).or_default().extend(ops);
+                }
+                write_object(db, batch, Some(&old), &new)?;
+                moved += 1;
+            }
+            if let Some(first) = uids.first() {
+                let done = OwnershipMove {
+                    moved,
+                    ..record.clone()
+                };
+                batch.put_cf(
+                    cf(db, CF_CLUSTER)?,
+                    move_key(&done, first),
+                    encode(&done, "ownership move")?,
+                );
+            }
+            Ok(CommandResult::Moved(moved))
         }
         Command::SetGroup(group) => {
             let key = ClientGroup::key(&group.name);
@@ -503,10 +611,9 @@ pub(crate) fn apply_command(
             ca_fingerprint,
             subject,
         } => {
-            batch.delete_cf(
-                cf(db, CF_CLIENTS)?,
-                TrustedIssuer::key(ca_fingerprint, subject),
-            );
+            let key = TrustedIssuer::key(ca_fingerprint, subject);
+            batch.delete_cf(cf(db, CF_CLIENTS)?, identity_key(&key));
+            batch.delete_cf(cf(db, CF_CLIENTS)?, key);
             Ok(CommandResult::Ok)
         }
         Command::SetKeyCheck { blob } => {
@@ -607,7 +714,7 @@ pub fn index_prefix(kind: &str, value: &[u8]) -> Vec<u8> {
 }
 
 /// The Name Value text of a TTLV-encoded Name attribute value.
-fn name_value(encoded: &[u8]) -> Option<String> {
+pub fn name_value(encoded: &[u8]) -> Option<String> {
     let item = kmip_ttlv::decode(encoded, &Limits::default()).ok()?;
     match &item.child(Tag::NAME_VALUE)?.value {
         kmip_ttlv::Value::TextString(s) => Some(s.clone()),

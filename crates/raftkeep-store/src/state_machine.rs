@@ -228,6 +228,50 @@ impl StateMachine {
         self.allow_list(Some(b"group\0"), "client group")
     }
 
+    /// The client identity an allow-list entry maps to — `entry` a fingerprint or a
+    /// [`TrustedIssuer::key`] — if one was given (entries made before identities have none:
+    /// their certificate's fingerprint is their identity).
+    pub fn identity_of(&self, entry: &[u8]) -> Result<Option<String>, StoreError> {
+        let key = crate::command::identity_key(entry);
+        Ok(self
+            .db
+            .get_cf(cf(&self.db, CF_CLIENTS)?, key)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Every identity mapping: the allow-list entry's key and the identity.
+    pub fn identities(&self) -> Result<Vec<(Vec<u8>, String)>, StoreError> {
+        let prefix = crate::command::IDENTITY_PREFIX;
+        let mut out = Vec::new();
+        let mode = IteratorMode::From(prefix, rocksdb::Direction::Forward);
+        for item in self.db.iterator_cf(cf(&self.db, CF_CLIENTS)?, mode) {
+            let (key, value) = item?;
+            let Some(entry) = key.strip_prefix(prefix) else {
+                break;
+            };
+            out.push((entry.to_vec(), String::from_utf8_lossy(&value).into_owned()));
+        }
+        Ok(out)
+    }
+
+    /// Every recorded move of objects between identities, oldest first.
+    pub fn moves(&self) -> Result<Vec<crate::command::OwnershipMove>, StoreError> {
+        let prefix = crate::command::MOVE_PREFIX;
+        let mut out = Vec::new();
+        let mode = IteratorMode::From(prefix, rocksdb::Direction::Forward);
+        for item in self
+            .db
+            .iterator_cf(cf(&self.db, crate::db::CF_CLUSTER)?, mode)
+        {
+            let (key, value) = item?;
+            if !key.starts_with(prefix) {
+                break;
+            }
+            out.push(decode(&value, "ownership move")?);
+        }
+        Ok(out)
+    }
+
     /// The entries of the allow-list's column family under `prefix`, or, with `None`, the
     /// fingerprint entries (no prefix of their own).
     fn allow_list<T: serde::de::DeserializeOwned>(
@@ -243,7 +287,11 @@ impl StateMachine {
             let (key, value) = item?;
             let wanted = match prefix {
                 Some(p) => key.starts_with(p),
-                None => !key.starts_with(b"issuer\0") && !key.starts_with(b"group\0"),
+                None => {
+                    !key.starts_with(b"issuer\0")
+                        && !key.starts_with(b"group\0")
+                        && !key.starts_with(crate::command::IDENTITY_PREFIX)
+                }
             };
             if !wanted {
                 continue;

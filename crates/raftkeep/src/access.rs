@@ -1,7 +1,8 @@
 //! `raftkeep access`: who besides its owner may use an object. Every object belongs to the
-//! client that created or registered it; an operator grants another client — or a client
-//! group, for every member at once — chosen operations on it, or takes every grant back.
-//! Grants and groups are replicated like the objects themselves.
+//! client identity that created or registered it; an operator grants another identity — or a
+//! client group, for every member at once — chosen operations on it, or takes every grant
+//! back. A certificate given here stands for the identity the allow-list maps it to. Grants
+//! and groups are replicated like the objects themselves.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use kmip_ttlv::enums::Operation;
+use raftkeep_net::AllowListEntries;
 use raftkeep_store::{ClientGroup, Command, CommandResult};
 
 use crate::cluster::{Connection, Target};
@@ -24,14 +26,18 @@ pub struct AccessArgs {
     pub command: AccessCommand,
 }
 
-/// Who is granted: a client (certificate or fingerprint) or a client group.
+/// Who is granted: a client identity (by name, or by a certificate or fingerprint the
+/// allow-list maps to it) or a client group.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct Grantee {
-    /// The client's certificate (PEM).
+    /// A client identity, as `raftkeep clients list` shows it.
+    #[arg(long)]
+    pub identity: Option<String>,
+    /// The identity of the client presenting this certificate (PEM).
     #[arg(long = "client", value_name = "CERT")]
     pub certificate: Option<PathBuf>,
-    /// The client certificate's SHA-256 fingerprint (hex, as `raftkeep clients list` shows).
+    /// The identity of the certificate with this SHA-256 fingerprint (hex).
     #[arg(long)]
     pub fingerprint: Option<String>,
     /// A client group (`raftkeep access group`).
@@ -41,19 +47,42 @@ pub struct Grantee {
 
 impl Grantee {
     /// The key grants are stored under, and how to name it for people.
-    fn key(&self) -> anyhow::Result<(String, String)> {
-        match (&self.certificate, &self.fingerprint, &self.group) {
-            (Some(cert), _, _) => {
-                let f = crate::clients::identity(cert)?.fingerprint;
-                Ok((f.clone(), format!("sha256:{f}")))
-            }
-            (None, Some(f), _) => {
-                let f = fingerprint(f);
-                Ok((f.clone(), format!("sha256:{f}")))
-            }
-            (None, None, Some(g)) => Ok((ClientGroup::grantee(g), format!("group {g}"))),
-            (None, None, None) => bail!("give --client CERT, --fingerprint or --group"),
+    fn key(&self, list: &AllowListEntries) -> anyhow::Result<(String, String)> {
+        if let Some(g) = &self.group {
+            return Ok((ClientGroup::grantee(g), format!("group {g}")));
         }
+        let id = member(
+            list,
+            self.identity.as_deref(),
+            self.certificate.as_deref(),
+            self.fingerprint.as_deref(),
+        )?;
+        Ok((id.clone(), format!("identity {id}")))
+    }
+}
+
+/// The identity named directly, or through a certificate or fingerprint.
+fn member(
+    list: &AllowListEntries,
+    identity: Option<&str>,
+    certificate: Option<&std::path::Path>,
+    fingerprint_text: Option<&str>,
+) -> anyhow::Result<String> {
+    match (identity, certificate, fingerprint_text) {
+        (Some(id), _, _) => {
+            crate::clients::check_identity_name(id)?;
+            Ok(id.to_owned())
+        }
+        (None, Some(cert), _) => crate::clients::identity_of_certificate(list, cert),
+        (None, None, Some(f)) => {
+            let f = fingerprint(f);
+            Ok(list
+                .identities
+                .iter()
+                .find(|(k, _)| k.as_slice() == f.as_bytes())
+                .map_or(f, |(_, v)| v.clone()))
+        }
+        (None, None, None) => bail!("give --identity, --client CERT, --fingerprint or --group"),
     }
 }
 
@@ -87,10 +116,13 @@ pub enum AccessCommand {
     Group {
         /// The group's name.
         name: String,
-        /// A member's certificate (PEM); may repeat.
+        /// A member identity; may repeat.
+        #[arg(long = "identity")]
+        identities: Vec<String>,
+        /// The identity of a member's certificate (PEM); may repeat.
         #[arg(long = "client", value_name = "CERT")]
         certificates: Vec<PathBuf>,
-        /// A member's fingerprint; may repeat.
+        /// The identity of a member certificate's fingerprint; may repeat.
         #[arg(long = "fingerprint")]
         fingerprints: Vec<String>,
     },
@@ -122,16 +154,7 @@ fn list_groups(target: &Target) -> anyhow::Result<()> {
         writeln!(out, "no client group")?;
     }
     for g in &list.groups {
-        writeln!(
-            out,
-            "{}: {}",
-            g.name,
-            g.members
-                .iter()
-                .map(|m| format!("sha256:{m}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        )?;
+        writeln!(out, "{}: {}", g.name, g.members.join(" "))?;
     }
     Ok(())
 }
@@ -139,13 +162,21 @@ fn list_groups(target: &Target) -> anyhow::Result<()> {
 /// Runs a `raftkeep access` command.
 pub fn run(args: AccessArgs) -> anyhow::Result<()> {
     let target = Target::from(&args.connection)?;
+    if let AccessCommand::Groups = args.command {
+        return list_groups(&target);
+    }
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let list = runtime.block_on(async {
+        let peer = target.peer(&target.addr)?;
+        anyhow::Ok(peer.list_clients(target.timeout).await?)
+    })?;
     let (cmd, done) = match &args.command {
         AccessCommand::Grant {
             uid,
             client,
             operations: names,
         } => {
-            let (key, who) = client.key()?;
+            let (key, who) = client.key(&list)?;
             let done = format!("granted {} on {uid} to {who}", names.join(","));
             let cmd = Command::Grant {
                 uid: uid.clone(),
@@ -155,7 +186,7 @@ pub fn run(args: AccessArgs) -> anyhow::Result<()> {
             (cmd, done)
         }
         AccessCommand::Revoke { uid, client } => {
-            let (key, who) = client.key()?;
+            let (key, who) = client.key(&list)?;
             let done = format!("revoked every grant of {who} on {uid}");
             (
                 Command::Revoke {
@@ -167,14 +198,20 @@ pub fn run(args: AccessArgs) -> anyhow::Result<()> {
         }
         AccessCommand::Group {
             name,
+            identities,
             certificates,
             fingerprints,
         } => {
             let mut members = Vec::new();
-            for cert in certificates {
-                members.push(crate::clients::identity(cert)?.fingerprint);
+            for id in identities {
+                members.push(member(&list, Some(id), None, None)?);
             }
-            members.extend(fingerprints.iter().map(|f| fingerprint(f)));
+            for cert in certificates {
+                members.push(member(&list, None, Some(cert), None)?);
+            }
+            for f in fingerprints {
+                members.push(member(&list, None, None, Some(f))?);
+            }
             let done = if members.is_empty() {
                 format!("removed group {name}")
             } else {
@@ -188,7 +225,6 @@ pub fn run(args: AccessArgs) -> anyhow::Result<()> {
         }
         AccessCommand::Groups => return list_groups(&target),
     };
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let peer = target.peer(&target.addr)?;
         match peer.write(&cmd, target.timeout, false).await? {

@@ -1,5 +1,7 @@
-//! `raftkeep certs`: the cluster CA and the certificates it issues (nodes, operators). PEM
-//! files; private keys are written with mode 0600 and never printed.
+//! `raftkeep certs`: the cluster CA and the certificates it issues — to nodes, operators and
+//! KMIP clients, each marked with its role (`raftkeep_net::roles`): the cluster endpoint
+//! serves nodes and operators only. PEM files; private keys are written with mode 0600 and
+//! never printed.
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
@@ -8,9 +10,10 @@ use std::io::Write as _;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use raftkeep_net::Role;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose,
+    Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -19,16 +22,24 @@ use time::{Duration, OffsetDateTime};
 pub enum CertsCommand {
     /// Create a cluster CA (`ca.pem`, `ca.key`) in a directory.
     Init(InitArgs),
-    /// Issue a certificate for a node (KMIP and cluster endpoints) or an operator, signed
-    /// by the cluster CA. It serves both ends of a connection (server and client
-    /// authentication): nodes dial each other.
-    #[command(name = "issue-server", alias = "issue")]
+    /// Issue a node's certificate (cluster and KMIP endpoints; server and client
+    /// authentication: nodes dial each other), marked with the role `node`.
+    #[command(name = "issue-node", aliases = ["issue-server", "issue"])]
     Issue(IssueArgs),
-    /// Issue a KMIP client certificate (client authentication only) signed by the CA.
+    /// Issue an operator's certificate (for `raftkeep cluster`, `clients`, `access`,
+    /// `backup`, ...), marked with the role `operator`. KMIP clients cannot use it.
+    IssueOperator(IssueClientArgs),
+    /// Issue a KMIP client certificate (client authentication only), marked with the role
+    /// `kmip-client`: the KMIP port accepts it once allowed, the cluster endpoint never.
     IssueClient(IssueClientArgs),
-    /// Sign a client's certificate signing request with the CA — vCenter's "KMS-signed
-    /// CSR" trust mode: vCenter makes the CSR, you sign it here and upload the result.
+    /// Sign a KMIP client's certificate signing request — vCenter's "KMS-signed CSR" trust
+    /// mode: vCenter makes the CSR, you sign it here and upload the result. Marked
+    /// `kmip-client`.
     SignCsr(SignCsrArgs),
+    /// Renew a certificate the CA issued: the same subject, names and role, valid for
+    /// `--days` from now; the old files are kept beside the new ones (`NAME.pem.old`, ...).
+    /// The key is kept unless `--new-key` (a fresh one is the safer habit).
+    Renew(RenewArgs),
     /// Print the SHA-256 fingerprint of a PEM certificate, as the allow-list shows it.
     Fingerprint {
         /// The certificate (PEM; the first one in the file).
@@ -46,6 +57,47 @@ pub struct IssueClientArgs {
     #[arg(long)]
     pub name: String,
     /// Validity in days.
+    #[arg(long, default_value_t = 825)]
+    pub days: i64,
+}
+
+/// The kind of certificate to renew.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Kind {
+    /// A node's (`issue-node`).
+    Node,
+    /// An operator's (`issue-operator`).
+    Operator,
+    /// A KMIP client's (`issue-client`).
+    Client,
+}
+
+impl Kind {
+    fn role(self) -> Role {
+        match self {
+            Kind::Node => Role::Node,
+            Kind::Operator => Role::Operator,
+            Kind::Client => Role::KmipClient,
+        }
+    }
+}
+
+/// `raftkeep certs renew`.
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// What the certificate is for.
+    #[arg(value_enum)]
+    pub kind: Kind,
+    /// Directory holding the CA (`ca.pem`, `ca.key`) and `NAME.pem` / `NAME.key`.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// The file stem of the certificate to renew.
+    #[arg(long)]
+    pub name: String,
+    /// Make a new private key too (the old one is kept as `NAME.key.old`).
+    #[arg(long)]
+    pub new_key: bool,
+    /// Validity in days from now.
     #[arg(long, default_value_t = 825)]
     pub days: i64,
 }
@@ -116,7 +168,15 @@ pub fn run(cmd: CertsCommand) -> anyhow::Result<()> {
             Ok(())
         }
         CertsCommand::Issue(args) => issue(&args),
-        CertsCommand::IssueClient(args) => issue_client(&args),
+        CertsCommand::IssueOperator(args) => {
+            issue_leaf(&args.dir, &args.name, &[], args.days, Role::Operator)?;
+            print_issued(&args.dir, &args.name)
+        }
+        CertsCommand::IssueClient(args) => {
+            issue_leaf(&args.dir, &args.name, &[], args.days, Role::KmipClient)?;
+            print_issued(&args.dir, &args.name)
+        }
+        CertsCommand::Renew(args) => renew(&args),
         CertsCommand::SignCsr(args) => sign_csr(&args),
         CertsCommand::Fingerprint { cert } => {
             // The same identity the allow-list records.
@@ -169,12 +229,7 @@ fn issue(args: &IssueArgs) -> anyhow::Result<()> {
             args.name
         );
     }
-    issue_leaf(&args.dir, &args.name, &args.sans, args.days, server_ekus())?;
-    print_issued(&args.dir, &args.name)
-}
-
-fn issue_client(args: &IssueClientArgs) -> anyhow::Result<()> {
-    issue_leaf(&args.dir, &args.name, &[], args.days, client_ekus())?;
+    issue_leaf(&args.dir, &args.name, &args.sans, args.days, Role::Node)?;
     print_issued(&args.dir, &args.name)
 }
 
@@ -185,17 +240,30 @@ fn print_issued(dir: &Path, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Usages of a node's certificate: it serves and dials.
-pub fn server_ekus() -> Vec<ExtendedKeyUsagePurpose> {
-    vec![
-        ExtendedKeyUsagePurpose::ServerAuth,
-        ExtendedKeyUsagePurpose::ClientAuth,
-    ]
+/// Usages of a certificate of `role`: a node serves and dials, the others only dial.
+fn ekus(role: Role) -> Vec<ExtendedKeyUsagePurpose> {
+    match role {
+        Role::Node => vec![
+            ExtendedKeyUsagePurpose::ServerAuth,
+            ExtendedKeyUsagePurpose::ClientAuth,
+        ],
+        Role::Operator | Role::KmipClient => vec![ExtendedKeyUsagePurpose::ClientAuth],
+    }
 }
 
-/// Usages of a KMIP client's certificate.
-pub fn client_ekus() -> Vec<ExtendedKeyUsagePurpose> {
-    vec![ExtendedKeyUsagePurpose::ClientAuth]
+/// Marks `params` with `role` (a URI among the subject alternative names).
+fn mark(params: &mut CertificateParams, role: Role) -> anyhow::Result<()> {
+    params
+        .subject_alt_names
+        .retain(|n| !matches!(n, SanType::URI(u) if u.as_str().starts_with(raftkeep_net::roles::ROLE_URI_PREFIX)));
+    let uri = role.uri();
+    params.subject_alt_names.push(SanType::URI(
+        uri.as_str()
+            .try_into()
+            .with_context(|| format!("{uri} is not an IA5 string"))?,
+    ));
+    params.extended_key_usages = ekus(role);
+    Ok(())
 }
 
 /// The cluster CA as an issuer, from `ca.pem` and `ca.key` in `dir`.
@@ -206,13 +274,14 @@ fn ca_issuer(dir: &Path) -> anyhow::Result<Issuer<'static, KeyPair>> {
     Issuer::from_ca_cert_pem(&ca_pem, ca_key).context("the CA certificate in ca.pem does not parse")
 }
 
-/// A new key and a certificate for it, signed by the CA in `dir`, as `NAME.pem`/`NAME.key`.
+/// A new key and a certificate of `role` for it, signed by the CA in `dir`, as
+/// `NAME.pem`/`NAME.key`.
 pub fn issue_leaf(
     dir: &Path,
     name: &str,
     sans: &[String],
     days: i64,
-    ekus: Vec<ExtendedKeyUsagePurpose>,
+    role: Role,
 ) -> anyhow::Result<()> {
     let issuer = ca_issuer(dir)?;
     let key = KeyPair::generate().context("generating a key")?;
@@ -221,7 +290,7 @@ pub fn issue_leaf(
     params.distinguished_name = DistinguishedName::new();
     params.distinguished_name.push(DnType::CommonName, name);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.extended_key_usages = ekus;
+    mark(&mut params, role)?;
     validity(&mut params, days);
     let cert = params.signed_by(&key, &issuer).context("signing")?;
     let cert_path = dir.join(format!("{name}.pem"));
@@ -247,7 +316,7 @@ fn sign_csr(args: &SignCsrArgs) -> anyhow::Result<()> {
         KeyUsagePurpose::DigitalSignature,
         KeyUsagePurpose::KeyEncipherment,
     ];
-    csr.params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    mark(&mut csr.params, Role::KmipClient)?;
     validity(&mut csr.params, args.days);
     let cert = csr.signed_by(&issuer).context("signing the CSR")?;
     write_new(&args.out, cert.pem().as_bytes(), false)?;
@@ -261,6 +330,106 @@ fn sign_csr(args: &SignCsrArgs) -> anyhow::Result<()> {
         args.out.display()
     )?;
     Ok(())
+}
+
+/// Re-issues `NAME.pem` with its subject and names, the role of `kind`, and a new validity;
+/// the old certificate (and key, with `--new-key`) stay as `.old` files.
+fn renew(args: &RenewArgs) -> anyhow::Result<()> {
+    let issuer = ca_issuer(&args.dir)?;
+    let cert_path = args.dir.join(format!("{}.pem", args.name));
+    let key_path = args.dir.join(format!("{}.key", args.name));
+    let old_pem = read(&cert_path)?;
+    let der: rustls::pki_types::CertificateDer<'static> =
+        rustls::pki_types::pem::PemObject::from_pem_slice(old_pem.as_bytes())
+            .with_context(|| format!("{}: no PEM certificate", cert_path.display()))?;
+    let mut params = same_names(&der)
+        .with_context(|| format!("{}: cannot read the certificate", cert_path.display()))?;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    mark(&mut params, args.kind.role())?;
+    validity(&mut params, args.days);
+    let key = if args.new_key {
+        KeyPair::generate().context("generating a key")?
+    } else {
+        KeyPair::from_pem(&read(&key_path)?)
+            .with_context(|| format!("{}: not a private key", key_path.display()))?
+    };
+    let cert = params.signed_by(&key, &issuer).context("signing")?;
+    let old = |path: &Path| PathBuf::from(format!("{}.old", path.display()));
+    let replaced: Vec<&Path> = if args.new_key {
+        vec![&cert_path, &key_path]
+    } else {
+        vec![&cert_path]
+    };
+    // Checked before anything moves: a renewal happens whole or not at all.
+    if let Some(earlier) = replaced.iter().map(|p| old(p)).find(|o| o.exists()) {
+        bail!(
+            "{} exists, from an earlier renewal: remove an earlier .old first (once nothing uses it)",
+            earlier.display()
+        );
+    }
+    let keep = |path: &Path| -> anyhow::Result<()> {
+        std::fs::rename(path, old(path))
+            .with_context(|| format!("keeping {} as {}", path.display(), old(path).display()))
+    };
+    if args.new_key {
+        keep(&key_path)?;
+        write_new(&key_path, key.serialize_pem().as_bytes(), true)?;
+    }
+    keep(&cert_path)?;
+    write_new(&cert_path, cert.pem().as_bytes(), false)?;
+    let until = OffsetDateTime::now_utc() + Duration::days(args.days);
+    writeln!(
+        std::io::stdout(),
+        "renewed {} (role {}, {}, valid until {}); the old certificate is {}.old",
+        cert_path.display(),
+        args.kind.role().name(),
+        if args.new_key { "new key" } else { "same key" },
+        until.date(),
+        cert_path.display()
+    )?;
+    Ok(())
+}
+
+/// Parameters with the subject and the DNS and IP names of the certificate `der`.
+fn same_names(der: &[u8]) -> anyhow::Result<CertificateParams> {
+    use x509_parser::extensions::GeneralName;
+    let (_, cert) = x509_parser::parse_x509_certificate(der)?;
+    let mut params = CertificateParams::default();
+    params.distinguished_name = DistinguishedName::new();
+    for attr in cert.subject().iter_attributes() {
+        let oid: Vec<u64> = attr
+            .attr_type()
+            .iter()
+            .context("an attribute type that is not an OID")?
+            .collect();
+        let value = attr
+            .as_str()
+            .context("a subject attribute that is not a string")?;
+        params
+            .distinguished_name
+            .push(DnType::from_oid(&oid), value);
+    }
+    if let Some(san) = cert.subject_alternative_name()? {
+        for name in &san.value.general_names {
+            match name {
+                GeneralName::DNSName(dns) => params
+                    .subject_alt_names
+                    .push(SanType::DnsName((*dns).try_into()?)),
+                GeneralName::IPAddress(ip) => {
+                    let ip = match ip.len() {
+                        4 => <[u8; 4]>::try_from(*ip).map(std::net::IpAddr::from).ok(),
+                        16 => <[u8; 16]>::try_from(*ip).map(std::net::IpAddr::from).ok(),
+                        _ => None,
+                    };
+                    params.subject_alt_names.push(SanType::IpAddress(
+                        ip.context("a malformed IP address name")?,
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(params)
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {

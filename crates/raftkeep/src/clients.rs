@@ -1,5 +1,8 @@
-//! `raftkeep clients`: the replicated allow-list of KMIP client certificates. A certificate is
-//! named by its SHA-256 fingerprint; allowing or revoking it on one node reaches every node.
+//! `raftkeep clients`: the replicated allow-list of KMIP client certificates. Each entry — a
+//! certificate, by its SHA-256 fingerprint, or a trusted CA plus a subject — maps to a named
+//! client identity, which owns the objects its certificates create: a renewed certificate,
+//! or site 2's vCenter, allowed under the same identity keeps every key. Allowing or revoking
+//! on one node reaches every node.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,6 +11,8 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use raftkeep_store::{ClientIdentity, Command, CommandResult, TrustedIssuer};
 use sha2::{Digest, Sha256};
+
+use raftkeep_net::AllowListEntries;
 
 use crate::cluster::{Connection, Target};
 
@@ -30,6 +35,11 @@ pub enum ClientsCommand {
         /// The client's certificate (positional: `--cert` is the operator's own).
         #[arg(value_name = "CERT")]
         certificate: PathBuf,
+        /// The client identity it acts as (owns objects as). Default: the certificate's
+        /// common name, if no other entry has it; to add a certificate to an existing
+        /// identity (a renewed one, a second vCenter), name that identity here.
+        #[arg(long)]
+        identity: Option<String>,
     },
     /// Revoke a client, by certificate or fingerprint.
     Revoke {
@@ -63,6 +73,10 @@ pub enum ClientsCommand {
         /// Take the subject from this client certificate (PEM).
         #[arg(long, value_name = "CERT")]
         subject_of: Option<PathBuf>,
+        /// The client identity these certificates act as. Default: the subject's common
+        /// name, if no other entry has it.
+        #[arg(long)]
+        identity: Option<String>,
     },
     /// Withdraw a CA-plus-subject entry.
     RevokeCa {
@@ -111,40 +125,19 @@ pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
         let (cmd, done) = match args.command {
             ClientsCommand::List => {
                 let list = peer.list_clients(target.timeout).await?;
+                let listed = Listed::of(&list);
                 if json {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&list)?)?;
+                    writeln!(out, "{}", serde_json::to_string_pretty(&listed)?)?;
                     return Ok(());
                 }
-                if list.clients.is_empty() && list.issuers.is_empty() {
-                    writeln!(out, "no client is allowed yet")?;
-                }
-                let when = |t: i64| {
-                    time::OffsetDateTime::from_unix_timestamp(t)
-                        .map(|t| t.to_string())
-                        .unwrap_or_else(|_| t.to_string())
-                };
-                for c in &list.clients {
-                    let at = when(c.allowed_at);
-                    writeln!(
-                        out,
-                        "sha256:{}  {}  (allowed {at})",
-                        c.fingerprint, c.subject
-                    )?;
-                }
-                for i in &list.issuers {
-                    let at = when(i.allowed_at);
-                    writeln!(
-                        out,
-                        "issued by {} (CA sha256:{}) to {}  (allowed {at})",
-                        i.ca_subject, i.ca_fingerprint, i.subject
-                    )?;
-                }
+                listed.print(&mut out)?;
                 return Ok(());
             }
             ClientsCommand::AllowCa {
                 ca,
                 subject,
                 subject_of,
+                identity: named,
             } => {
                 let authority = identity(&ca)?;
                 let subject = match (subject, subject_of) {
@@ -152,8 +145,11 @@ pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
                     (None, Some(cert)) => identity(&cert)?.subject,
                     (None, None) => bail!("give --subject or --subject-of"),
                 };
+                let key = TrustedIssuer::key(&authority.fingerprint, &subject);
+                let list = peer.list_clients(target.timeout).await?;
+                let id = choose_identity(&list, named, &subject, &key)?;
                 let done = format!(
-                    "allowed certificates of {} issued to {subject}",
+                    "allowed certificates of {} issued to {subject} as identity {id}",
                     authority.subject
                 );
                 let issuer = TrustedIssuer {
@@ -163,7 +159,13 @@ pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
                     subject,
                     allowed_at: authority.allowed_at,
                 };
-                (Command::AllowIssuer(issuer), done)
+                (
+                    Command::AllowIssuerAs {
+                        issuer,
+                        identity: id,
+                    },
+                    done,
+                )
             }
             ClientsCommand::RevokeCa { ca, subject } => {
                 let authority = identity(&ca)?;
@@ -179,10 +181,25 @@ pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
                     done,
                 )
             }
-            ClientsCommand::Allow { certificate } => {
-                let id = identity(&certificate)?;
-                let done = format!("allowed sha256:{} ({})", id.fingerprint, id.subject);
-                (Command::AllowClient(id), done)
+            ClientsCommand::Allow {
+                certificate,
+                identity: named,
+            } => {
+                let client = identity(&certificate)?;
+                let list = peer.list_clients(target.timeout).await?;
+                let id =
+                    choose_identity(&list, named, &client.subject, client.fingerprint.as_bytes())?;
+                let done = format!(
+                    "allowed sha256:{} ({}) as identity {id}",
+                    client.fingerprint, client.subject
+                );
+                (
+                    Command::AllowClientAs {
+                        client,
+                        identity: id,
+                    },
+                    done,
+                )
             }
             ClientsCommand::Revoke {
                 certificate,
@@ -204,4 +221,215 @@ pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// Every identity the allow-list knows, with the entries that map to it. Entries made before
+/// identities are their own fingerprint's.
+pub(crate) fn identities_of(list: &AllowListEntries) -> Vec<(String, Vec<u8>)> {
+    let named: std::collections::HashMap<&[u8], &str> = list
+        .identities
+        .iter()
+        .map(|(k, v)| (k.as_slice(), v.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for c in &list.clients {
+        let key = c.fingerprint.as_bytes().to_vec();
+        let id = named
+            .get(key.as_slice())
+            .map_or_else(|| c.fingerprint.clone(), |n| (*n).to_owned());
+        out.push((id, key));
+    }
+    for i in &list.issuers {
+        let key = TrustedIssuer::key(&i.ca_fingerprint, &i.subject);
+        if let Some(n) = named.get(key.as_slice()) {
+            out.push(((*n).to_owned(), key));
+        }
+    }
+    out
+}
+
+/// The identity a new entry `key` gets: the one named (which may exist: the entry joins it),
+/// or the common name of `subject` when no other entry has it yet.
+fn choose_identity(
+    list: &AllowListEntries,
+    named: Option<String>,
+    subject: &str,
+    key: &[u8],
+) -> anyhow::Result<String> {
+    if let Some(name) = named {
+        check_identity_name(&name)?;
+        return Ok(name);
+    }
+    let Some(cn) = common_name(subject) else {
+        bail!(
+            "the subject {subject:?} has no common name: name the client identity with --identity NAME"
+        );
+    };
+    check_identity_name(&cn)?;
+    let holders: Vec<String> = identities_of(list)
+        .into_iter()
+        .filter(|(id, k)| *id == cn && k != key)
+        .map(|(_, k)| String::from_utf8_lossy(&k).replace('\0', " "))
+        .collect();
+    if !holders.is_empty() {
+        bail!(
+            "the client identity {cn:?} exists already ({}): to add this certificate to it (a renewed certificate, another vCenter of the same key provider), repeat with --identity {cn}; for a separate client, name another one with --identity NAME",
+            holders.join("; ")
+        );
+    }
+    Ok(cn)
+}
+
+/// The first common name of an RFC 4514 subject ("CN=vcenter, O=Example" → "vcenter").
+fn common_name(subject: &str) -> Option<String> {
+    subject
+        .split(',')
+        .map(str::trim)
+        .find_map(|rdn| rdn.strip_prefix("CN="))
+        .map(str::to_owned)
+        .filter(|cn| !cn.is_empty())
+}
+
+/// Identity names: printable, at most 128 characters, not a group's grant key.
+pub(crate) fn check_identity_name(name: &str) -> anyhow::Result<()> {
+    if name.is_empty()
+        || name.len() > 128
+        || name.starts_with("group:")
+        || name.chars().any(|c| c.is_control())
+    {
+        bail!(
+            "{name:?} is not a client identity name: 1 to 128 printable characters, not starting with \"group:\""
+        );
+    }
+    Ok(())
+}
+
+/// The identity a client certificate acts as, as the allow-list maps it: its fingerprint's
+/// entry, else a trusted CA entry that issued it; its fingerprint when neither names one.
+pub(crate) fn identity_of_certificate(
+    list: &AllowListEntries,
+    path: &Path,
+) -> anyhow::Result<String> {
+    let client = identity(path)?;
+    let named = |key: &[u8]| {
+        list.identities
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    if list
+        .clients
+        .iter()
+        .any(|c| c.fingerprint == client.fingerprint)
+    {
+        return Ok(named(client.fingerprint.as_bytes()).unwrap_or(client.fingerprint));
+    }
+    let chain = vec![der(path)?];
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for i in &list.issuers {
+        if raftkeep_server::tls::chain_issued_by(&chain, &i.ca_der, now)
+            .is_ok_and(|s| s == i.subject)
+            && let Some(id) = named(&TrustedIssuer::key(&i.ca_fingerprint, &i.subject))
+        {
+            return Ok(id);
+        }
+    }
+    Ok(client.fingerprint)
+}
+
+/// The allow-list as `clients list` shows it (and `--json` prints it).
+#[derive(Debug, serde::Serialize)]
+struct Listed {
+    clients: Vec<ListedClient>,
+    trusted_cas: Vec<ListedIssuer>,
+    groups: Vec<raftkeep_store::ClientGroup>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ListedClient {
+    identity: String,
+    fingerprint: String,
+    subject: String,
+    allowed_at: i64,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ListedIssuer {
+    identity: Option<String>,
+    ca_fingerprint: String,
+    ca_subject: String,
+    subject: String,
+    allowed_at: i64,
+}
+
+impl Listed {
+    fn of(list: &AllowListEntries) -> Self {
+        let named = |key: &[u8]| {
+            list.identities
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        Listed {
+            clients: list
+                .clients
+                .iter()
+                .map(|c| ListedClient {
+                    identity: named(c.fingerprint.as_bytes())
+                        .unwrap_or_else(|| c.fingerprint.clone()),
+                    fingerprint: c.fingerprint.clone(),
+                    subject: c.subject.clone(),
+                    allowed_at: c.allowed_at,
+                })
+                .collect(),
+            trusted_cas: list
+                .issuers
+                .iter()
+                .map(|i| ListedIssuer {
+                    identity: named(&TrustedIssuer::key(&i.ca_fingerprint, &i.subject)),
+                    ca_fingerprint: i.ca_fingerprint.clone(),
+                    ca_subject: i.ca_subject.clone(),
+                    subject: i.subject.clone(),
+                    allowed_at: i.allowed_at,
+                })
+                .collect(),
+            groups: list.groups.clone(),
+        }
+    }
+
+    fn print(&self, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        if self.clients.is_empty() && self.trusted_cas.is_empty() {
+            writeln!(out, "no client is allowed yet")?;
+        }
+        let when = |t: i64| {
+            time::OffsetDateTime::from_unix_timestamp(t)
+                .map(|t| t.to_string())
+                .unwrap_or_else(|_| t.to_string())
+        };
+        for c in &self.clients {
+            writeln!(
+                out,
+                "{}: sha256:{}  {}  (allowed {})",
+                c.identity,
+                c.fingerprint,
+                c.subject,
+                when(c.allowed_at)
+            )?;
+        }
+        for i in &self.trusted_cas {
+            let id = i
+                .identity
+                .as_deref()
+                .unwrap_or("(each certificate its own)");
+            writeln!(
+                out,
+                "{id}: issued by {} (CA sha256:{}) to {}  (allowed {})",
+                i.ca_subject,
+                i.ca_fingerprint,
+                i.subject,
+                when(i.allowed_at)
+            )?;
+        }
+        Ok(())
+    }
 }

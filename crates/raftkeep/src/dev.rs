@@ -101,10 +101,16 @@ fn generate(dir: &Path, args: &DevArgs) -> anyhow::Result<()> {
         })?;
         for i in 1..=NODES {
             let sans = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
-            certs::issue_leaf(&pki, &format!("node{i}"), &sans, 825, certs::server_ekus())?;
+            certs::issue_leaf(
+                &pki,
+                &format!("node{i}"),
+                &sans,
+                825,
+                raftkeep_net::Role::Node,
+            )?;
         }
-        certs::issue_leaf(&pki, "admin", &[], 825, certs::server_ekus())?;
-        certs::issue_leaf(&pki, "client", &[], 825, certs::client_ekus())?;
+        certs::issue_leaf(&pki, "admin", &[], 825, raftkeep_net::Role::Operator)?;
+        certs::issue_leaf(&pki, "client", &[], 825, raftkeep_net::Role::KmipClient)?;
     }
     let root = dir.join("root.key");
     if !root.exists() {

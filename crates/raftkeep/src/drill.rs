@@ -167,8 +167,8 @@ fn temporary_node(live: &NodeConfig, work: &Path) -> anyhow::Result<NodeConfig> 
         days: 2,
     })?;
     let loopback = vec!["127.0.0.1".to_owned()];
-    crate::certs::issue_leaf(&pki, "node", &loopback, 2, crate::certs::server_ekus())?;
-    crate::certs::issue_leaf(&pki, "drill", &[], 2, crate::certs::client_ekus())?;
+    crate::certs::issue_leaf(&pki, "node", &loopback, 2, raftkeep_net::Role::Node)?;
+    crate::certs::issue_leaf(&pki, "drill", &[], 2, raftkeep_net::Role::KmipClient)?;
     let any_port = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let mut temp = live.clone();
     temp.data_dir = work.join("node");

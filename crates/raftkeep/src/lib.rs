@@ -12,8 +12,9 @@
 //! - [`cluster`] — `raftkeep cluster`: the admin API's command line.
 //! - `recover` — `raftkeep cluster recover`: a new cluster from a survivor's store.
 //! - [`certs`] — `raftkeep certs`: the cluster CA and the certificates it issues.
-//! - [`clients`] — `raftkeep clients`: the allow-list of KMIP client certificates.
-//! - [`access`] — `raftkeep access`: grants on one object to clients other than its owner.
+//! - [`clients`] — `raftkeep clients`: the allow-list, certificates mapped to client identities.
+//! - [`access`] — `raftkeep access`: grants on one object to identities other than its owner.
+//! - [`objects`] — `raftkeep objects`: every object and its owner; bulk moves between identities.
 //! - [`audit`] — `raftkeep audit`: verify and tail a node's audit log.
 //! - [`backup`] — `raftkeep backup`: online backups, checked and restored offline.
 //! - [`kmip`] — `raftkeep kmip`: message conversion.
@@ -40,6 +41,7 @@ pub mod drill;
 pub mod keys;
 pub mod kmip;
 pub mod kmip_conn;
+pub mod objects;
 mod recover;
 pub mod root_key;
 pub mod server;
@@ -67,6 +69,8 @@ pub enum Command {
     Clients(clients::ClientsArgs),
     /// Access to one object for clients other than its owner: grant, revoke.
     Access(access::AccessArgs),
+    /// Every object and its owner; move objects between client identities.
+    Objects(objects::ObjectsArgs),
     /// Backups: create one from a running cluster, verify a file, restore into a new cluster.
     Backup(backup::BackupArgs),
     /// A node's audit log: verify its hash chain, tail it.
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster(args) => cluster::run(args),
         Command::Clients(args) => clients::run(args),
         Command::Access(args) => access::run(args),
+        Command::Objects(args) => objects::run(args),
         Command::Audit(cmd) => audit::run(cmd),
         Command::Backup(args) => backup::run(args),
         Command::Certs(cmd) => certs::run(cmd),

@@ -262,7 +262,7 @@ fn only_the_owner_and_granted_clients_use_a_key_and_destroy_shreds_it_everywhere
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     admin(&["group", "backup", "--client", &other_pem]);
-    assert!(admin(&["groups"]).contains("backup: sha256:"));
+    assert!(admin(&["groups"]).contains("backup: other"));
     admin(&[
         "grant",
         &uid,
@@ -575,5 +575,91 @@ fn locate_lists_the_newest_first_and_every_object_is_under_the_default_policy() 
             .get("Operation Policy Name")
             .map(|a| &a.value),
         Some(&Value::TextString("default".to_owned()))
+    );
+}
+
+fn admin_ok(c: &Cluster, node: usize, command: &str, args: &[&str]) -> String {
+    let out = c.admin_cmd(command, node, args);
+    assert!(
+        out.status.success(),
+        "{command} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A store made before identities owns objects by certificate fingerprint; an operator moves
+/// them, in bulk, to the identity the client's new certificate acts as, and the move is
+/// recorded with who made it.
+#[test]
+fn objects_move_in_bulk_from_a_fingerprint_to_an_identity_and_the_move_is_recorded() {
+    let (c, leader, follower) = Cluster::serving_kmip(3);
+    c.issue_client("old");
+    let fp = support::cli(&["certs", "fingerprint", &c.pki("old.pem")]);
+    let fp = fp
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_owned();
+    // As a certificate allowed before identities acts: its fingerprint is its identity.
+    admin_ok(
+        &c,
+        leader,
+        "clients",
+        &["allow", &c.pki("old.pem"), "--identity", &fp],
+    );
+    let keys: Vec<String> = (0..3)
+        .map(|i| create(&c, leader, "old", &format!("moved-{i}")))
+        .collect();
+    let kept = create(&c, leader, "client", "kept");
+    c.issue_client("renewed");
+    admin_ok(&c, leader, "clients", &["allow", &c.pki("renewed.pem")]);
+    assert_denied(&get(&c, follower, "renewed", &keys[0]));
+
+    let unknown = c.admin_cmd(
+        "objects",
+        leader,
+        &["move", "--from", &fp, "--to", "renewd"],
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("no certificate in the allow-list"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+    let dry = admin_ok(
+        &c,
+        follower,
+        "objects",
+        &["move", "--from", &fp, "--to", "renewed", "--dry-run"],
+    );
+    assert!(dry.contains("3 objects"), "{dry}");
+    assert_denied(&get(&c, follower, "renewed", &keys[0]));
+    let moved = admin_ok(
+        &c,
+        follower,
+        "objects",
+        &["move", "--from", &fp, "--to", "renewed"],
+    );
+    assert!(moved.contains("moved 3 objects"), "{moved}");
+    for uid in &keys {
+        assert_eq!(
+            get(&c, follower, "renewed", uid).result_status,
+            ResultStatus::SUCCESS
+        );
+        assert_denied(&get(&c, leader, "old", uid));
+    }
+    assert_eq!(
+        get(&c, leader, "client", &kept).result_status,
+        ResultStatus::SUCCESS,
+        "another owner's object stays"
+    );
+    let listed = admin_ok(&c, leader, "objects", &["list", "--owner", "renewed"]);
+    assert_eq!(listed.lines().count(), 3, "{listed}");
+    let record = admin_ok(&c, leader, "objects", &["moves"]);
+    assert!(
+        record.contains(&format!("3 objects  {fp} -> renewed  by CN=admin")),
+        "{record}"
     );
 }

@@ -86,7 +86,9 @@ struct Expected {
     added: HashMap<(String, String), Value>,
 }
 
-fn replay(c: &Cluster, node: usize) {
+/// Replays the session through `node` with the client certificate `cert`; the UIDs of the
+/// keys it made.
+fn replay(c: &Cluster, node: usize, cert: &str) -> Vec<String> {
     let cap = capture();
     let first_create = cap
         .requests
@@ -112,12 +114,12 @@ fn replay(c: &Cluster, node: usize) {
         uids_in(&ttlv, &mut referenced);
         for uid in referenced {
             map.entry(uid)
-                .or_insert_with(|| create(c, node, &first_create));
+                .or_insert_with(|| create(c, node, cert, &first_create));
         }
         map_uids(&mut ttlv, &map);
         let bytes = kmip_ttlv::encode(&ttlv).unwrap();
         let request = RequestMessage::decode(&bytes, &Limits::default()).unwrap();
-        let response = c.block_on(c.kmip(node, "client", &bytes));
+        let response = c.block_on(c.kmip(node, cert, &bytes));
         assert_eq!(
             response.header.protocol_version,
             request.header.protocol_version
@@ -163,11 +165,12 @@ fn replay(c: &Cluster, node: usize) {
             "the replay never sent {op}"
         );
     }
+    map.into_values().collect()
 }
 
 /// Creates a key with vCenter's Create request; its UID.
-fn create(c: &Cluster, node: usize, request: &[u8]) -> String {
-    let rsp = c.block_on(c.kmip(node, "client", request));
+fn create(c: &Cluster, node: usize, cert: &str, request: &[u8]) -> String {
+    let rsp = c.block_on(c.kmip(node, cert, request));
     let Some(ResponsePayload::Create(created)) = &rsp.batch_items[0].payload else {
         panic!("{rsp:?}")
     };
@@ -271,7 +274,140 @@ fn check(
 #[test]
 fn vcenter_session_replayed_through_leader_and_follower_gets_the_answers_vcenter_needs() {
     let (c, leader, follower) = Cluster::serving_kmip(3);
-    replay(&c, leader);
-    replay(&c, follower);
+    replay(&c, leader, "client");
+    replay(&c, follower, "client");
     c.wait_converged(&[0, 1, 2]);
+}
+
+/// vCenter's captured Get of `uid` through `node` with `cert`: the answer's status.
+fn vcenter_get(c: &Cluster, node: usize, cert: &str, uid: &str) -> ResultStatus {
+    let mut ttlv = kmip_ttlv::decode_message(
+        &support::vcenter_request(Operation::GET),
+        &Limits::default(),
+    )
+    .unwrap();
+    let mut theirs = Vec::new();
+    uids_in(&ttlv, &mut theirs);
+    let map = theirs.into_iter().map(|t| (t, uid.to_owned())).collect();
+    map_uids(&mut ttlv, &map);
+    let response = c.block_on(c.kmip(node, cert, &kmip_ttlv::encode(&ttlv).unwrap()));
+    response.batch_items[0].result_status
+}
+
+/// A certificate `name` from vCenter's own CA (VMCA) in `vmca`, copied into the cluster's
+/// PKI directory (where the tests' connections take client certificates from).
+fn from_vmca(c: &Cluster, vmca: &std::path::Path, args: &[&str], name: &str) {
+    let out = std::process::Command::new(support::BIN)
+        .args(args)
+        .args(["--dir", vmca.to_str().unwrap(), "--name", name])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    for ext in ["pem", "key"] {
+        std::fs::copy(
+            vmca.join(format!("{name}.{ext}")),
+            c.pki(&format!("{name}.{ext}")),
+        )
+        .unwrap();
+    }
+}
+
+fn admin_ok(c: &Cluster, node: usize, command: &str, args: &[&str]) -> String {
+    let out = c.admin_cmd(command, node, args);
+    assert!(
+        out.status.success(),
+        "{command} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn vcenter_keeps_every_key_across_a_certificate_renewal_and_with_a_second_vcenter_of_its_identity()
+{
+    let (c, leader, follower) = Cluster::serving_kmip(3);
+    // vCenter's "root CA certificate" trust mode: the cluster trusts VMCA for one subject.
+    let vmca = c.dir.path().join("vmca");
+    support::cli(&["certs", "init", "--dir", vmca.to_str().unwrap()]);
+    from_vmca(&c, &vmca, &["certs", "issue-client"], "vcenter");
+    let vmca_ca = vmca.join("ca.pem");
+    let said = admin_ok(
+        &c,
+        leader,
+        "clients",
+        &[
+            "allow-ca",
+            vmca_ca.to_str().unwrap(),
+            "--subject-of",
+            &c.pki("vcenter.pem"),
+        ],
+    );
+    assert!(said.contains("as identity vcenter"), "{said}");
+    let keys = replay(&c, follower, "vcenter");
+    assert!(!keys.is_empty());
+
+    // VMCA renews vCenter's certificate: a new key, the same subject.
+    let before = std::fs::read(c.pki("vcenter.pem")).unwrap();
+    from_vmca(
+        &c,
+        &vmca,
+        &["certs", "renew", "client", "--new-key"],
+        "vcenter",
+    );
+    assert_ne!(before, std::fs::read(c.pki("vcenter.pem")).unwrap());
+    for uid in &keys {
+        for node in [leader, follower] {
+            assert_eq!(
+                vcenter_get(&c, node, "vcenter", uid),
+                ResultStatus::SUCCESS,
+                "{uid} after the renewal"
+            );
+        }
+    }
+    // The renewed vCenter replays its whole session too.
+    replay(&c, leader, "vcenter");
+
+    // Site 2's vCenter, another certificate, allowed under the same identity.
+    from_vmca(&c, &vmca, &["certs", "issue-client"], "vcenter-site2");
+    let refused = c.admin_cmd("clients", leader, &["allow", &c.pki("vcenter-site2.pem")]);
+    assert!(refused.status.success(), "a new CN is a new identity");
+    admin_ok(
+        &c,
+        leader,
+        "clients",
+        &["revoke", &c.pki("vcenter-site2.pem")],
+    );
+    admin_ok(
+        &c,
+        leader,
+        "clients",
+        &[
+            "allow",
+            &c.pki("vcenter-site2.pem"),
+            "--identity",
+            "vcenter",
+        ],
+    );
+    for uid in &keys {
+        assert_eq!(
+            vcenter_get(&c, follower, "vcenter-site2", uid),
+            ResultStatus::SUCCESS
+        );
+    }
+    // Another allowed client is another identity: it gets none of them.
+    c.issue_client("backup-tool");
+    admin_ok(&c, leader, "clients", &["allow", &c.pki("backup-tool.pem")]);
+    for uid in &keys {
+        assert_eq!(
+            vcenter_get(&c, follower, "backup-tool", uid),
+            ResultStatus::OPERATION_FAILED
+        );
+    }
+    let listed = admin_ok(&c, leader, "clients", &["list"]);
+    assert!(listed.contains("vcenter: sha256:"), "{listed}");
+    assert!(listed.contains("vcenter: issued by"), "{listed}");
+    let owned = admin_ok(&c, leader, "objects", &["list", "--owner", "vcenter"]);
+    for uid in &keys {
+        assert!(owned.contains(uid.as_str()), "{uid} not listed: {owned}");
+    }
 }

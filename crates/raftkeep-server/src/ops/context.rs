@@ -162,9 +162,10 @@ impl OpCtx<'_> {
             }
             return Ok(object);
         }
-        tracing::warn!(client = %self.client.fingerprint, %uid, operation = %op, "access denied");
+        tracing::warn!(client = %self.client.fingerprint, identity = %self.client.identity, %uid, operation = %op, "access denied");
         Err(OpError::Denied(format!(
-            "{op} on {uid} is not allowed for this client (the object belongs to another client)"
+            "{op} on {uid} is not allowed for client identity {} (the object belongs to another one; an operator grants access with `raftkeep access grant` or moves objects with `raftkeep objects move`)",
+            self.client.identity
         )))
     }
 
@@ -182,8 +183,8 @@ impl OpCtx<'_> {
                 .get(grantee)
                 .is_some_and(|ops| ops.contains(&op.0))
         };
-        object.owner == self.client.fingerprint
-            || granted(&self.client.fingerprint)
+        object.owner == self.client.identity
+            || granted(&self.client.identity)
             || self
                 .groups
                 .iter()
@@ -194,7 +195,7 @@ impl OpCtx<'_> {
     fn request_key(&self) -> Option<String> {
         self.idempotency_key
             .as_deref()
-            .map(|k| raftkeep_store::command::request_key(&self.client.fingerprint, k, self.item))
+            .map(|k| raftkeep_store::command::request_key(&self.client.identity, k, self.item))
     }
 
     /// The UID a retried request's first attempt made, as this node's copy knows it.
@@ -340,5 +341,9 @@ fn outcome(result: CommandResult) -> Result<Option<StoredObject>, OpError> {
                 format!("unexpected: a request key answered with {uid}"),
             )))
         }
+        // Operators move objects; no KMIP operation proposes it.
+        CommandResult::Moved(n) => Err(OpError::Store(crate::store::StoreFailure::Internal(
+            format!("unexpected: an operation's command moved {n} objects"),
+        ))),
     }
 }

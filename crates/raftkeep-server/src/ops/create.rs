@@ -232,7 +232,7 @@ pub fn new_object(
         uid: uid.to_owned(),
         object_type: object_type.0,
         state: State::PRE_ACTIVE.0,
-        owner: ctx.client.fingerprint.clone(),
+        owner: ctx.client.identity.clone(),
         attributes,
         material,
         grants: Default::default(),

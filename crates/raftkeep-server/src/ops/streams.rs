@@ -280,7 +280,7 @@ async fn open<'a, R: Streamed + 'a>(
     open.insert(
         correlation,
         Open {
-            owner: ctx.client.fingerprint.clone(),
+            owner: ctx.client.identity.clone(),
             operation: R::OPERATION,
             first: first.into_first(),
             data,
@@ -308,7 +308,7 @@ fn add<'a, R: Streamed + 'a>(
             IDLE.as_secs()
         ))
     };
-    let owner = &ctx.client.fingerprint;
+    let owner = &ctx.client.identity;
     let stream = open
         .get(correlation)
         .filter(|s| &s.owner == owner && s.operation == R::OPERATION)

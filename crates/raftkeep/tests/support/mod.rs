@@ -153,9 +153,8 @@ impl Cluster {
         let pki = dir.path().join("pki");
         let pki_s = pki.to_str().unwrap();
         cli(&["certs", "init", "--dir", pki_s]);
-        issue(pki_s, "admin", "admin.invalid");
-        // A KMIP client; any certificate completes the handshake.
-        issue(pki_s, "client", "client.invalid");
+        cli(&["certs", "issue-operator", "--dir", pki_s, "--name", "admin"]);
+        cli(&["certs", "issue-client", "--dir", pki_s, "--name", "client"]);
         let mut root_key = [0u8; 32];
         for (i, b) in root_key.iter_mut().enumerate() {
             *b = (i as u8).wrapping_mul(37).wrapping_add(11);
@@ -535,7 +534,14 @@ file = "root.key"
 
     /// Issues a client certificate `NAME.pem` / `NAME.key` from the cluster CA.
     pub fn issue_client(&self, name: &str) {
-        issue(&self.pki(""), name, &format!("{name}.invalid"));
+        cli(&[
+            "certs",
+            "issue-client",
+            "--dir",
+            &self.pki(""),
+            "--name",
+            name,
+        ]);
     }
 
     /// A new TLS connection to node `i`'s KMIP port with the client certificate `cert`
@@ -724,7 +730,16 @@ impl Drop for Cluster {
 /// Polls `f` every 100 ms until it gives a value; fails the test after [`PATIENCE`].
 /// `raftkeep certs issue` of `name` with one SAN into the PKI directory `pki`.
 fn issue(pki: &str, name: &str, san: &str) {
-    cli(&["certs", "issue", "--dir", pki, "--name", name, "--san", san]);
+    cli(&[
+        "certs",
+        "issue-node",
+        "--dir",
+        pki,
+        "--name",
+        name,
+        "--san",
+        san,
+    ]);
 }
 
 pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
