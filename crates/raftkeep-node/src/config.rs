@@ -151,6 +151,12 @@ pub struct ClusterConfig {
     /// Log entries kept after a snapshot (so that a briefly absent node catches up by log).
     #[serde(default = "defaults::keep_logs_after_snapshot")]
     pub keep_logs_after_snapshot: u64,
+    /// Seconds after a Destroy before this node shreds what earlier copies of the destroyed
+    /// material remain on its disk (log entries, the snapshot, store files): a snapshot, a
+    /// log purge and a compaction, shared by every Destroy in that time. The material is gone
+    /// from the disk within this plus the pass's time (docs/security.md).
+    #[serde(default = "defaults::shred_after_secs")]
+    pub shred_after_secs: u64,
     /// Serve reads while no leader can confirm this node's copy (an election after a leader
     /// died, or this node cut off from a quorum: a site cut off can still power on its VMs):
     /// Get, Get Attributes, Get Attribute List, Locate and the cryptographic operations with
@@ -257,6 +263,9 @@ mod defaults {
     }
     pub(super) fn keep_logs_after_snapshot() -> u64 {
         1_000
+    }
+    pub(super) fn shred_after_secs() -> u64 {
+        10
     }
     pub(super) fn max_stale_read_secs() -> u64 {
         3_600

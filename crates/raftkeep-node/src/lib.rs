@@ -15,7 +15,8 @@
 //! - `reads` — the read policy: what a request gets when no leader confirms the node's copy
 //!   (wait, a bounded-stale read, or a refusal), and what the KMIP listener's gate and
 //!   `/readyz` say.
-//! - [`certs`] — start-up checks of the node's own certificates (validity, key match).
+//! - [`certs`] — start-up checks of the node's own certificates (validity, key match, role).
+//! - [`shred`] — destroyed material removed from the node's log, snapshot and store files.
 //! - [`error`] — [`NodeStartError`].
 
 pub mod certs;
@@ -27,6 +28,7 @@ pub mod key_command;
 pub mod monitoring;
 pub mod offline;
 mod reads;
+pub mod shred;
 pub mod start;
 
 pub use config::NodeConfig;

@@ -86,6 +86,28 @@ pub fn verify_backup_with_key(
     read_backup(reader(path)?, Some(keyring), |_| Ok(()), progress).map_err(store_err(path))
 }
 
+/// [`verify_backup_with_key`], and the UIDs of the objects whose sealed material it holds.
+pub fn backup_with_material(
+    path: &Path,
+    keyring: &Keyring,
+    progress: impl FnMut(u64),
+) -> Result<(BackupFile, Vec<String>), NodeStartError> {
+    let mut sealed = Vec::new();
+    let file = read_backup(
+        reader(path)?,
+        Some(keyring),
+        |record| {
+            if let Some(uid) = raftkeep_store::backup::sealed_uid(&record)? {
+                sealed.push(uid);
+            }
+            Ok(())
+        },
+        progress,
+    )
+    .map_err(store_err(path))?;
+    Ok((file, sealed))
+}
+
 fn reader(path: &Path) -> Result<BufReader<std::fs::File>, NodeStartError> {
     std::fs::File::open(path)
         .map(|f| BufReader::with_capacity(1 << 20, f))

@@ -491,6 +491,9 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     }
     let keyring = load_keyring(config).await?;
     let sm = open_store(config, &keyring)?;
+    if let Ok(Some(v)) = sm.agreed_key_version() {
+        keyring.agree_on(v);
+    }
     let dial = raftkeep_net::Dial::new(config.dial().map_err(|reason| NodeStartError::Config {
         path: config.data_dir.clone(),
         reason,
@@ -570,6 +573,11 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
             std::time::Duration::from_secs(60),
         )),
         tokio::spawn(recheck_certificates(config.clone())),
+        tokio::spawn(follow_agreed_key(node.clone(), keyring.clone())),
+        tokio::spawn(crate::shred::run(
+            node.clone(),
+            std::time::Duration::from_secs(config.cluster.shred_after_secs),
+        )),
     ];
     let kmip = start_kmip(config, reads, keyring).await?;
     let monitoring = match &config.monitoring {
@@ -625,6 +633,40 @@ async fn recheck_certificates(config: NodeConfig) {
 
 /// A node that joined before the cluster recorded its key check, or by snapshot, learns the
 /// check value through replication: verify it as soon as it arrives.
+/// How often a node looks for a new agreed root key version.
+const AGREED_KEY_CHECK: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Keeps the keyring sealing with the version the cluster agreed on (its key check value's):
+/// a node restarted with a newer root key does not seal with it before every member holds it
+/// and the rotation switches the cluster over.
+async fn follow_agreed_key(node: RaftNode, keyring: Keyring) {
+    let mut tick = tokio::time::interval(AGREED_KEY_CHECK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last = None;
+    loop {
+        tick.tick().await;
+        match node.state_machine().agreed_key_version() {
+            Ok(Some(v)) if Some(v) != last => {
+                keyring.agree_on(v);
+                if keyring.sealing() == v {
+                    tracing::info!(
+                        root_key_version = v.0,
+                        "sealing new key material with the cluster's root key version"
+                    );
+                } else {
+                    tracing::warn!(
+                        root_key_version = v.0,
+                        "the cluster seals with a root key version this node does not hold"
+                    );
+                }
+                last = Some(v);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the cluster's root key version"),
+        }
+    }
+}
+
 fn watch_root_key(node: RaftNode, keyring: Keyring) -> watch::Receiver<bool> {
     let (tx, rx) = watch::channel(false);
     tokio::spawn(async move {

@@ -55,11 +55,16 @@ impl fmt::Debug for SealedBlob {
     }
 }
 
-/// The root keys a node holds: the current one seals, any of them unseals.
+/// The root keys a node holds: any of them unseals; new material is sealed with the version
+/// the cluster agreed on (see [`Keyring::agree_on`]), the current one until then.
+///
+/// Clones share the agreed version.
 #[derive(Debug, Clone)]
 pub struct Keyring {
     current: KeyVersion,
     keys: BTreeMap<KeyVersion, RootKey>,
+    /// The version the cluster seals with (0: not known yet, use `current`).
+    agreed: std::sync::Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Keyring {
@@ -69,6 +74,7 @@ impl Keyring {
         Keyring {
             current,
             keys: BTreeMap::from([(current, key)]),
+            agreed: Default::default(),
         }
     }
 
@@ -84,7 +90,11 @@ impl Keyring {
         if !map.contains_key(&current) {
             return Err(SealError::NoSuchVersion(current));
         }
-        Ok(Keyring { current, keys: map })
+        Ok(Keyring {
+            current,
+            keys: map,
+            agreed: Default::default(),
+        })
     }
 
     /// The version that seals.
@@ -97,18 +107,46 @@ impl Keyring {
         self.keys.keys().copied()
     }
 
-    /// Seals `plaintext` for the object `uid` with the current root key and a fresh random
-    /// nonce.
+    /// Seal new material with `version` from now on: the version every member of the cluster
+    /// holds (the one its key check value is sealed with). A node restarted with a newer root
+    /// key so keeps sealing with the old one, which its peers can open, until the rotation
+    /// switches the whole cluster at once. A version this keyring lacks is ignored.
+    pub fn agree_on(&self, version: KeyVersion) {
+        if self.keys.contains_key(&version) {
+            self.agreed
+                .store(version.0, std::sync::atomic::Ordering::Release);
+        }
+    }
+
+    /// The version new material is sealed with.
+    pub fn sealing(&self) -> KeyVersion {
+        match self.agreed.load(std::sync::atomic::Ordering::Acquire) {
+            0 => self.current,
+            v => KeyVersion(v),
+        }
+    }
+
+    /// Seals `plaintext` for the object `uid` with the agreed root key version
+    /// ([`Keyring::sealing`]) and a fresh random nonce.
     pub fn seal(&self, uid: &str, plaintext: &[u8]) -> Result<SealedBlob, SealError> {
+        self.seal_as(self.sealing(), uid, plaintext)
+    }
+
+    fn seal_as(
+        &self,
+        version: KeyVersion,
+        uid: &str,
+        plaintext: &[u8],
+    ) -> Result<SealedBlob, SealError> {
         let key = self
             .keys
-            .get(&self.current)
-            .ok_or(SealError::NoSuchVersion(self.current))?;
+            .get(&version)
+            .ok_or(SealError::NoSuchVersion(version))?;
         let cipher = Aes256GcmSiv::new_from_slice(key.bytes()).map_err(|_| SealError::Seal)?;
         let nonce = Nonce::generate();
         let mut out = Vec::with_capacity(HEADER_LEN + NONCE_LEN + plaintext.len() + TAG_LEN);
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&self.current.0.to_be_bytes());
+        out.extend_from_slice(&version.0.to_be_bytes());
         let aad = associated_data(&out, uid);
         let ciphertext = cipher
             .encrypt(
@@ -159,7 +197,7 @@ impl Keyring {
             return Ok(blob.clone());
         }
         let plaintext = self.unseal(uid, blob)?;
-        self.seal(uid, &plaintext)
+        self.seal_as(self.current, uid, &plaintext)
     }
 }
 
@@ -173,7 +211,7 @@ impl Keyring {
     /// holds the same key. The cluster stores one; a node whose key does not open it refuses to
     /// start instead of failing on every Get later.
     pub fn key_check(&self) -> Result<SealedBlob, SealError> {
-        self.seal(KEY_CHECK_UID, KEY_CHECK_PLAINTEXT)
+        self.seal_as(self.current, KEY_CHECK_UID, KEY_CHECK_PLAINTEXT)
     }
 
     /// Checks a key-check value made by [`Keyring::key_check`] on any node of the cluster.

@@ -205,3 +205,36 @@ fn key_check_opens_only_with_the_same_root_key() {
     // The check is bound to its pseudo-object like any sealed value.
     assert!(node_a.unseal("some-object", &check).is_err());
 }
+
+#[test]
+fn a_keyring_seals_with_the_agreed_version_until_the_cluster_moves_on() {
+    let old = RootKey::new(KeyVersion(1), [1; 32]);
+    let new = RootKey::new(KeyVersion(2), [2; 32]);
+    let restarted = Keyring::new(KeyVersion(2), vec![old.clone(), new.clone()]).unwrap();
+    let old_only = Keyring::single(old.clone());
+    // Restarted with the new key, before the rotation: it seals with what the others hold.
+    restarted.agree_on(KeyVersion(1));
+    let blob = restarted.seal("k", b"secret").unwrap();
+    assert_eq!(blob.version().unwrap(), KeyVersion(1));
+    assert_eq!(old_only.unseal("k", &blob).unwrap().as_slice(), b"secret");
+    // Clones share the agreement; the rotation switches it.
+    let clone = restarted.clone();
+    restarted.agree_on(KeyVersion(2));
+    assert_eq!(
+        clone.seal("k", b"x").unwrap().version().unwrap(),
+        KeyVersion(2)
+    );
+    // The check value and re-sealing always use the current key.
+    restarted.agree_on(KeyVersion(1));
+    assert_eq!(
+        restarted.key_check().unwrap().version().unwrap(),
+        KeyVersion(2)
+    );
+    assert_eq!(
+        restarted.reseal("k", &blob).unwrap().version().unwrap(),
+        KeyVersion(2)
+    );
+    // A version the keyring lacks is not agreed on.
+    old_only.agree_on(KeyVersion(2));
+    assert_eq!(old_only.sealing(), KeyVersion(1));
+}

@@ -140,6 +140,17 @@ fn summary_uid(backup_id: &str) -> String {
     format!("raftkeep:backup:{backup_id}:summary")
 }
 
+/// The UIDs of the objects whose sealed material a backup record holds (`None`: another kind
+/// of record, or an object without material) — what a backup keeps of keys destroyed later.
+pub fn sealed_uid(record: &Record) -> Result<Option<String>, StoreError> {
+    let (cf_index, _, value) = record;
+    if SNAPSHOT_CFS.get(usize::from(*cf_index)).copied() != Some(CF_OBJECTS) {
+        return Ok(None);
+    }
+    let object: StoredObject = decode(value, "object")?;
+    Ok(matches!(object.material, Material::Sealed(_)).then_some(object.uid))
+}
+
 /// About how many records a backup of this state machine holds (RocksDB's estimates), for
 /// progress reports.
 pub fn estimated_records(sm: &StateMachine) -> u64 {

@@ -28,7 +28,7 @@ pub const SNAPSHOT_CFS: [&str; 4] = [CF_OBJECTS, CF_INDEX, CF_CLIENTS, CF_CLUSTE
 /// Cluster-wide settings: the root-key check value.
 pub const CF_CLUSTER: &str = "cluster";
 
-const ALL_CFS: [&str; 7] = [
+pub(crate) const ALL_CFS: [&str; 7] = [
     CF_LOG, CF_META, CF_SM_META, CF_OBJECTS, CF_INDEX, CF_CLIENTS, CF_CLUSTER,
 ];
 

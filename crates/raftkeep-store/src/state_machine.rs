@@ -26,6 +26,12 @@ type AppliedState = (
 
 pub(crate) const KEY_LAST_APPLIED: &[u8] = b"last_applied";
 pub(crate) const KEY_MEMBERSHIP: &[u8] = b"membership";
+/// The highest log index at which sealed material left the store (a Destroy, a removed
+/// object, a re-seal): earlier copies of it remain in older log entries, snapshots and
+/// store files until the node shreds them ([`StateMachine::shred_state`]).
+const KEY_SHRED_DUE: &[u8] = b"shred_due";
+/// The log index up to which this node has shredded.
+const KEY_SHREDDED: &[u8] = b"shredded";
 
 /// The state machine of one node. Cheap to clone: clones share the database.
 #[derive(Debug, Clone)]
@@ -107,6 +113,23 @@ impl StateMachine {
     /// Checks that `keyring` opens the cluster's root-key check value, if the cluster has one
     /// yet. A node calls this at start-up and refuses to serve on error, instead of returning
     /// undecryptable keys later.
+    /// The root key version the cluster's key check value is sealed with: the version every
+    /// member holds, which seals new material (recorded at initialization and at the end of
+    /// a rotation's first step).
+    pub fn agreed_key_version(&self) -> Result<Option<raftkeep_seal::KeyVersion>, StoreError> {
+        let Some(blob) = self.db.get_cf(
+            cf(&self.db, crate::db::CF_CLUSTER)?,
+            crate::command::KEY_CHECK,
+        )?
+        else {
+            return Ok(None);
+        };
+        raftkeep_seal::SealedBlob::from_bytes(blob)
+            .version()
+            .map(Some)
+            .map_err(StoreError::WrongRootKey)
+    }
+
     pub fn verify_root_key(&self, keyring: &raftkeep_seal::Keyring) -> Result<(), StoreError> {
         let Some(blob) = self.db.get_cf(
             cf(&self.db, crate::db::CF_CLUSTER)?,
@@ -334,6 +357,15 @@ impl StateMachine {
                 CommandResult::Ok
             }
         };
+        if let EntryPayload::Normal(cmd) = &entry.payload
+            && drops_material(cmd, &result)
+        {
+            batch.put_cf(
+                cf(&self.db, CF_SM_META)?,
+                KEY_SHRED_DUE,
+                entry.log_id.index.to_be_bytes(),
+            );
+        }
         batch.put_cf(
             cf(&self.db, CF_SM_META)?,
             KEY_LAST_APPLIED,
@@ -341,6 +373,53 @@ impl StateMachine {
         );
         self.db.write(batch)?;
         Ok(result)
+    }
+
+    /// `(due, done)`: the last log index at which sealed material left the store, and the
+    /// index up to which this node has removed every earlier copy of it from its disk (log,
+    /// snapshot, store files). `due > done` means shredding is pending.
+    pub fn shred_state(&self) -> Result<(u64, u64), StoreError> {
+        let read = |key: &[u8]| -> Result<u64, StoreError> {
+            Ok(self
+                .db
+                .get_cf(cf(&self.db, CF_SM_META)?, key)?
+                .and_then(|v| <[u8; 8]>::try_from(v.as_slice()).ok())
+                .map_or(0, u64::from_be_bytes))
+        };
+        Ok((read(KEY_SHRED_DUE)?, read(KEY_SHREDDED)?))
+    }
+
+    /// Records that every copy of material dropped up to `index` is gone from this node.
+    pub fn record_shredded(&self, index: u64) -> Result<(), StoreError> {
+        self.db.put_cf_opt(
+            cf(&self.db, CF_SM_META)?,
+            KEY_SHREDDED,
+            index.to_be_bytes(),
+            &{
+                let mut o = rocksdb::WriteOptions::default();
+                o.set_sync(true);
+                o
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Rewrites the store's files so that deleted log entries and overwritten or deleted
+    /// objects are physically gone: every memtable flushed (so no write-ahead log file still
+    /// holds them), then the log, object and index column families compacted to the bottom
+    /// level. Takes time proportional to the store's size; blocking.
+    pub fn compact_away_deleted(&self) -> Result<(), StoreError> {
+        let db = &self.db;
+        db.flush_wal(true)?;
+        for name in crate::db::ALL_CFS {
+            db.flush_cf(cf(db, name)?)?;
+        }
+        let mut opts = rocksdb::CompactOptions::default();
+        opts.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
+        for name in [crate::db::CF_LOG, CF_OBJECTS, CF_INDEX] {
+            db.compact_range_cf_opt(cf(db, name)?, None::<&[u8]>, None::<&[u8]>, &opts);
+        }
+        Ok(())
     }
 }
 
@@ -395,4 +474,15 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             .await
             .map_err(sm_err(ErrorVerb::Read))
     }
+}
+
+/// Whether applying `cmd` (with `result`) took sealed material out of the store.
+fn drops_material(cmd: &crate::Command, result: &CommandResult) -> bool {
+    use crate::Command;
+    let applied = matches!(result, CommandResult::Ok | CommandResult::Object(_));
+    applied
+        && matches!(
+            cmd,
+            Command::DestroyMaterial { .. } | Command::RemoveObject { .. } | Command::Reseal { .. }
+        )
 }

@@ -42,6 +42,11 @@ pub enum BackupCommand {
     Verify {
         /// The backup file.
         file: PathBuf,
+        /// With --config: also ask the cluster which of the keys whose material the backup
+        /// holds it has destroyed (or no longer has) since — material that crypto-shredding
+        /// cannot reach while the backup and its root key exist.
+        #[arg(long)]
+        against_cluster: bool,
     },
     /// Restore a backup into the stopped node of --config, whose data directory holds no store
     /// yet, as a new one-node cluster (new cluster id). Start the node, then join others to it.
@@ -61,17 +66,32 @@ pub fn run(args: BackupArgs) -> anyhow::Result<()> {
             let created = runtime.block_on(create(&connection, &out))?;
             report(&created.file, &out, Some(created.elapsed), json)
         }
-        BackupCommand::Verify { file } => {
-            let checked = match connection.config {
+        BackupCommand::Verify {
+            file,
+            against_cluster,
+        } => {
+            if against_cluster && connection.config.is_none() {
+                bail!(
+                    "--against-cluster opens the backup: give --config with a node configuration holding its root key"
+                );
+            }
+            let checked = match &connection.config {
                 Some(config) => {
-                    let config = NodeConfig::load(&config)?;
+                    let config = NodeConfig::load(config)?;
                     let keyring = runtime.block_on(raftkeep_node::start::load_keyring(&config))?;
                     let bar = bytes_bar(&file, "opening", json)?;
-                    let f = raftkeep_node::offline::verify_backup_with_key(&file, &keyring, |b| {
+                    let f = raftkeep_node::offline::backup_with_material(&file, &keyring, |b| {
                         bar.set_position(b);
                     });
                     bar.finish_and_clear();
-                    f?
+                    let (f, sealed) = f?;
+                    if against_cluster {
+                        let target = Target::from(&connection)?;
+                        let gone = runtime.block_on(destroyed_since(&target, sealed))?;
+                        report(&f, &file, None, json)?;
+                        return report_destroyed(&gone, json);
+                    }
+                    f
                 }
                 None => {
                     let bar = bytes_bar(&file, "checking", json)?;
@@ -301,6 +321,49 @@ fn report(
     }
     if let Some(e) = elapsed {
         writeln!(out, "  took {:.1} s", e.as_secs_f64())?;
+    }
+    Ok(())
+}
+
+/// Of the UIDs whose material a backup holds, those the cluster has destroyed or no longer
+/// has.
+async fn destroyed_since(target: &Target, sealed: Vec<String>) -> anyhow::Result<Vec<String>> {
+    let mut held: std::collections::BTreeSet<String> = sealed.into_iter().collect();
+    let mut live = std::collections::BTreeSet::new();
+    crate::objects::pages(target, async |page| {
+        for o in page {
+            if matches!(o.material, raftkeep_store::Material::Sealed(_)) {
+                live.insert(o.uid);
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    held.retain(|uid| !live.contains(uid));
+    Ok(held.into_iter().collect())
+}
+
+fn report_destroyed(gone: &[String], json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let v = serde_json::json!({ "destroyed_since": gone });
+        writeln!(out, "{v}")?;
+        return Ok(());
+    }
+    if gone.is_empty() {
+        writeln!(
+            out,
+            "  destroyed since: none (every key whose material it holds is live in the cluster)"
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "  destroyed since: it still holds the sealed material of {} keys the cluster has destroyed or removed; delete the backup, or retire its root key version, to shred them:",
+        gone.len()
+    )?;
+    for uid in gone {
+        writeln!(out, "    {uid}")?;
     }
     Ok(())
 }

@@ -97,7 +97,7 @@ pub fn run(args: ObjectsArgs) -> anyhow::Result<()> {
 }
 
 /// Calls `each` with every page of objects, in UID order.
-async fn pages(
+pub(crate) async fn pages(
     target: &Target,
     mut each: impl AsyncFnMut(Vec<StoredObject>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {

@@ -565,3 +565,152 @@ fn first_request(capture: &str) -> Vec<u8> {
         })
         .unwrap()
 }
+
+/// Crypto-shredding kept on disk: once a key is destroyed, its sealed blob — in the log entry
+/// that created it, the snapshot, the RocksDB files — is gone from every node's data
+/// directory within `shred_after_secs` plus one pass, while another key's blob stays.
+#[test]
+fn a_destroyed_keys_sealed_material_leaves_every_nodes_disk() {
+    let mut c = Cluster::new(3);
+    for i in 0..3 {
+        c.set_cluster_option(i, "shred_after_secs = 1");
+        c.start(i);
+    }
+    c.init_all();
+    let leader = c.wait_leader(&[0, 1, 2]);
+    let blob = |o: &StoredObject| match &o.material {
+        Material::Sealed(b) => b.clone(),
+        other => panic!("{other:?}"),
+    };
+    let doomed = key_object(&c, "doomed", &KNOWN_KEY);
+    let kept = key_object(&c, "kept", &[7; 32]);
+    let (doomed_blob, kept_blob) = (blob(&doomed), blob(&kept));
+    assert_eq!(put(&c, leader, doomed), Ok(CommandResult::Ok));
+    assert_eq!(put(&c, leader, kept), Ok(CommandResult::Ok));
+    c.wait_converged(&[0, 1, 2]);
+    // The scan finds a blob where it is (write-ahead log, SST files).
+    for node in &c.nodes {
+        assert!(!files_containing(&node.data_dir, &doomed_blob).is_empty());
+    }
+
+    let backup = c.dir.path().join("before.rkb");
+    let backup = backup.to_str().unwrap();
+    let taken = c.admin_cmd("backup", leader, &["create", "--out", backup]);
+    assert!(taken.status.success(), "{taken:?}");
+
+    let destroy = Command::DestroyMaterial {
+        uid: "doomed".into(),
+        from: Vec::new(),
+        state: 6,
+        set: Vec::new(),
+    };
+    let peer = c.peer(leader);
+    let done = c
+        .block_on(peer.write(&destroy, Duration::from_secs(10), false))
+        .unwrap();
+    assert!(
+        matches!(done, Ok((CommandResult::Object(_), _))),
+        "{done:?}"
+    );
+    let destroyed = Instant::now();
+    for node in &c.nodes {
+        wait_for("the destroyed key's sealed blob to leave the disk", || {
+            let hits = files_containing(&node.data_dir, &doomed_blob);
+            hits.is_empty().then_some(())
+        });
+    }
+    eprintln!(
+        "sealed blob gone from all 3 nodes' disks {:.1} s after the Destroy (shred_after_secs = 1)",
+        destroyed.elapsed().as_secs_f64()
+    );
+    for node in &c.nodes {
+        assert!(
+            !files_containing(&node.data_dir, &kept_blob).is_empty(),
+            "a live key's material must stay"
+        );
+    }
+    // The backup taken before says which destroyed key it still holds.
+    let verified = std::process::Command::new(support::BIN)
+        .args(["backup", "--config"])
+        .arg(&c.nodes[leader].config)
+        .args(["verify", backup, "--against-cluster"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert!(verified.status.success(), "{verified:?}");
+    assert!(
+        said.contains("sealed material of 1 keys") && said.contains("    doomed"),
+        "{said}"
+    );
+    assert!(!said.contains("    kept"), "{said}");
+    // Still served: the object and its metadata; the cluster goes on.
+    let after = read(&c, leader, "doomed", Consistency::Linearizable).unwrap();
+    assert_eq!(after.object.unwrap().material, Material::Destroyed);
+    let more = key_object(&c, "after", &[9; 32]);
+    assert_eq!(put(&c, leader, more), Ok(CommandResult::Ok));
+    c.wait_converged(&[0, 1, 2]);
+}
+
+/// The rolling restart of a root-key rotation cannot strand keys: a node restarted with the
+/// new key as `root_key` keeps sealing with the version every member holds (the cluster's
+/// check value's) until `rotate-root-key` switches the cluster; a key it makes meanwhile
+/// opens on a node that has the old key alone, and the rotation then re-seals it.
+#[test]
+fn keys_made_by_a_node_restarted_with_a_new_root_key_open_on_nodes_without_it() {
+    let (mut c, _, _) = Cluster::serving_kmip(3);
+    let new_key = [0x55_u8; 32];
+    support::write_secret(&c.dir.path().join("root2.key"), &hex::encode(new_key));
+    c.kill(0);
+    set_root_keys(&c, 0, (2, "root2.key"), &[(1, "root.key")]);
+    c.start(0);
+    c.wait_converged(&[0, 1, 2]);
+    c.wait_kmip(0);
+    let via = |c: &Cluster, i: usize| c.client("client", &[c.nodes[i].kmip_addr.clone()], None, 60);
+    let made = c.create_key(&via(&c, 0));
+    c.wait_converged(&[0, 1, 2]);
+    for i in [1, 2] {
+        let got = c.block_on(via(&c, i).get(&made));
+        assert!(got.is_ok(), "node {i} (old key only): {got:?}");
+    }
+
+    // The rest of the rolling restart, then the rotation: the key moves to version 2.
+    for i in [1, 2] {
+        c.kill(i);
+        set_root_keys(&c, i, (2, "root2.key"), &[(1, "root.key")]);
+        c.start(i);
+        c.wait_converged(&[0, 1, 2]);
+    }
+    c.wait_leader(&[0, 1, 2]);
+    let out = c.cluster_cli(2, &["rotate-root-key"]);
+    assert!(out.contains("version 2"), "{out}");
+    c.wait_converged(&[0, 1, 2]);
+    let object = read(&c, 1, &made, Consistency::Local)
+        .unwrap()
+        .object
+        .unwrap();
+    let Material::Sealed(bytes) = object.material else {
+        panic!("{made} lost its material")
+    };
+    assert_eq!(
+        raftkeep_seal::SealedBlob::from_bytes(bytes)
+            .version()
+            .unwrap(),
+        KeyVersion(2)
+    );
+    // Now new keys are sealed with version 2 by every node.
+    let later = c.create_key(&via(&c, 1));
+    c.wait_converged(&[0, 1, 2]);
+    let object = read(&c, 2, &later, Consistency::Local)
+        .unwrap()
+        .object
+        .unwrap();
+    let Material::Sealed(bytes) = object.material else {
+        panic!("{later} has no material")
+    };
+    assert_eq!(
+        raftkeep_seal::SealedBlob::from_bytes(bytes)
+            .version()
+            .unwrap(),
+        KeyVersion(2)
+    );
+}

@@ -753,21 +753,29 @@ pub fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-/// Every file under `dir` that contains `needle`.
+/// Every file under `dir` that contains `needle`. A running node's files may vanish while
+/// they are read (a compaction, a new snapshot): those hold nothing any more.
 pub fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let gone = |e: &std::io::Error| e.kind() == std::io::ErrorKind::NotFound;
     let mut hits = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(entries) => entries,
+            Err(e) if gone(&e) => continue,
+            Err(e) => panic!("{}: {e}", d.display()),
+        };
+        for entry in entries {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if std::fs::read(&path)
-                .unwrap()
-                .windows(needle.len())
-                .any(|w| w == needle)
-            {
-                hits.push(path);
+                continue;
+            }
+            match std::fs::read(&path) {
+                Ok(bytes) if bytes.windows(needle.len()).any(|w| w == needle) => hits.push(path),
+                Ok(_) => {}
+                Err(e) if gone(&e) => {}
+                Err(e) => panic!("{}: {e}", path.display()),
             }
         }
     }
