@@ -64,7 +64,10 @@ impl NetError {
             }
             source = e.source();
         }
-        if message.contains("alert") || message.contains("certificate") {
+        // A refusal by role comes from a completed handshake and says what to do itself.
+        if status.code() != tonic::Code::PermissionDenied
+            && (message.contains("alert") || message.contains("certificate"))
+        {
             message.push_str(
                 " (TLS refused: both sides need certificates issued by the cluster CA, and the \
                  node's must name the address used)",

@@ -248,8 +248,12 @@ async fn serve(dir: &Path, nodes: &[Node], children: &mut [Child]) -> anyhow::Re
     if !marker.exists() {
         initialize(&peer, nodes).await?;
         let client = crate::clients::identity(&pki.join("client.pem"))?;
+        // The dev client is the identity "client", as `raftkeep clients allow` would name it.
         peer.write(
-            &Command::AllowClient(client),
+            &Command::AllowClientAs {
+                client,
+                identity: "client".to_owned(),
+            },
             Duration::from_secs(10),
             false,
         )
@@ -447,7 +451,7 @@ fn print_welcome(dir: &Path, nodes: &[Node], leader: Option<u64>) -> anyhow::Res
          raftkeep keys get <UID> --verbose\n  raftkeep cluster status\n\
          PyKMIP: {d}/pykmip.conf, section [raftkeep].\n\
          vCenter (docs/vcenter.md): Key Provider servers {} (port {}), \"KMS certificate and private key\":\n  \
-         upload {d}/client.pem and {d}/client.key; trust the KMS certificate vCenter shows.\n\
+         upload {d}/client.pem and {d}/client.key; make vCenter trust the KMS with the CA {d}/ca.pem (it outlives node certificates).\n\
          Failover: kill -9 $(cat {}/pid) and run the CLI again.\n\
          Ctrl-C stops every node; a second run reuses the data.",
         dir.parent()
