@@ -185,6 +185,7 @@ pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
                 certificate,
                 identity: named,
             } => {
+                refuse_cluster_roles(&certificate)?;
                 let client = identity(&certificate)?;
                 let list = peer.list_clients(target.timeout).await?;
                 let id =
@@ -278,6 +279,20 @@ fn choose_identity(
         );
     }
     Ok(cn)
+}
+
+/// A node's or an operator's certificate is not a KMIP client's: refused, so that roles stay
+/// apart on the KMIP port too (a node's key leaking would otherwise also be a client's).
+fn refuse_cluster_roles(path: &Path) -> anyhow::Result<()> {
+    use raftkeep_net::roles::{Marking, Role, marking};
+    match marking(&der(path)?) {
+        Ok(Marking::Role(role @ (Role::Node | Role::Operator))) => bail!(
+            "{} is a certificate of role {}: KMIP clients need their own, from `raftkeep certs issue-client` or `sign-csr` (or their own CA)",
+            path.display(),
+            role.name()
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// The first common name of an RFC 4514 subject ("CN=vcenter, O=Example" → "vcenter").

@@ -164,6 +164,17 @@ fn kmip_client_certificates_are_refused_on_every_cluster_endpoint_call() {
         "{}",
         String::from_utf8_lossy(&listed.stdout)
     );
+    // Nor does a node's or an operator's certificate become a KMIP client's.
+    for cert in ["node1", "admin"] {
+        let out = c.admin_cmd(
+            "clients",
+            leader,
+            &["allow", &c.pki(&format!("{cert}.pem"))],
+        );
+        assert!(!out.status.success(), "{cert} was allowed as a KMIP client");
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("KMIP clients need their own"), "{said}");
+    }
 }
 
 /// Raft itself is for nodes: an operator's certificate, which may administer, may not vote
