@@ -143,13 +143,17 @@ fn operations(names: &[String]) -> anyhow::Result<Vec<u32>> {
         .collect()
 }
 
-fn list_groups(target: &Target) -> anyhow::Result<()> {
+fn list_groups(target: &Target, json: bool) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let list = runtime.block_on(async {
         let peer = target.peer(&target.addr)?;
         anyhow::Ok(peer.list_clients(target.timeout).await?)
     })?;
     let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&list.groups)?)?;
+        return Ok(());
+    }
     if list.groups.is_empty() {
         writeln!(out, "no client group")?;
     }
@@ -162,8 +166,9 @@ fn list_groups(target: &Target) -> anyhow::Result<()> {
 /// Runs a `raftkeep access` command.
 pub fn run(args: AccessArgs) -> anyhow::Result<()> {
     let target = Target::from(&args.connection)?;
+    let json = args.connection.json;
     if let AccessCommand::Groups = args.command {
-        return list_groups(&target);
+        return list_groups(&target, json);
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let list = runtime.block_on(async {
@@ -223,11 +228,16 @@ pub fn run(args: AccessArgs) -> anyhow::Result<()> {
             };
             (Command::SetGroup(group), done)
         }
-        AccessCommand::Groups => return list_groups(&target),
+        AccessCommand::Groups => return list_groups(&target, json),
     };
     runtime.block_on(async {
         let peer = target.peer(&target.addr)?;
         match peer.write(&cmd, target.timeout, false).await? {
+            Ok((CommandResult::Ok, _)) if json => writeln!(
+                std::io::stdout(),
+                "{}",
+                serde_json::json!({"result": "ok", "message": done})
+            )?,
             Ok((CommandResult::Ok, _)) => writeln!(std::io::stdout(), "{done}")?,
             Ok((CommandResult::NotFound(uid), _)) => {
                 bail!("no object with Unique Identifier {uid}")

@@ -515,11 +515,14 @@ impl Output {
         Ok(())
     }
 
+    /// A new object: its UID alone on stdout (`UID=$(raftkeep keys create ...)`), what it is
+    /// on stderr.
     fn created(&self, uid: &str, what: &str) -> anyhow::Result<()> {
         if self.json {
-            return self.line(&json!({"uid": uid}).to_string());
+            return self.line(&json!({"uid": uid, "what": what}).to_string());
         }
-        self.line(&format!("{uid}  ({what})"))
+        writeln!(std::io::stderr(), "created {uid} ({what})")?;
+        self.line(uid)
     }
 
     fn done(&self, uid: &str, what: &str) -> anyhow::Result<()> {

@@ -134,15 +134,27 @@ pub fn error_text(error: &anyhow::Error) -> String {
     text
 }
 
-/// The exit status for an error (docs/client.md): 3 when a KMIP server refused the
-/// request, 4 when no server could answer (or none could tell whether a change happened), 5 for an unusable client configuration or TLS
+/// The exit status for an error (docs/client.md, "Exit codes"): 3 when a server refused the
+/// request (a KMIP server, or a node's cluster endpoint), 4 when no server could answer (or
+/// none could tell whether a change happened), 5 for an unusable client configuration or TLS
 /// setup, 1 for anything else (clap exits 2 on a bad command line).
 pub fn exit_code(error: &anyhow::Error) -> u8 {
     use raftkeep_client::ClientError;
-    match error.downcast_ref::<ClientError>() {
-        Some(ClientError::Kmip { .. }) => 3,
-        Some(ClientError::NoServer { .. } | ClientError::Unknown { .. }) => 4,
-        Some(ClientError::Config(_) | ClientError::Tls(_) | ClientError::File { .. }) => 5,
+    use raftkeep_net::NetError;
+    if let Some(e) = error.downcast_ref::<ClientError>() {
+        return match e {
+            ClientError::Kmip { .. } => 3,
+            ClientError::NoServer { .. } | ClientError::Unknown { .. } => 4,
+            ClientError::Config(_) | ClientError::Tls(_) | ClientError::File { .. } => 5,
+            _ => 1,
+        };
+    }
+    match error.downcast_ref::<NetError>() {
+        Some(NetError::Rpc { code, .. }) => match code {
+            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded => 4,
+            _ => 3,
+        },
+        Some(NetError::ReadPem { .. } | NetError::Address { .. }) => 5,
         _ => 1,
     }
 }

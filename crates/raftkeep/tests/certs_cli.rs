@@ -142,7 +142,11 @@ fn kmip_client_certificates_are_refused_on_every_cluster_endpoint_call() {
             for call in calls.iter().map(Vec::as_slice).chain([&allow[..]]) {
                 let out = as_holder(&c, node, cert, call);
                 let said = String::from_utf8_lossy(&out.stderr);
-                assert!(!out.status.success(), "{cert}: {call:?} passed");
+                assert_eq!(
+                    out.status.code(),
+                    Some(3),
+                    "{cert}: {call:?}: refused by the server is exit code 3"
+                );
                 assert!(
                     said.contains("KMIP client's certificate") && said.contains("issue-operator"),
                     "{cert}: {call:?}: {said}"

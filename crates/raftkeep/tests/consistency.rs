@@ -135,25 +135,13 @@ fn vcenters_create_to_a_node_whose_peers_are_gone_is_never_answered() {
     assert_eq!(closed, expected, "{metrics}");
 }
 
-/// The Python with PyKMIP installed (tests/pykmip/venv.sh installs it when missing).
-fn pykmip_python() -> String {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/pykmip/venv.sh");
-    let out = Command::new("bash").arg(script).output().unwrap();
-    assert!(
-        out.status.success(),
-        "installing PyKMIP: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 /// How long PyKMIP reads, and how often.
 const READ_FOR_SECS: u64 = 8;
 const READ_EVERY_MS: u64 = 100;
 
 #[test]
 fn pykmip_reading_through_a_follower_gets_every_read_answered_while_the_leader_is_killed() {
-    let python = pykmip_python();
+    let python = support::pykmip_python();
     let (mut c, leader, follower) = Cluster::serving_kmip(3);
     let ours = c.client("client", &[c.nodes[follower].kmip_addr.clone()], None, 10);
     let uid = c.create_key(&ours);

@@ -11,6 +11,8 @@
     reason = "test"
 )]
 
+mod support;
+
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -272,4 +274,168 @@ fn exit_codes_tell_unreachable_from_misconfigured() {
         String::from_utf8_lossy(&down.stderr)
     );
     assert!(String::from_utf8_lossy(&down.stderr).contains("down"));
+}
+
+/// The ```sh and ```python blocks of the README's "First five minutes", in order.
+fn first_five_minutes() -> Vec<(String, String)> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let start = readme.find("## First five minutes").unwrap();
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    let mut blocks = Vec::new();
+    let mut rest = section;
+    while let Some(open) = rest.find("```") {
+        let after = &rest[open + 3..];
+        let (lang, body) = after.split_once('\n').unwrap();
+        let end = body.find("```").unwrap();
+        blocks.push((lang.trim().to_owned(), body[..end].to_owned()));
+        rest = &body[end + 3..];
+    }
+    blocks
+}
+
+/// The README's "First five minutes", run as written against a real `raftkeep dev`: every
+/// shell block in one shell (so `$KEY` carries over, as in the reader's), the `alias` line
+/// pointing `raftkeep` at the binary under test, the PyKMIP block with PyKMIP; every command
+/// must succeed, and what the text says it shows must be there.
+#[test]
+fn the_readmes_first_five_minutes_run_as_written() {
+    let blocks = first_five_minutes();
+    let langs: Vec<&str> = blocks.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        langs,
+        ["sh", "python", "sh"],
+        "the walk-through changed shape"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let dev = start_dev(dir.path());
+    let mut script = String::from("set -euo pipefail\n");
+    for (i, (lang, body)) in blocks.iter().enumerate() {
+        if lang == "python" {
+            let file = dir.path().join("walk.py");
+            std::fs::write(&file, body).unwrap();
+            script.push_str(&format!("'{}' walk.py\n", support::pykmip_python()));
+            continue;
+        }
+        for line in body.lines() {
+            if line.starts_with("alias raftkeep=") {
+                script.push_str(&format!("raftkeep() {{ '{BIN}' \"$@\"; }}\n"));
+            } else {
+                script.push_str(line);
+                script.push('\n');
+            }
+        }
+        script.push_str(&format!("echo '--- end of block {i}' >&2\n"));
+    }
+    std::fs::write(dir.path().join("walk.sh"), &script).unwrap();
+    let out = Command::new("bash")
+        .arg("walk.sh")
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "the walk-through failed:\n--- script\n{script}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    for shown in [
+        "first-key",
+        "second-key",
+        "pykmip-key",
+        "Cryptographic Usage Mask",
+    ] {
+        assert!(stdout.contains(shown), "{shown} not shown:\n{stdout}");
+    }
+    // The hung node was waited for, then the next one answered; the killed one at once.
+    assert!(stderr.contains("--- end of block 2"), "{stderr}");
+    let failover = &stderr[stderr.find("--- end of block 0").unwrap()..];
+    for seen in ["hung", "down"] {
+        assert!(failover.contains(seen), "no {seen} server in:\n{failover}");
+    }
+    drop(dev);
+}
+
+/// The field names docs/client.md ("Scripting") promises for `command`'s `--json`.
+fn documented_fields(command: &str) -> Vec<String> {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/client.md"))
+        .unwrap();
+    let row = doc
+        .lines()
+        .find(|l| l.starts_with(&format!("| `{command}`")))
+        .unwrap_or_else(|| panic!("docs/client.md has no row for {command}"));
+    let printed = row.split('|').nth(2).unwrap();
+    printed
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What `--json` prints has the fields docs/client.md names, command by command.
+#[test]
+fn json_output_has_the_documented_field_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let dev = start_dev(dir.path());
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        ok(&out)
+    };
+    // Scriptable: the UID alone.
+    let uid = run(&["keys", "create", "--name", "json-key"]);
+    let uid = uid.trim();
+    assert!(uuid_like(uid), "{uid:?}");
+    // Something in every list the docs describe.
+    run(&["access", "group", "ops", "--identity", "client"]);
+    let ca = dir.path().join("raftkeep-dev/pki/ca.pem");
+    run(&[
+        "clients",
+        "allow-ca",
+        ca.to_str().unwrap(),
+        "--subject",
+        "CN=tool",
+    ]);
+    let checks = [
+        (
+            "keys create",
+            run(&["keys", "--json", "create", "--name", "json-key-2"]),
+        ),
+        ("keys list", run(&["keys", "--json", "list"])),
+        ("cluster status", run(&["cluster", "--json", "status"])),
+        ("clients list", run(&["clients", "--json", "list"])),
+        ("objects list", run(&["objects", "--json", "list"])),
+        ("access groups", run(&["access", "--json", "groups"])),
+    ];
+    for (command, printed) in checks {
+        let value: serde_json::Value = serde_json::from_str(printed.trim()).unwrap();
+        let fields = documented_fields(command);
+        assert!(!fields.is_empty(), "{command}");
+        for field in &fields {
+            assert!(has_key(&value, field), "{command}: no {field} in {printed}");
+        }
+    }
+    drop(dev);
+}
+
+/// Whether `key` names a field anywhere in `value`.
+fn has_key(value: &serde_json::Value, key: &str) -> bool {
+    match value {
+        serde_json::Value::Object(m) => m.contains_key(key) || m.values().any(|v| has_key(v, key)),
+        serde_json::Value::Array(a) => a.iter().any(|v| has_key(v, key)),
+        _ => false,
+    }
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }

@@ -36,6 +36,10 @@ pub struct ConformanceArgs {
     /// On a failure, also print the server's whole response.
     #[arg(long, short)]
     pub verbose: bool,
+    /// Print one JSON object at the end instead of a line per case: `passed`, `failed`,
+    /// `skipped` and `cases` (`case`, `result`: pass, fail or skip, `detail`).
+    #[arg(long)]
+    pub json: bool,
     /// The server and the client's credentials.
     #[command(flatten)]
     pub target: KmipTarget,
@@ -77,36 +81,46 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let mut out = std::io::stdout().lock();
-    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let mut cases = Vec::new();
     for file in &files {
         let name = file
             .strip_prefix(&args.dir)
             .unwrap_or(file)
             .display()
             .to_string();
-        if let Some(reason) = skips.reason(file) {
-            writeln!(out, "SKIP {name}: {reason}")?;
-            skipped += 1;
-            continue;
-        }
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
-        let base = file
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let transport = case::transport_for(&base);
-        match runtime.block_on(case::run(&text, &args.target, transport, args.verbose)) {
-            case::Outcome::Pass { exchanges } => {
-                writeln!(out, "PASS {name} ({exchanges} exchanges)")?;
-                passed += 1;
+        let (result, detail) = if let Some(reason) = skips.reason(file) {
+            ("skip", reason.to_owned())
+        } else {
+            let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
+            let base = file
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let transport = case::transport_for(&base);
+            match runtime.block_on(case::run(&text, &args.target, transport, args.verbose)) {
+                case::Outcome::Pass { exchanges } => ("pass", format!("{exchanges} exchanges")),
+                case::Outcome::Fail(why) => ("fail", why),
             }
-            case::Outcome::Fail(why) => {
-                writeln!(out, "FAIL {name}: {why}")?;
-                failed += 1;
+        };
+        if !args.json {
+            match result {
+                "pass" => writeln!(out, "PASS {name} ({detail})")?,
+                "fail" => writeln!(out, "FAIL {name}: {detail}")?,
+                _ => writeln!(out, "SKIP {name}: {detail}")?,
             }
         }
+        cases.push(serde_json::json!({"case": name, "result": result, "detail": detail}));
     }
-    writeln!(out, "{passed} passed, {failed} failed, {skipped} skipped")?;
+    let count = |r: &str| cases.iter().filter(|c| c["result"] == r).count();
+    let (passed, failed, skipped) = (count("pass"), count("fail"), count("skip"));
+    if args.json {
+        let summary = serde_json::json!({
+            "passed": passed, "failed": failed, "skipped": skipped, "cases": cases,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
+    } else {
+        writeln!(out, "{passed} passed, {failed} failed, {skipped} skipped")?;
+    }
     if failed > 0 {
         bail!("{failed} test case(s) failed");
     }

@@ -799,3 +799,15 @@ pub fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
     let body = text.split_once("\r\n\r\n")?.1.to_owned();
     Some((status, body))
 }
+
+/// The Python with PyKMIP installed (tests/pykmip/venv.sh installs it when missing).
+pub fn pykmip_python() -> String {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/pykmip/venv.sh");
+    let out = Command::new("bash").arg(script).output().unwrap();
+    assert!(
+        out.status.success(),
+        "installing PyKMIP: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
