@@ -26,6 +26,8 @@
 //! - [`keys`] — `raftkeep keys`: key management over KMIP with failover.
 //! - [`connect`] — how `keys` finds the cluster: flags, environment, client.toml.
 //! - [`kmip_conn`] — a KMIP connection over TLS for the commands that talk KMIP.
+//! - [`hints`] — the command that fixes an error a new user meets, printed after it.
+//! - [`manual`] — `raftkeep completions` and `raftkeep man`, from the CLI definition.
 
 pub mod access;
 pub mod audit;
@@ -38,9 +40,11 @@ pub mod conformance;
 pub mod connect;
 pub mod dev;
 pub mod drill;
+pub mod hints;
 pub mod keys;
 pub mod kmip;
 pub mod kmip_conn;
+pub mod manual;
 pub mod objects;
 mod recover;
 pub mod root_key;
@@ -65,7 +69,8 @@ pub enum Command {
     /// Manage the cluster: init, status, add-learner, promote, remove-node, transfer-leader,
     /// rotate-root-key.
     Cluster(cluster::ClusterArgs),
-    /// The allow-list of KMIP client certificates: allow, revoke, list.
+    /// The allow-list of KMIP client certificates and the client identities they map to:
+    /// allow, revoke, allow-ca, revoke-ca, list.
     Clients(clients::ClientsArgs),
     /// Access to one object for clients other than its owner: grant, revoke.
     Access(access::AccessArgs),
@@ -76,7 +81,8 @@ pub enum Command {
     /// A node's audit log: verify its hash chain, tail it.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
-    /// The cluster CA and certificates for nodes and operators.
+    /// The cluster CA and the certificates it issues to nodes, operators and KMIP clients,
+    /// each marked with its role; renewal.
     #[command(subcommand)]
     Certs(certs::CertsCommand),
     /// The root key: generate, split among custodians (Shamir), combine shares.
@@ -97,6 +103,19 @@ pub enum Command {
     Dev(dev::DevArgs),
     /// Manage keys over KMIP (create, get, list, ...) with vCenter-style failover.
     Keys(keys::KeysArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell):
+    /// `raftkeep completions bash > /etc/bash_completion.d/raftkeep`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (`raftkeep.1` and one per subcommand) into a directory.
+    Man {
+        /// Where (created if missing).
+        #[arg(long, default_value = "man")]
+        out_dir: std::path::PathBuf,
+    },
 }
 
 /// Runs a parsed command line.
@@ -114,6 +133,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RootKey(cmd) => root_key::run(cmd),
         Command::Conformance(args) => conformance::run(&args),
         Command::Keys(args) => keys::run(args),
+        Command::Completions { shell } => manual::completions(shell),
+        Command::Man { out_dir } => manual::man_pages(&out_dir),
         Command::Dev(args) => dev::run(&args),
         Command::Drill(args) => drill::run(&args),
         Command::Bench(args) => bench::run(&args),

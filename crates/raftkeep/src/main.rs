@@ -10,6 +10,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", raftkeep::error_text(&e));
+            if let Some(hint) = raftkeep::hints::hint(&e) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::from(raftkeep::exit_code(&e))
         }
     }

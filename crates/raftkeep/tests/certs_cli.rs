@@ -283,3 +283,38 @@ fn a_renewed_certificate_keeps_its_names_and_role_and_a_renewed_node_rejoins() {
         String::from_utf8_lossy(&again.stderr)
     );
 }
+
+/// A node whose cluster was never initialized resets KMIP connections; the CLI says so and
+/// names the command that tells why.
+#[test]
+fn a_kmip_client_of_an_uninitialized_node_is_told_to_look_at_cluster_status() {
+    let mut c = Cluster::new(1);
+    c.start(0);
+    support::wait_for("the node to listen", || {
+        std::net::TcpStream::connect(&c.nodes[0].kmip_addr)
+            .ok()
+            .map(|_| ())
+    });
+    let out = std::process::Command::new(support::BIN)
+        .args(["keys", "--servers", &c.nodes[0].kmip_addr])
+        .args(["--ca", &c.pki("ca.pem")])
+        .args([
+            "--cert",
+            &c.pki("client.pem"),
+            "--key",
+            &c.pki("client.key"),
+        ])
+        .args(["get", "some-uid"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{said}");
+    assert!(
+        said.contains("hint: ") && said.contains("raftkeep cluster status"),
+        "{said}"
+    );
+    // And `cluster status` says what to run.
+    let status = c.cluster_cmd(0, &["status"]);
+    let said = String::from_utf8_lossy(&status.stderr);
+    assert!(said.contains("raftkeep cluster init"), "{said}");
+}

@@ -304,6 +304,51 @@ fn the_dockerfile_runs_the_node_as_a_non_root_user() {
     }
     assert!(last_stage.contains(r#"CMD ["server", "--config", "/etc/raftkeep/node.toml"]"#));
     assert!(last_stage.contains(r#"ENTRYPOINT ["raftkeep"]"#));
+    // Completions and man pages are generated in the build stage and installed.
+    for made in ["raftkeep completions bash", "raftkeep man --out-dir"] {
+        assert!(text.contains(made), "the Dockerfile does not run {made}");
+    }
+    for installed in [
+        "/usr/share/bash-completion/completions/raftkeep",
+        "/usr/share/man/man1/",
+    ] {
+        assert!(last_stage.contains(installed), "{installed} not installed");
+    }
+}
+
+/// The completions and man pages come from the command-line definition: the bash script is
+/// valid bash and knows the newest commands; there is a page for every subcommand.
+#[test]
+fn completions_and_man_pages_cover_every_command() {
+    let bash = Command::new(BIN)
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(bash.status.success());
+    let script = String::from_utf8(bash.stdout).unwrap();
+    for word in ["objects", "renew", "issue-operator", "completions"] {
+        assert!(script.contains(word), "completion lacks {word}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("raftkeep.bash");
+    std::fs::write(&file, &script).unwrap();
+    let syntax = Command::new("bash").arg("-n").arg(&file).output().unwrap();
+    assert!(syntax.status.success(), "{syntax:?}");
+    let man = Command::new(BIN)
+        .args(["man", "--out-dir"])
+        .arg(dir.path().join("man"))
+        .output()
+        .unwrap();
+    assert!(man.status.success(), "{man:?}");
+    for page in [
+        "raftkeep.1",
+        "raftkeep-keys-create.1",
+        "raftkeep-certs-renew.1",
+        "raftkeep-objects-move.1",
+    ] {
+        let text = std::fs::read_to_string(dir.path().join("man").join(page)).unwrap();
+        assert!(text.starts_with(".ie") || text.contains(".TH"), "{page}");
+    }
 }
 
 /// The metric-name characters at the start of `piece` (what follows `raftkeep_`), and the

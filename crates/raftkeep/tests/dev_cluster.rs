@@ -439,3 +439,107 @@ fn has_key(value: &serde_json::Value, key: &str) -> bool {
 fn uuid_like(s: &str) -> bool {
     s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
+
+/// A listen address from node `n`'s configuration under `raftkeep-dev/`: the `listen` of
+/// `section`.
+fn listen_of(cwd: &Path, n: usize, section: &str) -> String {
+    let text =
+        std::fs::read_to_string(cwd.join(format!("raftkeep-dev/node{n}/node.toml"))).unwrap();
+    let at = text.find(&format!("[{section}]")).unwrap();
+    let line = text[at..]
+        .lines()
+        .find(|l| l.starts_with("listen = "))
+        .unwrap();
+    line.trim_start_matches("listen = ")
+        .trim_matches('"')
+        .to_owned()
+}
+
+/// `raftkeep keys ...` must fail with `code` and a hint naming `fix`.
+fn refused_with_hint(cwd: &Path, args: &[&str], code: i32, fix: &str) {
+    let out = keys(cwd, args);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {said}");
+    let hint = said
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .unwrap_or_else(|| panic!("{args:?}: no hint in {said}"));
+    assert!(
+        hint.contains(fix),
+        "{args:?}: the hint does not say {fix:?}: {hint}"
+    );
+}
+
+/// Each refusal a new user meets in the first hour says what happened (the error) and the one
+/// command or setting that fixes it (the hint).
+#[test]
+fn each_first_hour_refusal_names_the_command_that_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let dev = start_dev(cwd);
+    let key = ok(&keys(cwd, &["create", "--name", "taken", "--activate"]));
+    let key = key.trim();
+
+    // A name taken.
+    refused_with_hint(cwd, &["create", "--name", "taken"], 3, "keys locate --name");
+    // A key still Active.
+    refused_with_hint(cwd, &["destroy", key], 3, "raftkeep keys revoke");
+    // The wrong port: a node's cluster port, its monitoring port, nothing at all.
+    let cluster = listen_of(cwd, 1, "cluster");
+    refused_with_hint(cwd, &["--servers", &cluster, "get", key], 4, "5696");
+    let monitoring = listen_of(cwd, 1, "monitoring");
+    refused_with_hint(
+        cwd,
+        &["--servers", &monitoring, "get", key],
+        4,
+        "monitoring port",
+    );
+    refused_with_hint(
+        cwd,
+        &["--servers", "127.0.0.1:1", "get", key],
+        4,
+        "nodes running",
+    );
+    // A certificate of another CA, and a client nobody allowed.
+    let other = cwd.join("other");
+    let o = other.to_str().unwrap();
+    for args in [
+        vec!["certs", "init", "--dir", o],
+        vec!["certs", "issue-client", "--dir", o, "--name", "stranger"],
+    ] {
+        assert!(Command::new(BIN).args(&args).status().unwrap().success());
+    }
+    let ca = other.join("ca.pem");
+    refused_with_hint(cwd, &["--ca", ca.to_str().unwrap(), "get", key], 4, "--ca");
+    let (cert, pkey) = (other.join("stranger.pem"), other.join("stranger.key"));
+    refused_with_hint(
+        cwd,
+        &[
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            pkey.to_str().unwrap(),
+            "get",
+            key,
+        ],
+        3,
+        "raftkeep clients allow",
+    );
+    // Two nodes of three gone: no majority for a write.
+    for n in [2, 3] {
+        assert!(
+            Command::new("kill")
+                .args(["-9", &pid(cwd, n)])
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+    refused_with_hint(
+        cwd,
+        &["create", "--name", "later"],
+        4,
+        "raftkeep cluster status",
+    );
+    drop(dev);
+}
