@@ -1,7 +1,9 @@
 //! `raftkeep dev` and `raftkeep keys` as a user runs them: `raftkeep dev` in an empty
 //! directory brings up three node processes and writes the client settings; `raftkeep keys`
 //! with no flags finds them; killing a node leaves the CLI working; Ctrl-C (SIGTERM) stops
-//! every node; a second run serves the same keys. Exit codes say what went wrong.
+//! every node; a second run serves the same keys. Exit codes say what went wrong, and a hint
+//! names the command that fixes it. The README's "First five minutes" and docs/quickstart.md
+//! run here as written; `--json` keeps the field names docs/client.md promises.
 
 #![allow(
     clippy::unwrap_used,
@@ -276,15 +278,10 @@ fn exit_codes_tell_unreachable_from_misconfigured() {
     assert!(String::from_utf8_lossy(&down.stderr).contains("down"));
 }
 
-/// The ```sh and ```python blocks of the README's "First five minutes", in order.
-fn first_five_minutes() -> Vec<(String, String)> {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
-    let start = readme.find("## First five minutes").unwrap();
-    let section = &readme[start..];
-    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+/// The fenced blocks of `text`, in order: (language, body).
+fn fenced_blocks(text: &str) -> Vec<(String, String)> {
     let mut blocks = Vec::new();
-    let mut rest = section;
+    let mut rest = text;
     while let Some(open) = rest.find("```") {
         let after = &rest[open + 3..];
         let (lang, body) = after.split_once('\n').unwrap();
@@ -293,6 +290,16 @@ fn first_five_minutes() -> Vec<(String, String)> {
         rest = &body[end + 3..];
     }
     blocks
+}
+
+/// The ```sh and ```python blocks of the README's "First five minutes", in order.
+fn first_five_minutes() -> Vec<(String, String)> {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let start = readme.find("## First five minutes").unwrap();
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |e| e + 3)];
+    fenced_blocks(section)
 }
 
 /// The README's "First five minutes", run as written against a real `raftkeep dev`: every
@@ -542,4 +549,174 @@ fn each_first_hour_refusal_names_the_command_that_fixes_it() {
         "raftkeep cluster status",
     );
     drop(dev);
+}
+
+/// A network namespace of this test's own, with `addrs` on its loopback; removed on drop.
+struct Netns(String);
+
+impl Netns {
+    fn new(addrs: &[&str]) -> Option<Netns> {
+        let name = format!("rk-quickstart-{}", std::process::id());
+        let ip = |args: &[&str]| {
+            Command::new("ip")
+                .args(args)
+                .output()
+                .is_ok_and(|o| o.status.success())
+        };
+        if !ip(&["netns", "add", &name]) {
+            return None;
+        }
+        let ns = Netns(name);
+        assert!(ip(&[
+            "netns", "exec", &ns.0, "ip", "link", "set", "lo", "up"
+        ]));
+        for a in addrs {
+            let cidr = format!("{a}/32");
+            assert!(ip(&[
+                "netns", "exec", &ns.0, "ip", "addr", "add", &cidr, "dev", "lo"
+            ]));
+        }
+        Some(ns)
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        // Every process still in it first (the nodes), then the namespace.
+        if let Ok(out) = Command::new("ip").args(["netns", "pids", &self.0]).output() {
+            for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = Command::new("kill").args(["-9", pid]).status();
+            }
+        }
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+/// docs/quickstart.md, run as written: three `raftkeep server` processes on 10.0.0.1–3 in a
+/// network namespace of the test's own, the admin machine's commands in the same shell, the
+/// prose steps ("copy to node N", "stop node 1") done by the harness. Only the files' places
+/// change (a directory per node for `/etc/raftkeep` and `/var/lib/raftkeep`) and each node's
+/// KMIP listener binds its own address, as three machines' would.
+#[test]
+fn the_quickstart_runs_as_written() {
+    let Some(ns) = Netns::new(&["10.0.0.1", "10.0.0.2", "10.0.0.3"]) else {
+        // Network namespaces need root and iproute2, which CI's machine has.
+        eprintln!("skipped: cannot create a network namespace here (not root, or no `ip`)");
+        return;
+    };
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/quickstart.md"
+    ))
+    .unwrap();
+    let blocks = fenced_blocks(&doc);
+    let langs: Vec<&str> = blocks.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        langs,
+        ["sh", "sh", "toml", "sh", "sh", "sh", "toml", "sh", "sh"],
+        "the quickstart changed shape: adapt this test"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().to_str().unwrap().to_owned();
+    let on_node = |text: &str, n: usize| {
+        text.replace("/etc/raftkeep", &format!("{t}/node{n}/etc"))
+            .replace("/var/lib/raftkeep", &format!("{t}/node{n}/data"))
+    };
+    let mut script = format!("set -euo pipefail\ncd '{t}'\nraftkeep() {{ '{BIN}' \"$@\"; }}\n");
+    let (_build, certs, node2, start, init, allow, client, first, lose) = (
+        &blocks[0].1,
+        &blocks[1].1,
+        &blocks[2].1,
+        &blocks[3].1,
+        &blocks[4].1,
+        &blocks[5].1,
+        &blocks[6].1,
+        &blocks[7].1,
+        &blocks[8].1,
+    );
+    script.push_str(certs);
+    for n in 1..=3 {
+        // "To node N copy pki/ca.pem, pki/nodeN.pem, pki/nodeN.key and root.key".
+        let etc = format!("{t}/node{n}/etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        script.push_str(&format!(
+            "cp pki/ca.pem pki/node{n}.pem pki/node{n}.key root.key '{etc}/'\n"
+        ));
+        let toml = on_node(node2, n)
+            .replace("node_id = 2", &format!("node_id = {n}"))
+            .replace("10.0.0.2", &format!("10.0.0.{n}"))
+            .replace("node2", &format!("node{n}"))
+            .replace("0.0.0.0:5696", &format!("10.0.0.{n}:5696"));
+        std::fs::write(format!("{etc}/node.toml"), toml).unwrap();
+        for line in on_node(start, n).lines() {
+            if line.contains("--check-config") {
+                script.push_str(line);
+                script.push('\n');
+            } else if line.starts_with("raftkeep server") {
+                // The binary itself in the background, not the shell function: its PID is
+                // the node's, for "stop node 1".
+                let command = line.split('#').next().unwrap().trim();
+                let command = command.replacen("raftkeep", &format!("'{BIN}'"), 1);
+                script.push_str(&format!(
+                    "{command} > '{t}/node{n}.log' 2>&1 &\necho $! > '{t}/node{n}.pid'\n"
+                ));
+            }
+        }
+    }
+    // A person starts the nodes, then forms the cluster once they run: wait for each to listen.
+    script.push_str(
+        "for n in 1 2 3; do for _ in $(seq 1 300); do \
+         (exec 3<>/dev/tcp/10.0.0.$n/7101) 2>/dev/null && break; sleep 0.1; done; done\n",
+    );
+    script.push_str(init);
+    script.push_str(allow);
+    std::fs::write(dir.path().join("client.toml"), client).unwrap();
+    script.push_str(first);
+    // "Stop node 1".
+    script.push_str(&format!(
+        "kill -9 \"$(cat '{t}/node1.pid')\"; wait \"$(cat '{t}/node1.pid')\" || true\n"
+    ));
+    script.push_str(lose);
+    std::fs::write(dir.path().join("quickstart.sh"), &script).unwrap();
+    let out = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "bash"])
+        .arg(dir.path().join("quickstart.sh"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    let logs: String = (1..=3)
+        .map(|n| {
+            let log = std::fs::read_to_string(dir.path().join(format!("node{n}.log")))
+                .unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(15).collect();
+            format!(
+                "--- node {n}\n{}\n",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            )
+        })
+        .collect();
+    assert!(
+        out.status.success(),
+        "the quickstart failed:\n--- script\n{script}\n--- stdout\n{stdout}\n--- stderr\n{stderr}\n{logs}"
+    );
+    assert_eq!(stdout.matches(": valid").count(), 3, "{stdout}");
+    assert!(stdout.contains("first-key"), "{stdout}");
+    assert_eq!(
+        stderr.matches("created ").count(),
+        2,
+        "two keys made:\n{stderr}"
+    );
+    // After node 1 is gone: the Get went on to node 2, and the status names a new leader.
+    assert!(stderr.contains("down"), "{stderr}");
+    assert!(stdout.contains("unreachable: node at 10.0.0.1"), "{stdout}");
+    let last_leader = stdout.rsplit("leader: node ").next().unwrap();
+    assert!(
+        last_leader.starts_with('2') || last_leader.starts_with('3'),
+        "no new leader after node 1 stopped:\n{stdout}"
+    );
+    drop(ns);
 }
