@@ -18,6 +18,7 @@
 //! - [`message`] — the [`Message`] trait, [`RequestMessage`], [`ResponseMessage`] and their batch items.
 //! - [`header`] — request and response headers, authentication and credentials.
 //! - [`payload`] — [`RequestPayload`], [`ResponsePayload`], one module per operation.
+//! - [`since`] — the version that first defined an operation or object type.
 //! - [`attribute`] — [`Attribute`], [`Attributes`], [`TemplateAttribute`] in both layouts.
 //! - [`object`] — [`ManagedObject`], key blocks and key values.
 //! - [`common`] — Unique Identifier, Name, Revocation Reason, secret strings.
@@ -37,6 +38,7 @@ pub mod header;
 pub mod message;
 pub mod object;
 pub mod payload;
+pub mod since;
 pub mod vendor;
 pub mod version;
 pub mod wrapping;

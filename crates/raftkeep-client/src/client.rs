@@ -94,6 +94,14 @@ impl Client {
         })
     }
 
+    /// Go on trying the servers for up to `wait` when none answered and one said it cannot
+    /// serve now (Raftkeep's "unavailable": an election, no quorum yet). vCenter gives up at
+    /// once; a person at `raftkeep keys` would rather wait out an election.
+    pub fn waiting_out_unavailable(mut self, wait: std::time::Duration) -> Self {
+        self.failover = self.failover.waiting_out_unavailable(wait);
+        self
+    }
+
     /// The protocol version requests use: the configured one, or the highest both sides
     /// support (one Discover Versions, the first time it is needed).
     pub async fn version(&self) -> Result<ProtocolVersion, ClientError> {

@@ -99,6 +99,9 @@ impl fmt::Display for Attempt {
     }
 }
 
+/// The pause between passes over a list whose servers cannot serve now.
+const UNAVAILABLE_PAUSE: Duration = Duration::from_millis(250);
+
 /// The attempts on one line.
 pub fn summary(attempts: &[Attempt]) -> String {
     if attempts.is_empty() {
@@ -145,6 +148,9 @@ pub(crate) struct Failover {
     idle: Mutex<HashMap<String, Connection>>,
     /// Keep a connection per server for the next request.
     reuse: bool,
+    /// How long to go on trying the list when no server answered and one said it cannot
+    /// serve now (an election): zero, as vCenter, unless asked.
+    unavailable_wait: Duration,
 }
 
 impl fmt::Debug for Failover {
@@ -172,7 +178,15 @@ impl Failover {
             timeouts,
             idle: Mutex::new(HashMap::new()),
             reuse: true,
+            unavailable_wait: Duration::ZERO,
         }
+    }
+
+    /// Go on trying the list for up to `wait` when no server answered and at least one said
+    /// it cannot serve now — a cluster in an election answers again within a second or two.
+    pub(crate) fn waiting_out_unavailable(mut self, wait: Duration) -> Self {
+        self.unavailable_wait = wait;
+        self
     }
 
     /// The same loop, opening a new connection for every request.
@@ -195,9 +209,37 @@ impl Failover {
             .collect()
     }
 
-    /// Sends `request` to one server after another until one answers.
+    /// Sends `request` to one server after another until one answers; again, after a pause,
+    /// while some server says it cannot serve now and `unavailable_wait` has not passed.
     pub(crate) async fn send(&self, request: &[u8]) -> Result<Exchange, ClientError> {
+        let started = Instant::now();
         let mut attempts = Vec::new();
+        loop {
+            let from = attempts.len();
+            match self.pass(request, &mut attempts).await {
+                Some(exchange) => return Ok(exchange),
+                None => {
+                    let unavailable = attempts
+                        .get(from..)
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|a| matches!(a.outcome, Outcome::Unavailable(_)));
+                    let left = self.unavailable_wait.saturating_sub(started.elapsed());
+                    if !unavailable || left.is_zero() {
+                        return Err(ClientError::NoServer { attempts });
+                    }
+                    tracing::debug!(
+                        left_ms = left.as_millis(),
+                        "no server can serve now; trying the list again"
+                    );
+                    tokio::time::sleep(left.min(UNAVAILABLE_PAUSE)).await;
+                }
+            }
+        }
+    }
+
+    /// One pass over the list; the exchange of the server that answered.
+    async fn pass(&self, request: &[u8], attempts: &mut Vec<Attempt>) -> Option<Exchange> {
         for (i, server) in self.this_order() {
             tracing::debug!(server = %server, "sending");
             let started = Instant::now();
@@ -217,14 +259,14 @@ impl Failover {
                 if let Ok(mut g) = self.last_good.lock() {
                     *g = i;
                 }
-                return Ok(Exchange {
+                return Some(Exchange {
                     response,
                     server: server.clone(),
-                    attempts,
+                    attempts: std::mem::take(attempts),
                 });
             }
         }
-        Err(ClientError::NoServer { attempts })
+        None
     }
 
     /// One server: its idle connection if it has one (a fresh one if the server closed

@@ -515,7 +515,7 @@ async fn dispatch(
 ) -> Result<ResponsePayload, OpError> {
     match &item.payload {
         RequestPayload::DiscoverVersions(req) => Ok(ops::discover_versions::run(req)),
-        RequestPayload::Query(req) => Ok(ops::query::run(req)),
+        RequestPayload::Query(req) => Ok(ops::query::run(req, ctx.version)),
         RequestPayload::Create(req) => ops::create::run(ctx, req).await,
         RequestPayload::CreateKeyPair(req) => ops::create_key_pair::run(ctx, req).await,
         RequestPayload::DeriveKey(req) => ops::derive_key::run(ctx, req).await,

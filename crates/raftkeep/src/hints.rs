@@ -52,8 +52,14 @@ fn unanswered(attempts: &[Attempt]) -> Option<String> {
     let all = |f: &dyn Fn(&Outcome) -> bool| {
         !attempts.is_empty() && attempts.iter().all(|a| f(&a.outcome))
     };
-    let down_with = |text: &'static str| move |o: &Outcome| matches!(o, Outcome::Down(why) if why.contains(text));
-    if all(&down_with("UnknownIssuer")) {
+    // A server whose certificate the CA does not know, or that speaks no TLS, is enough to
+    // tell: the others may be down for reasons of their own.
+    let any_down_with = |texts: &[&str]| {
+        attempts.iter().any(
+            |a| matches!(&a.outcome, Outcome::Down(why) if texts.iter().any(|t| why.contains(t))),
+        )
+    };
+    if any_down_with(&["UnknownIssuer"]) {
         return Some(
             "the servers' certificates are not issued by the CA this client trusts: give the cluster's CA with --ca (or `ca =` in client.toml; `raftkeep dev` writes raftkeep-dev/ca.pem)".to_owned(),
         );
@@ -63,9 +69,7 @@ fn unanswered(attempts: &[Attempt]) -> Option<String> {
             "these addresses answer, but not in KMIP: KMIP is on port 5696 by default (`raftkeep dev` prints each node's); 7101 is the nodes' cluster port".to_owned(),
         );
     }
-    if all(
-        &|o| matches!(o, Outcome::Down(why) if why.contains("InvalidContentType") || why.contains("corrupt message")),
-    ) {
+    if any_down_with(&["InvalidContentType", "corrupt message"]) {
         return Some(
             "no TLS at these addresses: is it the monitoring port (9696, plain HTTP)? KMIP is on 5696".to_owned(),
         );

@@ -171,6 +171,10 @@ pub struct LocateArgs {
     pub max: Option<i32>,
 }
 
+/// How long `raftkeep keys` goes on trying when the servers say they cannot serve now:
+/// longer than an election, as long as a write may wait for a leader (`write_timeout_ms`).
+const UNAVAILABLE_WAIT: std::time::Duration = std::time::Duration::from_secs(6);
+
 /// Runs a `raftkeep keys` command.
 pub fn run(args: KeysArgs) -> anyhow::Result<()> {
     if args.verbose {
@@ -181,7 +185,8 @@ pub fn run(args: KeysArgs) -> anyhow::Result<()> {
             .try_init();
     }
     let config = args.connect.client_config()?;
-    let client = Client::new(&config)?;
+    // A person would rather wait out an election (a second or two) than be told no.
+    let client = Client::new(&config)?.waiting_out_unavailable(UNAVAILABLE_WAIT);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

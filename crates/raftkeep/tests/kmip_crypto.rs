@@ -844,3 +844,38 @@ fn keys_registered_wrapped_are_kept_as_registered_and_unwrapped_for_use() {
         "{refused:?}"
     );
 }
+
+/// KMIP 2.1 §4.23: a Register may say its key is not fresh (it was used before), as the
+/// OASIS 2.1 case does; a key made here starts fresh.
+#[test]
+fn a_register_may_mark_its_key_not_fresh_and_new_keys_are_fresh() {
+    let (c, leader, _) = Cluster::serving_kmip(3);
+    let client = c.client("client", &[c.nodes[leader].kmip_addr.clone()], None, 10);
+    let object = ManagedObject::SymmetricKey(kmip_messages::KeyBlock {
+        key_format_type: kmip_ttlv::enums::KeyFormatType::RAW,
+        key_compression_type: None,
+        key_value: Some(KeyValue::Plain {
+            key_material: KeyMaterial::Bytes(kmip_ttlv::ByteString::new(vec![7; 32])),
+            attributes: kmip_messages::Attributes::default(),
+        }),
+        cryptographic_algorithm: Some(CryptographicAlgorithm::AES),
+        cryptographic_length: Some(256),
+        key_wrapping_data: None,
+    });
+    let uid = c
+        .block_on(client.register(object, vec![attr("Fresh", Value::Boolean(false))]))
+        .unwrap();
+    let fresh = |uid: &str| {
+        let got = c
+            .block_on(client.get_attributes(uid, vec!["Fresh".into()]))
+            .unwrap();
+        got.0.first().map(|a| a.value.clone())
+    };
+    assert_eq!(fresh(&uid), Some(Value::Boolean(false)));
+    let made = c.create_key(&client);
+    assert_eq!(
+        fresh(&made),
+        Some(Value::Boolean(true)),
+        "new keys are fresh"
+    );
+}

@@ -182,7 +182,9 @@ pub fn new_object(
         match a.name.as_str() {
             // Sent by some clients in the template; the stored object holds its own.
             names::OBJECT_TYPE if a.enumeration() == Some(object_type.0) => continue,
-            names::ALGORITHM | names::LENGTH => {}
+            // Fresh may be given when an object is made (KMIP 2.1 §4.23: a Register of a key
+            // that was already used says so); afterwards only the server changes it.
+            names::ALGORITHM | names::LENGTH | names::FRESH => {}
             // A value the server sets anyway, given as the server will set it: accepted.
             _ if attrs::is_read_only(&a.name) => {
                 let same = attrs::encode(&a.value)?;
@@ -224,7 +226,9 @@ pub fn new_object(
         names::PROTECTION_STORAGE_MASK,
         &Value::Integer(PROTECTION_STORAGE),
     )?);
-    attributes.push(attrs::stored(names::FRESH, &Value::Boolean(true))?);
+    if !given.0.iter().any(|a| a.name.as_str() == names::FRESH) {
+        attributes.push(attrs::stored(names::FRESH, &Value::Boolean(true))?);
+    }
     attributes.push(attrs::date(names::INITIAL_DATE, ctx.now)?);
     attributes.push(attrs::date(names::ORIGINAL_CREATION_DATE, ctx.now)?);
     attributes.push(attrs::date(names::LAST_CHANGE_DATE, ctx.now)?);

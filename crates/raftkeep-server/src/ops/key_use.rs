@@ -198,17 +198,19 @@ pub fn usable(uid: &str, o: &StoredObject, wanted: Use, now: i64) -> Result<(), 
         Ok(_) => Ok(None),
         Err(e) => Err(e),
     };
+    // The usage dates are part of the key's lifecycle (KMIP 2.1 answers Wrong Key Lifecycle
+    // State; 1.x, which has no such reason, Permission Denied).
     match wanted {
         Use::Protect => {
             if let Some(t) = date(names::PROTECT_STOP_DATE)?.filter(|t| *t <= now) {
-                return Err(OpError::Denied(format!(
+                return Err(OpError::WrongState(format!(
                     "key {uid} stopped protecting data at its Protect Stop Date ({t})"
                 )));
             }
         }
         Use::Process => {
             if let Some(t) = date(names::PROCESS_START_DATE)?.filter(|t| *t > now) {
-                return Err(OpError::Denied(format!(
+                return Err(OpError::WrongState(format!(
                     "key {uid} may process data only from its Process Start Date ({t})"
                 )));
             }
@@ -384,5 +386,53 @@ pub fn signed<'a>(
         (None, None) => Err(OpError::MissingData(format!(
             "{op} needs Data or Digested Data"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test")]
+
+    use kmip_messages::ProtocolVersion;
+    use kmip_ttlv::enums::ResultReason;
+
+    use super::*;
+
+    fn active_key(dates: Vec<raftkeep_store::StoredAttribute>) -> StoredObject {
+        StoredObject {
+            uid: "k".into(),
+            object_type: kmip_ttlv::enums::ObjectType::SYMMETRIC_KEY.0,
+            state: State::ACTIVE.0,
+            owner: "c".into(),
+            attributes: dates,
+            material: raftkeep_store::Material::None,
+            grants: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_key_outside_its_usage_dates_is_in_the_wrong_lifecycle_state_for_kmip_2() {
+        let now = 1_000_000;
+        let stopped = active_key(vec![
+            attrs::date(names::PROTECT_STOP_DATE, now - 1).unwrap(),
+        ]);
+        let early = active_key(vec![
+            attrs::date(names::PROCESS_START_DATE, now + 1).unwrap(),
+        ]);
+        for (key, wanted) in [(&stopped, Use::Protect), (&early, Use::Process)] {
+            let refused = usable("k", key, wanted, now).unwrap_err();
+            assert_eq!(
+                refused.reason(ProtocolVersion::V2_1),
+                ResultReason::WRONG_KEY_LIFECYCLE_STATE
+            );
+            // KMIP 1.x has no such reason.
+            assert_eq!(
+                refused.reason(ProtocolVersion::V1_4),
+                ResultReason::PERMISSION_DENIED
+            );
+        }
+        // Within its dates it is usable; processing goes on after Protect Stop.
+        assert!(usable("k", &stopped, Use::Process, now).is_ok());
+        assert!(usable("k", &early, Use::Protect, now).is_ok());
     }
 }
