@@ -331,30 +331,44 @@ async fn initialize(peer: &Peer, nodes: &[Node]) -> anyhow::Result<()> {
 
 /// Waits (at most 10 s per node) until every node serves KMIP connections: a node resets them
 /// until it has heard from a leader and holds the cluster's state.
+/// Waits, up to 30 s per node, until every node answers a Discover Versions on a new
+/// connection; says which did not (a busy machine, a port another process took).
 async fn wait_kmip(dir: &Path, nodes: &[Node]) {
     for node in nodes {
-        let Ok(server) = node.kmip.parse::<raftkeep_client::Server>() else {
-            continue;
-        };
-        let mut config = raftkeep_client::ClientConfig::new(
-            vec![server],
-            dir.join("ca.pem"),
-            dir.join("client.pem"),
-            dir.join("client.key"),
-        );
-        config.service_timeout_secs = 2;
-        for _ in 0..100 {
-            // A fresh client each time: a Discover Versions on a new connection.
-            let serves = match raftkeep_client::Client::new(&config) {
-                Ok(client) => client.version().await.is_ok(),
-                Err(_) => false,
-            };
-            if serves {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        if !serves_kmip(dir, node).await {
+            eprintln!(
+                "warning: node {} does not answer on its KMIP port {} after 30 s; its log: {}",
+                node.id,
+                node.kmip,
+                node.dir.join("log").display()
+            );
         }
     }
+}
+
+async fn serves_kmip(dir: &Path, node: &Node) -> bool {
+    let Ok(server) = node.kmip.parse::<raftkeep_client::Server>() else {
+        return false;
+    };
+    let mut config = raftkeep_client::ClientConfig::new(
+        vec![server],
+        dir.join("ca.pem"),
+        dir.join("client.pem"),
+        dir.join("client.key"),
+    );
+    config.service_timeout_secs = 2;
+    for _ in 0..300 {
+        // A fresh client each time: a Discover Versions on a new connection.
+        let serves = match raftkeep_client::Client::new(&config) {
+            Ok(client) => client.version().await.is_ok(),
+            Err(_) => false,
+        };
+        if serves {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
 }
 
 async fn wait_leader(peer: &Peer) -> Option<u64> {
