@@ -1,8 +1,14 @@
-//! NLnet Labs' `kmip-protocol` (crates.io 0.4.3), a Rust KMIP client written by others that
-//! speaks KMIP 1.0–1.2, against a 3-node cluster of real processes through a follower, over its
-//! own synchronous TLS stream: Query, Create, Get, Activate, Revoke, Destroy, Create Key Pair,
-//! Sign, RNG Retrieve, and the refusals. Its Query used to fail to parse: the answer listed
-//! Set Attribute, a KMIP 2.0 operation its version does not define.
+//! KMIP clients written by others, against a 3-node cluster of real processes through a
+//! follower, installed from their registries:
+//!
+//! - NLnet Labs' `kmip-protocol` (crates.io 0.4.3, Rust, KMIP 1.0–1.2), over its own
+//!   synchronous TLS stream: Query, Create, Get, Activate, Revoke, Destroy, Create Key Pair,
+//!   Sign, RNG Retrieve, and the refusals. Its Query used to fail to parse: the answer listed
+//!   Set Attribute, a KMIP 2.0 operation its version does not define.
+//! - libmongocrypt, the code every MongoDB driver uses for client-side field level
+//!   encryption, through PyPI's pymongocrypt without a MongoDB server
+//!   (`tests/mongocrypt/data_keys.py`): data keys made with Register / Activate / Get, and
+//!   with `delegated: true` through Create / Encrypt / Decrypt.
 
 #![allow(
     clippy::unwrap_used,
@@ -116,4 +122,47 @@ fn nlnet_kmip_protocol_queries_creates_uses_and_destroys_keys() {
     c.issue_client("stranger");
     let stranger = client(&c, follower, "stranger");
     assert!(stranger.query().is_err());
+}
+
+#[test]
+fn libmongocrypt_makes_and_uses_data_keys_in_both_kmip_modes() {
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
+    c.wait_kmip(follower);
+    let venv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/mongocrypt/venv.sh"
+    );
+    let python = std::process::Command::new("bash")
+        .arg(venv)
+        .output()
+        .unwrap();
+    assert!(
+        python.status.success(),
+        "installing pymongocrypt: {}",
+        String::from_utf8_lossy(&python.stderr)
+    );
+    let python = String::from_utf8_lossy(&python.stdout).trim().to_owned();
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/mongocrypt/data_keys.py"
+    );
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(&c.nodes[follower].kmip_addr)
+        .args([c.pki("ca.pem"), c.pki("client.pem"), c.pki("client.key")])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for mode in ["default", "delegated"] {
+        let ok = said
+            .lines()
+            .filter(|l| l.starts_with(&format!("{mode}: ")) && l.ends_with(": ok"))
+            .count();
+        assert_eq!(ok, 6, "{mode}: {said}");
+    }
 }
