@@ -29,6 +29,10 @@ pub struct Record {
     pub node: u64,
     /// The client certificate's SHA-256 fingerprint.
     pub client: String,
+    /// The client identity the certificate acted as, when it is not the fingerprint itself
+    /// (a named identity: `raftkeep clients`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
     /// The client's address.
     pub peer: String,
     /// The KMIP operation.
@@ -60,6 +64,8 @@ pub struct Record {
 pub struct Event {
     /// Client fingerprint.
     pub client: String,
+    /// The client identity, when it is not the fingerprint.
+    pub identity: Option<String>,
     /// Client address.
     pub peer: String,
     /// Operation name.
@@ -190,6 +196,7 @@ impl AuditLog {
             time,
             node: self.node,
             client: event.client,
+            identity: event.identity,
             peer: event.peer,
             operation: event.operation,
             uids: event.uids,
@@ -276,6 +283,7 @@ mod tests {
     fn event(op: &str) -> Event {
         Event {
             client: "ab".repeat(32),
+            identity: Some("vcenter".into()),
             peer: "127.0.0.1:4000".into(),
             operation: op.into(),
             uids: vec!["k1".into()],

@@ -152,6 +152,7 @@ impl Engine {
         let Some(sink) = &self.audit else { return };
         sink.record(Event {
             client: client.fingerprint.clone(),
+            identity: (client.identity != client.fingerprint).then(|| client.identity.clone()),
             peer: client.peer.to_string(),
             operation: answer
                 .operation

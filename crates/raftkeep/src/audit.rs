@@ -69,7 +69,7 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<()> {
                 let reason = r.reason.map(|x| format!(" ({x})")).unwrap_or_default();
                 writeln!(
                     out,
-                    "{} #{} node {} {} {} {}{} uids=[{}] client=sha256:{:.16}… peer={}",
+                    "{} #{} node {} {} {} {}{} uids=[{}] client=sha256:{:.16}…{} peer={}",
                     r.time,
                     r.seq,
                     r.node,
@@ -79,6 +79,10 @@ pub fn run(cmd: AuditCommand) -> anyhow::Result<()> {
                     reason,
                     r.uids.join(","),
                     r.client,
+                    r.identity
+                        .as_deref()
+                        .map(|i| format!(" identity={i}"))
+                        .unwrap_or_default(),
                     r.peer
                 )?;
             }

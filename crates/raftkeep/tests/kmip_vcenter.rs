@@ -410,4 +410,7 @@ fn vcenter_keeps_every_key_across_a_certificate_renewal_and_with_a_second_vcente
     for uid in &keys {
         assert!(owned.contains(uid.as_str()), "{uid} not listed: {owned}");
     }
+    // The audit log says which identity each certificate acted as.
+    let audit = std::fs::read_to_string(c.nodes[follower].data_dir.join("audit.jsonl")).unwrap();
+    assert!(audit.contains(r#""identity":"vcenter""#), "{audit:.2000}");
 }
