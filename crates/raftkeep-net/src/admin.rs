@@ -447,6 +447,7 @@ impl Cluster for ClusterService {
             groups: sm.groups().map_err(internal)?,
             identities: sm.identities().map_err(internal)?,
             moves: sm.moves().map_err(internal)?,
+            name_scope: sm.name_scope().map_err(internal)?,
         })
     }
 

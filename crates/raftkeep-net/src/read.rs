@@ -47,4 +47,6 @@ pub struct AllowListEntries {
     pub identities: Vec<(Vec<u8>, String)>,
     /// Every recorded move of objects between identities, oldest first.
     pub moves: Vec<raftkeep_store::OwnershipMove>,
+    /// How far a Name must be unique (`raftkeep cluster name-scope`).
+    pub name_scope: raftkeep_store::NameScope,
 }

@@ -126,6 +126,10 @@ impl KeyStore for NodeStore {
         self.sm().objects_after(after, limit).map_err(internal)
     }
 
+    fn name_scope(&self) -> Result<raftkeep_store::NameScope, StoreFailure> {
+        self.sm().name_scope().map_err(internal)
+    }
+
     fn groups_of(&self, fingerprint: &str) -> Result<Vec<String>, StoreFailure> {
         Ok(self
             .sm()

@@ -32,8 +32,13 @@ pub trait KeyStore: Send + Sync + 'static {
         limit: usize,
     ) -> Result<Vec<StoredObject>, StoreFailure>;
 
-    /// The names of the client groups this certificate fingerprint belongs to.
-    fn groups_of(&self, fingerprint: &str) -> Result<Vec<String>, StoreFailure>;
+    /// The names of the client groups this client identity belongs to.
+    fn groups_of(&self, identity: &str) -> Result<Vec<String>, StoreFailure>;
+
+    /// How far a Name must be unique (the cluster's setting; KMIP's domain by default).
+    fn name_scope(&self) -> Result<raftkeep_store::NameScope, StoreFailure> {
+        Ok(raftkeep_store::NameScope::Domain)
+    }
 
     /// Commits a command through the leader; when it returns, this node's copy has it.
     fn write(&self, cmd: Command) -> StoreFuture<'_, CommandResult>;

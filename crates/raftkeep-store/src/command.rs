@@ -171,7 +171,26 @@ pub enum Command {
         /// The objects.
         uids: Vec<String>,
     },
+    /// Set how far a Name must be unique, for every object made or renamed from now on.
+    SetNameScope(NameScope),
 }
+
+/// Where no two live objects may share a Name (KMIP 1.4 §3.2: "unique within a given key
+/// management domain"). A cluster-wide setting, decided at apply time like the check itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NameScope {
+    /// The whole cluster, as KMIP says (the default).
+    #[default]
+    Domain,
+    /// Each client identity's own objects: two clients may use the same names.
+    Identity,
+    /// Names are labels, never refused (PyKMIP names every key it registers "Symmetric Key"
+    /// unless told otherwise).
+    None,
+}
+
+/// The key of the [`NameScope`] in the `cluster` column family.
+pub(crate) const KEY_NAME_SCOPE: &[u8] = b"name_scope";
 
 /// One page of an operator's move of objects between client identities, kept in the store
 /// for `raftkeep objects moves`.
@@ -616,6 +635,14 @@ pub(crate) fn apply_command(
             batch.delete_cf(cf(db, CF_CLIENTS)?, key);
             Ok(CommandResult::Ok)
         }
+        Command::SetNameScope(scope) => {
+            batch.put_cf(
+                cf(db, CF_CLUSTER)?,
+                KEY_NAME_SCOPE,
+                encode(scope, "name scope")?,
+            );
+            Ok(CommandResult::Ok)
+        }
         Command::SetKeyCheck { blob } => {
             batch.put_cf(cf(db, CF_CLUSTER)?, KEY_CHECK, blob);
             Ok(CommandResult::Ok)
@@ -739,6 +766,11 @@ fn name_taken(
     object: &StoredObject,
     before: Option<&StoredObject>,
 ) -> Result<Option<CommandResult>, StoreError> {
+    let scope: NameScope =
+        get_decoded(db, CF_CLUSTER, KEY_NAME_SCOPE, "name scope")?.unwrap_or_default();
+    if scope == NameScope::None {
+        return Ok(None);
+    }
     let had = before.map(names_of).unwrap_or_default();
     for name in names_of(object) {
         if had.contains(&name) {
@@ -756,7 +788,10 @@ fn name_taken(
                 continue;
             }
             let holder: Option<StoredObject> = get_decoded(db, CF_OBJECTS, uid, "object")?;
-            if holder.is_some_and(|h| h.material != Material::Destroyed) {
+            if holder.is_some_and(|h| {
+                h.material != Material::Destroyed
+                    && (scope == NameScope::Domain || h.owner == object.owner)
+            }) {
                 return Ok(Some(CommandResult::NameTaken(name)));
             }
         }

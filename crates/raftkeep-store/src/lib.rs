@@ -42,7 +42,7 @@ pub mod snapshot;
 pub mod state_machine;
 pub mod watermark;
 
-pub use command::{AttributeChange, Command, CommandResult, OwnershipMove};
+pub use command::{AttributeChange, Command, CommandResult, NameScope, OwnershipMove};
 pub use error::StoreError;
 pub use log_store::LogStore;
 pub use model::{

@@ -277,6 +277,17 @@ impl StateMachine {
         Ok(out)
     }
 
+    /// How far a Name must be unique in this cluster.
+    pub fn name_scope(&self) -> Result<crate::command::NameScope, StoreError> {
+        Ok(get_decoded(
+            &self.db,
+            crate::db::CF_CLUSTER,
+            crate::command::KEY_NAME_SCOPE,
+            "name scope",
+        )?
+        .unwrap_or_default())
+    }
+
     /// Every recorded move of objects between identities, oldest first.
     pub fn moves(&self) -> Result<Vec<crate::command::OwnershipMove>, StoreError> {
         let prefix = crate::command::MOVE_PREFIX;

@@ -89,6 +89,15 @@ pub enum ClusterCommand {
     /// new key as `root_key` (higher `version`) and the old one under `[[root_key.held]]`.
     /// After: the old key can be dropped from the configurations.
     RotateRootKey,
+    /// How far a Name must be unique: the whole cluster (`domain`, KMIP's rule and the
+    /// default), each client identity's own objects (`identity`), or not at all (`none`, for
+    /// clients that give every key the same default name, as PyKMIP does). Without a value,
+    /// prints the current one.
+    NameScope {
+        /// The new scope.
+        #[arg(value_enum)]
+        scope: Option<Scope>,
+    },
     /// Disaster recovery, run on a stopped node (--config): when the old cluster has lost its
     /// majority for good, make this node's store a new one-node cluster (new cluster id) that
     /// the other nodes then join. Refuses while the old cluster can still elect a leader,
@@ -227,7 +236,77 @@ async fn online(
             writeln!(std::io::stdout(), "node {id} removed")?;
             print_members(&members, json)
         }
+        ClusterCommand::NameScope { scope } => name_scope(target, &peer, scope, json).await,
     }
+}
+
+/// `cluster name-scope`'s values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Scope {
+    /// No two live objects of the cluster share a Name (KMIP 1.4 §3.2; the default).
+    Domain,
+    /// No two live objects of one client identity share a Name.
+    Identity,
+    /// Names may repeat.
+    None,
+}
+
+impl From<Scope> for raftkeep_store::NameScope {
+    fn from(s: Scope) -> Self {
+        match s {
+            Scope::Domain => raftkeep_store::NameScope::Domain,
+            Scope::Identity => raftkeep_store::NameScope::Identity,
+            Scope::None => raftkeep_store::NameScope::None,
+        }
+    }
+}
+
+fn scope_text(s: raftkeep_store::NameScope) -> &'static str {
+    match s {
+        raftkeep_store::NameScope::Domain => {
+            "domain: no two live objects of the cluster share a Name"
+        }
+        raftkeep_store::NameScope::Identity => {
+            "identity: no two live objects of one client identity share a Name"
+        }
+        raftkeep_store::NameScope::None => "none: Names may repeat",
+    }
+}
+
+async fn name_scope(
+    target: &Target,
+    peer: &Peer,
+    scope: Option<Scope>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let now = match scope {
+        Some(s) => {
+            let scope = raftkeep_store::NameScope::from(s);
+            match peer
+                .write(
+                    &raftkeep_store::Command::SetNameScope(scope),
+                    target.timeout,
+                    false,
+                )
+                .await?
+            {
+                Ok((raftkeep_store::CommandResult::Ok, _)) => scope,
+                Ok((other, _)) => bail!("the cluster refused: {other:?}"),
+                Err(e) => bail!("{e}"),
+            }
+        }
+        None => peer.list_clients(target.timeout).await?.name_scope,
+    };
+    if json {
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::json!({ "name_scope": now })
+        )?;
+    } else {
+        writeln!(std::io::stdout(), "name scope {}", scope_text(now))?;
+    }
+    Ok(())
 }
 
 fn parse_members(specs: &[String]) -> anyhow::Result<Vec<Member>> {

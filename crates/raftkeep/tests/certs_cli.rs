@@ -131,6 +131,7 @@ fn kmip_client_certificates_are_refused_on_every_cluster_endpoint_call() {
         vec!["cluster", "remove-node", "3"],
         vec!["cluster", "transfer-leader", "2"],
         vec!["cluster", "rotate-root-key"],
+        vec!["cluster", "name-scope", "none"],
         vec!["clients", "list"],
         vec!["clients", "revoke", "--fingerprint", &someone],
         vec!["access", "groups"],

@@ -66,6 +66,15 @@ fn name_attribute(name: &str) -> Attribute {
 }
 
 fn create(c: &Cluster, node: usize, cert: &str, name: &str) -> String {
+    let item = try_create(c, node, cert, name);
+    assert_eq!(item.result_status, ResultStatus::SUCCESS, "{item:?}");
+    let Some(ResponsePayload::Create(created)) = item.payload else {
+        panic!("{item:?}")
+    };
+    created.unique_identifier.to_string()
+}
+
+fn try_create(c: &Cluster, node: usize, cert: &str, name: &str) -> ResponseBatchItem {
     let payload = RequestPayload::Create(CreateRequest {
         object_type: ObjectType::SYMMETRIC_KEY,
         template: TemplateAttribute {
@@ -82,12 +91,7 @@ fn create(c: &Cluster, node: usize, cert: &str, name: &str) -> String {
         },
         protection_storage_masks: None,
     });
-    let item = one(c, node, cert, Operation::CREATE, payload);
-    assert_eq!(item.result_status, ResultStatus::SUCCESS, "{item:?}");
-    let Some(ResponsePayload::Create(created)) = item.payload else {
-        panic!("{item:?}")
-    };
-    created.unique_identifier.to_string()
+    one(c, node, cert, Operation::CREATE, payload)
 }
 
 fn get(c: &Cluster, node: usize, cert: &str, uid: &str) -> ResponseBatchItem {
@@ -662,4 +666,52 @@ fn objects_move_in_bulk_from_a_fingerprint_to_an_identity_and_the_move_is_record
         record.contains(&format!("3 objects  {fp} -> renewed  by CN=admin")),
         "{record}"
     );
+}
+
+/// Refused because of the Name: KMIP 1.4 (these requests) says Invalid Field, 2.x Non Unique
+/// Name Attribute.
+fn assert_name_taken(item: &ResponseBatchItem) {
+    assert_eq!(
+        item.result_reason,
+        Some(ResultReason::INVALID_FIELD),
+        "{item:?}"
+    );
+    assert!(
+        item.result_message
+            .as_deref()
+            .is_some_and(|m| m.contains("already used")),
+        "{item:?}"
+    );
+}
+
+/// KMIP's rule by default: no two live objects of the cluster share a Name. An operator may
+/// narrow it to each client identity's objects, or lift it for clients that give every key
+/// the same default name (PyKMIP); the state machine decides in log order either way.
+#[test]
+fn name_uniqueness_covers_the_cluster_unless_the_operator_narrows_it() {
+    let (c, leader, follower) = Cluster::serving_kmip(3);
+    c.issue_client("other");
+    c.allow(leader, "other");
+    create(&c, leader, "client", "shared");
+    assert_name_taken(&try_create(&c, follower, "other", "shared"));
+    assert_name_taken(&try_create(&c, follower, "client", "shared"));
+
+    let scope = admin_ok(&c, leader, "cluster", &["name-scope", "identity"]);
+    assert!(scope.contains("name scope identity"), "{scope}");
+    c.wait_converged(&[0, 1, 2]);
+    create(&c, follower, "other", "shared");
+    assert_name_taken(&try_create(&c, follower, "client", "shared"));
+    assert_name_taken(&try_create(&c, leader, "other", "shared"));
+
+    admin_ok(&c, follower, "cluster", &["name-scope", "none"]);
+    c.wait_converged(&[0, 1, 2]);
+    create(&c, follower, "client", "shared");
+    let shown = admin_ok(&c, leader, "cluster", &["name-scope"]);
+    assert!(shown.contains("none"), "{shown}");
+
+    // Back to the domain: what exists stays, a new duplicate is refused.
+    admin_ok(&c, leader, "cluster", &["name-scope", "domain"]);
+    c.wait_converged(&[0, 1, 2]);
+    assert_name_taken(&try_create(&c, follower, "other", "shared"));
+    assert_eq!(locate(&c, leader, "client", "shared").len(), 2);
 }

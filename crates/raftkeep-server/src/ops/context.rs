@@ -287,18 +287,25 @@ impl OpCtx<'_> {
         Ok(result)
     }
 
-    /// Fails if an object other than `except` already has one of these names. A destroyed
-    /// object keeps its name for the record but no longer holds it.
+    /// Fails if an object other than `except` already has one of these names, within the
+    /// cluster's name scope (the whole domain, this client identity's objects, or nowhere). A
+    /// destroyed object keeps its name for the record but no longer holds it. An early
+    /// answer: the state machine decides again, in log order.
     pub fn check_names_free(&self, names: &[String], except: Option<&str>) -> Result<(), OpError> {
+        use raftkeep_store::NameScope;
+        let scope = self.store.name_scope()?;
+        if scope == NameScope::None {
+            return Ok(());
+        }
         for name in names {
             for uid in self.store.lookup("name", name.as_bytes())? {
                 if Some(uid.as_str()) == except {
                     continue;
                 }
-                let live = self
-                    .store
-                    .object(&uid)?
-                    .is_some_and(|o| o.material != raftkeep_store::Material::Destroyed);
+                let live = self.store.object(&uid)?.is_some_and(|o| {
+                    o.material != raftkeep_store::Material::Destroyed
+                        && (scope == NameScope::Domain || o.owner == self.client.identity)
+                });
                 if live {
                     return Err(OpError::NameTaken(name.clone()));
                 }
