@@ -14,21 +14,26 @@ use kmip_text::Encoding;
 use raftkeep_client::Server;
 use raftkeep_client::connection::{Connection, Timeouts, connector};
 
-/// Where a KMIP server is and how to authenticate to it.
+/// Where a KMIP server is and how to authenticate to it: flags, or a client configuration
+/// (`client.toml`, as `raftkeep keys` reads it) for what the flags leave out.
 #[derive(Debug, Clone, Args)]
 pub struct KmipTarget {
-    /// The KMIP server, HOST:PORT.
-    #[arg(long, env = "RAFTKEEP_SERVER", default_value = "127.0.0.1:5696")]
-    pub server: String,
+    /// A client configuration file (TOML, docs/client.md): its first server and its TLS
+    /// files, for whatever the flags below do not give.
+    #[arg(long, env = "RAFTKEEP_CLIENT_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// The KMIP server, HOST:PORT (default: the configuration's first, else 127.0.0.1:5696).
+    #[arg(long, env = "RAFTKEEP_SERVER")]
+    pub server: Option<String>,
     /// CA certificate (PEM) that signed the server's certificate.
     #[arg(long, env = "RAFTKEEP_CA")]
-    pub ca: PathBuf,
+    pub ca: Option<PathBuf>,
     /// Client certificate (PEM) presented to the server.
     #[arg(long, env = "RAFTKEEP_CERT")]
-    pub cert: PathBuf,
+    pub cert: Option<PathBuf>,
     /// The client certificate's private key (PEM).
     #[arg(long, env = "RAFTKEEP_KEY")]
-    pub key: PathBuf,
+    pub key: Option<PathBuf>,
     /// How long to wait for a response.
     #[arg(long, default_value_t = 60)]
     pub timeout_secs: u64,
@@ -36,6 +41,64 @@ pub struct KmipTarget {
     /// cases of the HTTPS, XML and JSON message encodings.
     #[arg(long, env = "RAFTKEEP_HTTPS_SERVER")]
     pub https: Option<String>,
+}
+
+/// A [`KmipTarget`] with every part known.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    server: String,
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+    timeout_secs: u64,
+    https: Option<String>,
+}
+
+impl KmipTarget {
+    /// The flags, completed from the configuration file; an error says what is missing.
+    pub fn resolve(&self) -> anyhow::Result<Resolved> {
+        let config = self
+            .config
+            .as_deref()
+            .map(raftkeep_client::ClientConfig::load)
+            .transpose()?;
+        let from_config =
+            |pick: fn(&raftkeep_client::ClientConfig) -> PathBuf| config.as_ref().map(pick);
+        let missing = |what: &str| {
+            anyhow::anyhow!(
+                "no {what}: give --{what} (with --ca, --cert and --key), or --config client.toml"
+            )
+        };
+        Ok(Resolved {
+            server: self
+                .server
+                .clone()
+                .or_else(|| {
+                    config
+                        .as_ref()
+                        .and_then(|c| c.servers.first())
+                        .map(|s| s.address.clone())
+                })
+                .unwrap_or_else(|| "127.0.0.1:5696".to_owned()),
+            ca: self
+                .ca
+                .clone()
+                .or_else(|| from_config(|c| c.ca.clone()))
+                .ok_or_else(|| missing("ca"))?,
+            cert: self
+                .cert
+                .clone()
+                .or_else(|| from_config(|c| c.cert.clone()))
+                .ok_or_else(|| missing("cert"))?,
+            key: self
+                .key
+                .clone()
+                .or_else(|| from_config(|c| c.key.clone()))
+                .ok_or_else(|| missing("key"))?,
+            timeout_secs: self.timeout_secs,
+            https: self.https.clone(),
+        })
+    }
 }
 
 /// How messages travel to the server.
@@ -66,7 +129,7 @@ enum Link {
 
 impl KmipConnection {
     /// Connects and completes the TLS handshake (and, over HTTPS, the HTTP/1.1 one).
-    pub async fn connect(target: &KmipTarget, transport: Transport) -> anyhow::Result<Self> {
+    pub async fn connect(target: &Resolved, transport: Transport) -> anyhow::Result<Self> {
         let Transport::Https(encoding) = transport else {
             return Self::connect_ttlv(target).await;
         };
@@ -96,7 +159,7 @@ impl KmipConnection {
         })
     }
 
-    async fn connect_ttlv(target: &KmipTarget) -> anyhow::Result<Self> {
+    async fn connect_ttlv(target: &Resolved) -> anyhow::Result<Self> {
         let server: Server = target.server.parse()?;
         let tls = connector(&target.ca, &target.cert, &target.key)?;
         let timeout = Duration::from_secs(target.timeout_secs);

@@ -422,6 +422,23 @@ fn json_output_has_the_documented_field_names() {
         ("clients list", run(&["clients", "--json", "list"])),
         ("objects list", run(&["objects", "--json", "list"])),
         ("access groups", run(&["access", "--json", "groups"])),
+        (
+            "conformance",
+            // `--config` as `raftkeep keys` takes it: raftkeep dev's client.toml.
+            run(&[
+                "conformance",
+                "--config",
+                "raftkeep-dev/client.toml",
+                "--dir",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../tests/fixtures/kmip-testcases"
+                ),
+                "--only",
+                "BL-M-1-21",
+                "--json",
+            ]),
+        ),
     ];
     for (command, printed) in checks {
         let value: serde_json::Value = serde_json::from_str(printed.trim()).unwrap();

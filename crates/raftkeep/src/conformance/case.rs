@@ -5,7 +5,7 @@
 use kmip_ttlv::{Limits, Tag, Ttlv};
 
 use super::compare::{self, Memory};
-use crate::kmip_conn::{KmipConnection, KmipTarget, Transport};
+use crate::kmip_conn::{KmipConnection, Resolved, Transport};
 use kmip_text::Encoding;
 
 /// How one file went.
@@ -77,7 +77,7 @@ fn server_said(response: &Ttlv) -> String {
 
 /// Runs one file's conversation on one connection; `verbose`: a failure shows the whole
 /// response the server sent (KMIP XML).
-pub async fn run(text: &str, target: &KmipTarget, transport: Transport, verbose: bool) -> Outcome {
+pub async fn run(text: &str, target: &Resolved, transport: Transport, verbose: bool) -> Outcome {
     let pairs = match pairs(text) {
         Ok(p) => p,
         Err(e) => return Outcome::Fail(format!("the file does not parse: {e}")),

@@ -312,13 +312,16 @@ impl Comparer<'_> {
 
     fn item(&mut self, exp: &Ttlv, act: &Ttlv, path: &mut Vec<Tag>) -> Result<(), Difference> {
         path.push(exp.tag);
-        if exp.tag != act.tag {
-            return Err(Self::differ(
+        // Popped on every way out: a failed try of one sibling must not leave its tag on the
+        // path the next try (and the reported difference) starts from.
+        let r = if exp.tag == act.tag {
+            self.value(exp, act, path)
+        } else {
+            Err(Self::differ(
                 path,
                 format!("expected tag {}, got {}", exp.tag, act.tag),
-            ));
-        }
-        let r = self.value(exp, act, path);
+            ))
+        };
         path.pop();
         r
     }
@@ -486,7 +489,12 @@ impl Comparer<'_> {
                     }
                     Err(d) => {
                         (self.memory.bindings, self.memory.chosen) = saved;
-                        first_difference.get_or_insert(d);
+                        // The closest miss is the attribute of the same name, if there is one.
+                        if attribute_label(a) == attribute_label(e) {
+                            first_difference = Some(d);
+                        } else {
+                            first_difference.get_or_insert(d);
+                        }
                     }
                 }
             }
@@ -568,6 +576,37 @@ mod tests {
         compare(&exp, &act, memory, exact, 0)?;
         memory.remember(&req, &act);
         Ok(req)
+    }
+
+    #[test]
+    fn a_difference_path_names_each_level_once_after_siblings_were_tried() {
+        // KMIP 2.x attributes: each its own tag, so trying one against the others mismatches
+        // tags first (the old path kept every tried tag: .../CryptographicLength/CryptographicLength/...).
+        let wanted = format!(
+            r#"{}<Attributes><CryptographicLength type="Integer" value="128"/></Attributes>"#,
+            uid("k1")
+        );
+        let answered = format!(
+            r#"{}<Attributes><CryptographicAlgorithm type="Enumeration" value="AES"/><ObjectType type="Enumeration" value="SymmetricKey"/><CryptographicLength type="Integer" value="256"/></Attributes>"#,
+            uid("k1")
+        );
+        let (_, actual) = exchange("GetAttributes", "", &answered);
+        let d = run(
+            &mut Memory::default(),
+            exchange("GetAttributes", &uid("k1"), &wanted),
+            &actual,
+        )
+        .unwrap_err();
+        let text = d.to_string();
+        let repeated = |path: &str| {
+            let parts: Vec<&str> = path.split('/').collect();
+            parts.windows(2).any(|w| w[0] == w[1])
+        };
+        assert!(!repeated(&d.path), "{text}");
+        assert!(d.path.ends_with("ResponsePayload/Attributes"), "{text}");
+        // The closest candidate is the attribute of the same name, with both values shown.
+        assert!(text.contains("CryptographicLength"), "{text}");
+        assert!(text.contains("128") && text.contains("256"), "{text}");
     }
 
     #[test]

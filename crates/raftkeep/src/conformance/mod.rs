@@ -77,6 +77,7 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
         Some(path) => skips::SkipList::load(path)?,
         None => skips::SkipList::default(),
     };
+    let target = args.target.resolve()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -97,7 +98,7 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let transport = case::transport_for(&base);
-            match runtime.block_on(case::run(&text, &args.target, transport, args.verbose)) {
+            match runtime.block_on(case::run(&text, &target, transport, args.verbose)) {
                 case::Outcome::Pass { exchanges } => ("pass", format!("{exchanges} exchanges")),
                 case::Outcome::Fail(why) => ("fail", why),
             }
