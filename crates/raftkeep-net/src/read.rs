@@ -50,3 +50,21 @@ pub struct AllowListEntries {
     /// How far a Name must be unique (`raftkeep cluster name-scope`).
     pub name_scope: raftkeep_store::NameScope,
 }
+
+impl AllowListEntries {
+    /// The identity an allow-list entry (a fingerprint, or a
+    /// [`raftkeep_store::TrustedIssuer::key`]) is mapped to, if it was given one.
+    pub fn named_identity(&self, entry: &[u8]) -> Option<&str> {
+        self.identities
+            .iter()
+            .find(|(k, _)| k == entry)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The identity of the certificate with this fingerprint: its entry's name, or the
+    /// fingerprint itself (entries made before identities), as the nodes decide it.
+    pub fn client_identity(&self, fingerprint: &str) -> String {
+        self.named_identity(fingerprint.as_bytes())
+            .map_or_else(|| fingerprint.to_owned(), str::to_owned)
+    }
+}

@@ -74,14 +74,7 @@ fn member(
             Ok(id.to_owned())
         }
         (None, Some(cert), _) => crate::clients::identity_of_certificate(list, cert),
-        (None, None, Some(f)) => {
-            let f = fingerprint(f);
-            Ok(list
-                .identities
-                .iter()
-                .find(|(k, _)| k.as_slice() == f.as_bytes())
-                .map_or(f, |(_, v)| v.clone()))
-        }
+        (None, None, Some(f)) => Ok(list.client_identity(&fingerprint(f))),
         (None, None, None) => bail!("give --identity, --client CERT, --fingerprint or --group"),
     }
 }

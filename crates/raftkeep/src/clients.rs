@@ -227,26 +227,17 @@ pub fn run(args: ClientsArgs) -> anyhow::Result<()> {
 /// Every identity the allow-list knows, with the entries that map to it. Entries made before
 /// identities are their own fingerprint's.
 pub(crate) fn identities_of(list: &AllowListEntries) -> Vec<(String, Vec<u8>)> {
-    let named: std::collections::HashMap<&[u8], &str> = list
-        .identities
-        .iter()
-        .map(|(k, v)| (k.as_slice(), v.as_str()))
-        .collect();
-    let mut out = Vec::new();
-    for c in &list.clients {
-        let key = c.fingerprint.as_bytes().to_vec();
-        let id = named
-            .get(key.as_slice())
-            .map_or_else(|| c.fingerprint.clone(), |n| (*n).to_owned());
-        out.push((id, key));
-    }
-    for i in &list.issuers {
+    let clients = list.clients.iter().map(|c| {
+        (
+            list.client_identity(&c.fingerprint),
+            c.fingerprint.as_bytes().to_vec(),
+        )
+    });
+    let issuers = list.issuers.iter().filter_map(|i| {
         let key = TrustedIssuer::key(&i.ca_fingerprint, &i.subject);
-        if let Some(n) = named.get(key.as_slice()) {
-            out.push(((*n).to_owned(), key));
-        }
-    }
-    out
+        Some((list.named_identity(&key)?.to_owned(), key))
+    });
+    clients.chain(issuers).collect()
 }
 
 /// The identity a new entry `key` gets: the one named (which may exist: the entry joins it),
@@ -326,27 +317,22 @@ pub(crate) fn identity_of_certificate(
     path: &Path,
 ) -> anyhow::Result<String> {
     let client = identity(path)?;
-    let named = |key: &[u8]| {
-        list.identities
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    };
     if list
         .clients
         .iter()
         .any(|c| c.fingerprint == client.fingerprint)
     {
-        return Ok(named(client.fingerprint.as_bytes()).unwrap_or(client.fingerprint));
+        return Ok(list.client_identity(&client.fingerprint));
     }
     let chain = vec![der(path)?];
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     for i in &list.issuers {
         if raftkeep_server::tls::chain_issued_by(&chain, &i.ca_der, now)
             .is_ok_and(|s| s == i.subject)
-            && let Some(id) = named(&TrustedIssuer::key(&i.ca_fingerprint, &i.subject))
+            && let Some(id) =
+                list.named_identity(&TrustedIssuer::key(&i.ca_fingerprint, &i.subject))
         {
-            return Ok(id);
+            return Ok(id.to_owned());
         }
     }
     Ok(client.fingerprint)
@@ -379,19 +365,12 @@ struct ListedIssuer {
 
 impl Listed {
     fn of(list: &AllowListEntries) -> Self {
-        let named = |key: &[u8]| {
-            list.identities
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.clone())
-        };
         Listed {
             clients: list
                 .clients
                 .iter()
                 .map(|c| ListedClient {
-                    identity: named(c.fingerprint.as_bytes())
-                        .unwrap_or_else(|| c.fingerprint.clone()),
+                    identity: list.client_identity(&c.fingerprint),
                     fingerprint: c.fingerprint.clone(),
                     subject: c.subject.clone(),
                     allowed_at: c.allowed_at,
@@ -401,7 +380,9 @@ impl Listed {
                 .issuers
                 .iter()
                 .map(|i| ListedIssuer {
-                    identity: named(&TrustedIssuer::key(&i.ca_fingerprint, &i.subject)),
+                    identity: list
+                        .named_identity(&TrustedIssuer::key(&i.ca_fingerprint, &i.subject))
+                        .map(str::to_owned),
                     ca_fingerprint: i.ca_fingerprint.clone(),
                     ca_subject: i.ca_subject.clone(),
                     subject: i.subject.clone(),
