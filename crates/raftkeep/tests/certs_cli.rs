@@ -21,27 +21,7 @@ fn a_signed_csr_and_an_issued_client_certificate_connect_once_allowed() {
     let pki = c.pki("");
 
     // The requester (vCenter) keeps its key; only the CSR travels.
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "vcenter.example");
-    let csr = params.serialize_request(&key).unwrap();
-    std::fs::write(c.pki("vcenter.csr"), csr.pem().unwrap()).unwrap();
-    support::write_secret(
-        std::path::Path::new(&c.pki("vcenter.key")),
-        &key.serialize_pem(),
-    );
-    let out = cli(&[
-        "certs",
-        "sign-csr",
-        "--dir",
-        &pki,
-        "--csr",
-        &c.pki("vcenter.csr"),
-        "--out",
-        &c.pki("vcenter.pem"),
-    ]);
+    let out = signed_csr(&c, "vcenter");
     assert!(out.contains("vcenter.example"), "{out}");
     cli(&["certs", "issue-client", "--dir", &pki, "--name", "app"]);
 
@@ -70,8 +50,9 @@ fn a_signed_csr_and_an_issued_client_certificate_connect_once_allowed() {
     assert!(printed.contains("CN=vcenter.example"), "{printed}");
 }
 
-/// A CSR made by the client itself (vCenter's "KMS-signed CSR" mode), signed as `name.pem`.
-fn signed_csr(c: &Cluster, name: &str) {
+/// A CSR made by the client itself (vCenter's "KMS-signed CSR" mode), signed as `name.pem`;
+/// what `sign-csr` printed.
+fn signed_csr(c: &Cluster, name: &str) -> String {
     let key = rcgen::KeyPair::generate().unwrap();
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     params
@@ -92,7 +73,7 @@ fn signed_csr(c: &Cluster, name: &str) {
         &c.pki(&format!("{name}.csr")),
         "--out",
         &c.pki(&format!("{name}.pem")),
-    ]);
+    ])
 }
 
 /// `raftkeep <command> --node ... <args>` with the certificate `cert` instead of the

@@ -60,6 +60,18 @@ fn read(
         .unwrap()
 }
 
+/// The sealed material of `uid` in node `i`'s own copy.
+fn sealed_on(c: &Cluster, i: usize, uid: &str) -> raftkeep_seal::SealedBlob {
+    let object = read(c, i, uid, Consistency::Local)
+        .unwrap()
+        .object
+        .unwrap_or_else(|| panic!("node {i} has no {uid}"));
+    let Material::Sealed(bytes) = object.material else {
+        panic!("{uid} on node {i} has no material")
+    };
+    raftkeep_seal::SealedBlob::from_bytes(bytes)
+}
+
 fn others(of: usize, n: usize) -> Vec<usize> {
     (0..n).filter(|&i| i != of).collect()
 }
@@ -412,14 +424,7 @@ fn root_key_rotation_reseals_everything_and_retires_the_old_key() {
     for i in 0..3 {
         for n in [0_usize, 99, 100, 149] {
             let uid = format!("key-{n:03}");
-            let object = read(&c, i, &uid, Consistency::Local)
-                .unwrap()
-                .object
-                .unwrap();
-            let Material::Sealed(bytes) = object.material else {
-                panic!("{uid} lost its material")
-            };
-            let blob = raftkeep_seal::SealedBlob::from_bytes(bytes);
+            let blob = sealed_on(&c, i, &uid);
             assert_eq!(blob.version().unwrap(), KeyVersion(2), "{uid} on node {i}");
             assert_eq!(
                 only_new.unseal(&uid, &blob).unwrap().as_slice(),
@@ -684,33 +689,9 @@ fn keys_made_by_a_node_restarted_with_a_new_root_key_open_on_nodes_without_it() 
     let out = c.cluster_cli(2, &["rotate-root-key"]);
     assert!(out.contains("version 2"), "{out}");
     c.wait_converged(&[0, 1, 2]);
-    let object = read(&c, 1, &made, Consistency::Local)
-        .unwrap()
-        .object
-        .unwrap();
-    let Material::Sealed(bytes) = object.material else {
-        panic!("{made} lost its material")
-    };
-    assert_eq!(
-        raftkeep_seal::SealedBlob::from_bytes(bytes)
-            .version()
-            .unwrap(),
-        KeyVersion(2)
-    );
+    assert_eq!(sealed_on(&c, 1, &made).version().unwrap(), KeyVersion(2));
     // Now new keys are sealed with version 2 by every node.
     let later = c.create_key(&via(&c, 1));
     c.wait_converged(&[0, 1, 2]);
-    let object = read(&c, 2, &later, Consistency::Local)
-        .unwrap()
-        .object
-        .unwrap();
-    let Material::Sealed(bytes) = object.material else {
-        panic!("{later} has no material")
-    };
-    assert_eq!(
-        raftkeep_seal::SealedBlob::from_bytes(bytes)
-            .version()
-            .unwrap(),
-        KeyVersion(2)
-    );
+    assert_eq!(sealed_on(&c, 2, &later).version().unwrap(), KeyVersion(2));
 }

@@ -456,30 +456,6 @@ fn discover(c: &Cluster, node: usize, cert: &str) -> ResponseBatchItem {
     one(c, node, cert, Operation::DISCOVER_VERSIONS, payload)
 }
 
-/// A client certificate `name` issued by the CA in `dir` (another CA than the cluster's, as
-/// vCenter's VMCA is), copied into the cluster's PKI directory for the tests' connections.
-fn issue_from(c: &Cluster, dir: &std::path::Path, name: &str) {
-    let d = dir.to_str().unwrap();
-    for old in ["pem", "key"] {
-        let _ = std::fs::remove_file(dir.join(format!("{name}.{old}")));
-    }
-    support::cli(&[
-        "certs",
-        "issue",
-        "--dir",
-        d,
-        "--name",
-        name,
-        "--san",
-        &format!("{name}.invalid"),
-    ]);
-    for ext in ["pem", "key"] {
-        let to = c.pki(&format!("{name}.{ext}"));
-        let _ = std::fs::remove_file(&to);
-        std::fs::copy(dir.join(format!("{name}.{ext}")), to).unwrap();
-    }
-}
-
 #[test]
 fn a_trusted_ca_plus_subject_admits_renewed_certificates_of_that_subject_only() {
     let (c, leader) = Cluster::running(3);
@@ -487,8 +463,8 @@ fn a_trusted_ca_plus_subject_admits_renewed_certificates_of_that_subject_only() 
     // vCenter's own CA (VMCA), not the cluster's.
     let vmca = c.dir.path().join("vmca");
     support::cli(&["certs", "init", "--dir", vmca.to_str().unwrap()]);
-    issue_from(&c, &vmca, "vcenter");
-    issue_from(&c, &vmca, "intruder");
+    c.issue_with_other_ca(&vmca, &["certs", "issue-client"], "vcenter");
+    c.issue_with_other_ca(&vmca, &["certs", "issue-client"], "intruder");
     let vmca_cert = vmca.join("ca.pem").to_str().unwrap().to_owned();
     assert_denied(&discover(&c, follower, "vcenter"));
 
@@ -523,7 +499,7 @@ fn a_trusted_ca_plus_subject_admits_renewed_certificates_of_that_subject_only() 
     assert_denied(&discover(&c, follower, "intruder"));
     // Renewed: a new key and certificate with the same subject, no new allow needed.
     let before = std::fs::read(c.pki("vcenter.pem")).unwrap();
-    issue_from(&c, &vmca, "vcenter");
+    c.issue_with_other_ca(&vmca, &["certs", "renew", "client", "--new-key"], "vcenter");
     assert_ne!(before, std::fs::read(c.pki("vcenter.pem")).unwrap());
     assert_eq!(
         discover(&c, leader, "vcenter").result_status,
@@ -582,16 +558,6 @@ fn locate_lists_the_newest_first_and_every_object_is_under_the_default_policy() 
     );
 }
 
-fn admin_ok(c: &Cluster, node: usize, command: &str, args: &[&str]) -> String {
-    let out = c.admin_cmd(command, node, args);
-    assert!(
-        out.status.success(),
-        "{command} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A store made before identities owns objects by certificate fingerprint; an operator moves
 /// them, in bulk, to the identity the client's new certificate acts as, and the move is
 /// recorded with who made it.
@@ -607,10 +573,9 @@ fn objects_move_in_bulk_from_a_fingerprint_to_an_identity_and_the_move_is_record
         .trim_start_matches("sha256:")
         .to_owned();
     // As a certificate allowed before identities acts: its fingerprint is its identity.
-    admin_ok(
-        &c,
-        leader,
+    c.admin_ok(
         "clients",
+        leader,
         &["allow", &c.pki("old.pem"), "--identity", &fp],
     );
     let keys: Vec<String> = (0..3)
@@ -618,7 +583,7 @@ fn objects_move_in_bulk_from_a_fingerprint_to_an_identity_and_the_move_is_record
         .collect();
     let kept = create(&c, leader, "client", "kept");
     c.issue_client("renewed");
-    admin_ok(&c, leader, "clients", &["allow", &c.pki("renewed.pem")]);
+    c.admin_ok("clients", leader, &["allow", &c.pki("renewed.pem")]);
     assert_denied(&get(&c, follower, "renewed", &keys[0]));
 
     let unknown = c.admin_cmd(
@@ -632,18 +597,16 @@ fn objects_move_in_bulk_from_a_fingerprint_to_an_identity_and_the_move_is_record
         "{}",
         String::from_utf8_lossy(&unknown.stderr)
     );
-    let dry = admin_ok(
-        &c,
-        follower,
+    let dry = c.admin_ok(
         "objects",
+        follower,
         &["move", "--from", &fp, "--to", "renewed", "--dry-run"],
     );
     assert!(dry.contains("3 objects"), "{dry}");
     assert_denied(&get(&c, follower, "renewed", &keys[0]));
-    let moved = admin_ok(
-        &c,
-        follower,
+    let moved = c.admin_ok(
         "objects",
+        follower,
         &["move", "--from", &fp, "--to", "renewed"],
     );
     assert!(moved.contains("moved 3 objects"), "{moved}");
@@ -659,9 +622,9 @@ fn objects_move_in_bulk_from_a_fingerprint_to_an_identity_and_the_move_is_record
         ResultStatus::SUCCESS,
         "another owner's object stays"
     );
-    let listed = admin_ok(&c, leader, "objects", &["list", "--owner", "renewed"]);
+    let listed = c.admin_ok("objects", leader, &["list", "--owner", "renewed"]);
     assert_eq!(listed.lines().count(), 3, "{listed}");
-    let record = admin_ok(&c, leader, "objects", &["moves"]);
+    let record = c.admin_ok("objects", leader, &["moves"]);
     assert!(
         record.contains(&format!("3 objects  {fp} -> renewed  by CN=admin")),
         "{record}"
@@ -696,21 +659,21 @@ fn name_uniqueness_covers_the_cluster_unless_the_operator_narrows_it() {
     assert_name_taken(&try_create(&c, follower, "other", "shared"));
     assert_name_taken(&try_create(&c, follower, "client", "shared"));
 
-    let scope = admin_ok(&c, leader, "cluster", &["name-scope", "identity"]);
+    let scope = c.admin_ok("cluster", leader, &["name-scope", "identity"]);
     assert!(scope.contains("name scope identity"), "{scope}");
     c.wait_converged(&[0, 1, 2]);
     create(&c, follower, "other", "shared");
     assert_name_taken(&try_create(&c, follower, "client", "shared"));
     assert_name_taken(&try_create(&c, leader, "other", "shared"));
 
-    admin_ok(&c, follower, "cluster", &["name-scope", "none"]);
+    c.admin_ok("cluster", follower, &["name-scope", "none"]);
     c.wait_converged(&[0, 1, 2]);
     create(&c, follower, "client", "shared");
-    let shown = admin_ok(&c, leader, "cluster", &["name-scope"]);
+    let shown = c.admin_ok("cluster", leader, &["name-scope"]);
     assert!(shown.contains("none"), "{shown}");
 
     // Back to the domain: what exists stays, a new duplicate is refused.
-    admin_ok(&c, leader, "cluster", &["name-scope", "domain"]);
+    c.admin_ok("cluster", leader, &["name-scope", "domain"]);
     c.wait_converged(&[0, 1, 2]);
     assert_name_taken(&try_create(&c, follower, "other", "shared"));
     assert_eq!(locate(&c, leader, "client", "shared").len(), 2);

@@ -294,34 +294,6 @@ fn vcenter_get(c: &Cluster, node: usize, cert: &str, uid: &str) -> ResultStatus 
     response.batch_items[0].result_status
 }
 
-/// A certificate `name` from vCenter's own CA (VMCA) in `vmca`, copied into the cluster's
-/// PKI directory (where the tests' connections take client certificates from).
-fn from_vmca(c: &Cluster, vmca: &std::path::Path, args: &[&str], name: &str) {
-    let out = std::process::Command::new(support::BIN)
-        .args(args)
-        .args(["--dir", vmca.to_str().unwrap(), "--name", name])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    for ext in ["pem", "key"] {
-        std::fs::copy(
-            vmca.join(format!("{name}.{ext}")),
-            c.pki(&format!("{name}.{ext}")),
-        )
-        .unwrap();
-    }
-}
-
-fn admin_ok(c: &Cluster, node: usize, command: &str, args: &[&str]) -> String {
-    let out = c.admin_cmd(command, node, args);
-    assert!(
-        out.status.success(),
-        "{command} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn vcenter_keeps_every_key_across_a_certificate_renewal_and_with_a_second_vcenter_of_its_identity()
 {
@@ -329,12 +301,11 @@ fn vcenter_keeps_every_key_across_a_certificate_renewal_and_with_a_second_vcente
     // vCenter's "root CA certificate" trust mode: the cluster trusts VMCA for one subject.
     let vmca = c.dir.path().join("vmca");
     support::cli(&["certs", "init", "--dir", vmca.to_str().unwrap()]);
-    from_vmca(&c, &vmca, &["certs", "issue-client"], "vcenter");
+    c.issue_with_other_ca(&vmca, &["certs", "issue-client"], "vcenter");
     let vmca_ca = vmca.join("ca.pem");
-    let said = admin_ok(
-        &c,
-        leader,
+    let said = c.admin_ok(
         "clients",
+        leader,
         &[
             "allow-ca",
             vmca_ca.to_str().unwrap(),
@@ -348,12 +319,7 @@ fn vcenter_keeps_every_key_across_a_certificate_renewal_and_with_a_second_vcente
 
     // VMCA renews vCenter's certificate: a new key, the same subject.
     let before = std::fs::read(c.pki("vcenter.pem")).unwrap();
-    from_vmca(
-        &c,
-        &vmca,
-        &["certs", "renew", "client", "--new-key"],
-        "vcenter",
-    );
+    c.issue_with_other_ca(&vmca, &["certs", "renew", "client", "--new-key"], "vcenter");
     assert_ne!(before, std::fs::read(c.pki("vcenter.pem")).unwrap());
     for uid in &keys {
         for node in [leader, follower] {
@@ -368,19 +334,13 @@ fn vcenter_keeps_every_key_across_a_certificate_renewal_and_with_a_second_vcente
     replay(&c, leader, "vcenter");
 
     // Site 2's vCenter, another certificate, allowed under the same identity.
-    from_vmca(&c, &vmca, &["certs", "issue-client"], "vcenter-site2");
+    c.issue_with_other_ca(&vmca, &["certs", "issue-client"], "vcenter-site2");
     let refused = c.admin_cmd("clients", leader, &["allow", &c.pki("vcenter-site2.pem")]);
     assert!(refused.status.success(), "a new CN is a new identity");
-    admin_ok(
-        &c,
-        leader,
+    c.admin_ok("clients", leader, &["revoke", &c.pki("vcenter-site2.pem")]);
+    c.admin_ok(
         "clients",
-        &["revoke", &c.pki("vcenter-site2.pem")],
-    );
-    admin_ok(
-        &c,
         leader,
-        "clients",
         &[
             "allow",
             &c.pki("vcenter-site2.pem"),
@@ -396,17 +356,17 @@ fn vcenter_keeps_every_key_across_a_certificate_renewal_and_with_a_second_vcente
     }
     // Another allowed client is another identity: it gets none of them.
     c.issue_client("backup-tool");
-    admin_ok(&c, leader, "clients", &["allow", &c.pki("backup-tool.pem")]);
+    c.admin_ok("clients", leader, &["allow", &c.pki("backup-tool.pem")]);
     for uid in &keys {
         assert_eq!(
             vcenter_get(&c, follower, "backup-tool", uid),
             ResultStatus::OPERATION_FAILED
         );
     }
-    let listed = admin_ok(&c, leader, "clients", &["list"]);
+    let listed = c.admin_ok("clients", leader, &["list"]);
     assert!(listed.contains("vcenter: sha256:"), "{listed}");
     assert!(listed.contains("vcenter: issued by"), "{listed}");
-    let owned = admin_ok(&c, leader, "objects", &["list", "--owner", "vcenter"]);
+    let owned = c.admin_ok("objects", leader, &["list", "--owner", "vcenter"]);
     for uid in &keys {
         assert!(owned.contains(uid.as_str()), "{uid} not listed: {owned}");
     }

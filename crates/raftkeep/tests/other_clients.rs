@@ -128,20 +128,7 @@ fn nlnet_kmip_protocol_queries_creates_uses_and_destroys_keys() {
 fn libmongocrypt_makes_and_uses_data_keys_in_both_kmip_modes() {
     let (c, _leader, follower) = Cluster::serving_kmip(3);
     c.wait_kmip(follower);
-    let venv = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/mongocrypt/venv.sh"
-    );
-    let python = std::process::Command::new("bash")
-        .arg(venv)
-        .output()
-        .unwrap();
-    assert!(
-        python.status.success(),
-        "installing pymongocrypt: {}",
-        String::from_utf8_lossy(&python.stderr)
-    );
-    let python = String::from_utf8_lossy(&python.stdout).trim().to_owned();
+    let python = support::venv_python("mongocrypt");
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/mongocrypt/data_keys.py"

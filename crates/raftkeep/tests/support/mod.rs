@@ -267,13 +267,37 @@ file = "root.key"
 
     /// As [`Cluster::cluster_cmd`], and it must succeed; its stdout.
     pub fn cluster_cli(&self, i: usize, args: &[&str]) -> String {
-        let out = self.cluster_cmd(i, args);
+        self.admin_ok("cluster", i, args)
+    }
+
+    /// As [`Cluster::admin_cmd`], and it must succeed; its stdout.
+    pub fn admin_ok(&self, command: &str, i: usize, args: &[&str]) -> String {
+        let out = self.admin_cmd(command, i, args);
         assert!(
             out.status.success(),
-            "raftkeep cluster {args:?} failed: {}",
+            "raftkeep {command} {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A certificate `name` made by `raftkeep <command> --dir ca_dir --name name` with another
+    /// CA than the cluster's (as vCenter's VMCA), copied into the PKI directory (where the
+    /// tests' connections take client certificates from), replacing an earlier one.
+    pub fn issue_with_other_ca(&self, ca_dir: &Path, command: &[&str], name: &str) {
+        let out = Command::new(BIN)
+            .args(command)
+            .args(["--dir", ca_dir.to_str().unwrap(), "--name", name])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command:?}: {out:?}");
+        for ext in ["pem", "key"] {
+            std::fs::copy(
+                ca_dir.join(format!("{name}.{ext}")),
+                self.pki(&format!("{name}.{ext}")),
+            )
+            .unwrap();
+        }
     }
 
     /// `n` nodes started and initialized as one cluster; returns it and its leader's index.
@@ -802,11 +826,17 @@ pub fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
 
 /// The Python with PyKMIP installed (tests/pykmip/venv.sh installs it when missing).
 pub fn pykmip_python() -> String {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/pykmip/venv.sh");
-    let out = Command::new("bash").arg(script).output().unwrap();
+    venv_python("pykmip")
+}
+
+/// The Python of the virtualenv `tests/<name>/venv.sh` prints, installing what it holds
+/// from PyPI when missing.
+pub fn venv_python(name: &str) -> String {
+    let script = format!("{}/../../tests/{name}/venv.sh", env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash").arg(&script).output().unwrap();
     assert!(
         out.status.success(),
-        "installing PyKMIP: {}",
+        "installing the {name} virtualenv: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
