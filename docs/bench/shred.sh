@@ -9,21 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KEYS="${KEYS:-100000}"; FILL_C="${FILL_CONCURRENCY:-64}"
-if [ -z "${RAFTKEEP_BIN:-}" ]; then
-  ./.ci/ensure-libclang
-  cargo build --release --locked -p raftkeep
-  RAFTKEEP_BIN="${CARGO_TARGET_DIR:-target}/release/raftkeep"
-fi
-dir="$(mktemp -d)"
-"$RAFTKEEP_BIN" dev --dir "$dir/cluster" --base-port 27891 --cluster-base-port 8691 > "$dir/cluster.out" 2>&1 &
-cluster=$!
-stop() { kill -TERM "$cluster" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$dir"; }
-trap stop EXIT
-for _ in $(seq 1 100); do [ -f "$dir/cluster/initialized" ] && break; sleep 0.2; done
-[ -f "$dir/cluster/initialized" ] || { cat "$dir/cluster.out"; exit 1; }
-c="$dir/cluster"; pki="$c/pki"
+. docs/bench/servers.sh
+start_dev 8691 27891
+c="$dir/cluster"
 conn=(--ca "$pki/ca.pem" --cert "$pki/client.pem" --key "$pki/client.key")
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%Y-%m-%d), KEYS=$KEYS"
+echo "   KEYS=$KEYS"
 "$RAFTKEEP_BIN" bench --workload create --max-ops "$KEYS" --duration 3600 --concurrency "$FILL_C" \
   --servers 127.0.0.1:27891 "${conn[@]}" --json > /dev/null
 monitor() { grep -A1 '^\[monitoring\]' "$c/node$1/node.toml" | sed -n 's/^listen = "\(.*\)"/\1/p'; }
