@@ -104,7 +104,13 @@ pub struct RoleCheck {
     admitted: Arc<[Role]>,
     accept_unmarked: bool,
     service: &'static str,
+    /// Leaf certificates already admitted: Raft calls several times a second per peer, and
+    /// the verdict depends on the certificate alone, so each is parsed once.
+    known: Arc<std::sync::Mutex<std::collections::HashSet<Vec<u8>>>>,
 }
+
+/// How many admitted certificates [`RoleCheck`] remembers before it starts over.
+const REMEMBERED: usize = 64;
 
 impl RoleCheck {
     /// Raft between nodes: nodes only.
@@ -113,6 +119,7 @@ impl RoleCheck {
             admitted: Arc::new([Role::Node]),
             accept_unmarked,
             service: "Raft",
+            known: Arc::default(),
         }
     }
 
@@ -122,6 +129,7 @@ impl RoleCheck {
             admitted: Arc::new([Role::Node, Role::Operator]),
             accept_unmarked,
             service: "cluster",
+            known: Arc::default(),
         }
     }
 
@@ -166,12 +174,24 @@ impl RoleCheck {
                 "no client certificate: the cluster endpoint needs mutual TLS",
             ));
         };
+        let mut known = self
+            .known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if known.contains(leaf.as_ref()) {
+            return Ok(request);
+        }
         if let Err(why) = self.admits(leaf.as_ref()) {
             metrics::counter!("raftkeep_cluster_refused_certificates_total", "service" => self.service)
                 .increment(1);
             tracing::warn!(service = self.service, %why, "refused a certificate on the cluster endpoint");
             return Err(Status::permission_denied(why));
         }
+        if known.len() >= REMEMBERED {
+            known.clear();
+        }
+        known.insert(leaf.to_vec());
+        drop(known);
         Ok(request)
     }
 }
