@@ -56,10 +56,14 @@ impl raftkeep_server::AllowList for ReplicatedAllowList {
     fn identify(&self, client: &raftkeep_server::Client) -> Result<Option<String>, String> {
         let sm = &self.0;
         let fp = &client.fingerprint;
+        // A named identity is stored and revoked together with its entry (`AllowClientAs`,
+        // `RevokeClient`): found, the certificate is allowed — one read on every request.
+        if let Some(named) = sm.identity_of(fp.as_bytes()).map_err(|e| e.to_string())? {
+            return Ok(Some(named));
+        }
         if sm.client(fp).map_err(|e| e.to_string())?.is_some() {
-            let named = sm.identity_of(fp.as_bytes()).map_err(|e| e.to_string())?;
             // Allowed before identities: the fingerprint is the identity.
-            return Ok(Some(named.unwrap_or_else(|| fp.clone())));
+            return Ok(Some(fp.clone()));
         }
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         for issuer in sm.issuers().map_err(|e| e.to_string())? {
