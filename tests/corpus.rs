@@ -16,8 +16,8 @@ fn all_messages() -> Vec<(String, Ttlv)> {
     let files = test_case_files();
     assert_eq!(
         files.len(),
-        118,
-        "expected the 52 KMIP 1.4 and 66 KMIP 2.1 mandatory test cases"
+        168,
+        "expected the 68 + 7 KMIP 1.4 and 86 + 7 KMIP 2.1 mandatory and optional test cases"
     );
     let mut out = Vec::new();
     for f in files {
@@ -45,7 +45,7 @@ fn all_messages() -> Vec<(String, Ttlv)> {
 #[test]
 fn every_test_case_message_parses_and_alternates_request_response() {
     let all = all_messages();
-    assert_eq!(all.len(), 1580, "790 requests and 790 responses");
+    assert_eq!(all.len(), 2098, "1049 requests and 1049 responses");
 }
 
 #[test]

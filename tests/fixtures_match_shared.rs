@@ -17,6 +17,10 @@ fn fixtures_equal_the_shared_originals_where_present() {
     for f in raftkeep_tests::test_case_files() {
         let rel = f.strip_prefix(fixtures.join("kmip-testcases")).unwrap();
         let original = shared.join("kmip/testcases").join(rel);
+        // The fixtures hold every published case; ../shared a selection of the mandatory ones.
+        if !original.exists() {
+            continue;
+        }
         assert_eq!(
             std::fs::read(&f).unwrap(),
             std::fs::read(&original).unwrap(),

@@ -20,14 +20,16 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// Every OASIS test-case file, sorted.
+/// Every OASIS test-case file (mandatory and optional, KMIP 1.4 and 2.1), sorted.
 pub fn test_case_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for version in ["1.4", "2.1"] {
-        let dir = fixtures()
-            .join("kmip-testcases")
-            .join(version)
-            .join("mandatory");
+    for dir in [
+        "1.4/mandatory",
+        "1.4/optional",
+        "2.1/mandatory",
+        "2.1/optional",
+    ] {
+        let dir = fixtures().join("kmip-testcases").join(dir);
         if let Ok(entries) = std::fs::read_dir(&dir) {
             files.extend(
                 entries

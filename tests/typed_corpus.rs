@@ -65,7 +65,7 @@ fn typed_layer_reads_and_writes_every_test_case_message() {
         failures.len(),
         failures.join("\n")
     );
-    assert_eq!(messages, 1580);
+    assert_eq!(messages, 2098);
     println!("{typed_items} typed batch items, {generic_items} generic");
     assert!(typed_items > 1000, "only {typed_items} typed items");
 }

@@ -79,9 +79,11 @@ pub(crate) fn new_key(
     Ok((uid, stored))
 }
 
-/// Where objects are kept (KMIP 2.1 Protection Storage Mask): in software, on the operator's
-/// own premises, managed by the operator — Software | On Premises | Self Managed.
-const PROTECTION_STORAGE: i32 = 0x0001 | 0x0100 | 0x0400;
+/// Where objects are kept (KMIP 2.1 Protection Storage Mask): in software. Only that is known
+/// to the server itself — whether its machines are on the operator's premises or managed by
+/// the operator depends on the deployment, so it does not claim On Premises or Self Managed
+/// (the OASIS 2.1 cases TL-M-3, SKLC-O-1 and AKLC-O-1 expect Software alone too).
+const PROTECTION_STORAGE: i32 = 0x0001;
 
 /// Sensitive and Extractable as given (default: not sensitive, extractable), and their
 /// history attributes Always Sensitive and Never Extractable (KMIP 1.4 §3.41–3.44).

@@ -76,8 +76,15 @@ fn server_said(response: &Ttlv) -> String {
 }
 
 /// Runs one file's conversation on one connection; `verbose`: a failure shows the whole
-/// response the server sent (KMIP XML).
-pub async fn run(text: &str, target: &Resolved, transport: Transport, verbose: bool) -> Outcome {
+/// response the server sent (KMIP XML). Every object identifier a response names is added
+/// to `made`, for `--reset`.
+pub async fn run(
+    text: &str,
+    target: &Resolved,
+    transport: Transport,
+    verbose: bool,
+    made: &mut std::collections::BTreeSet<String>,
+) -> Outcome {
     let pairs = match pairs(text) {
         Ok(p) => p,
         Err(e) => return Outcome::Fail(format!("the file does not parse: {e}")),
@@ -113,6 +120,7 @@ pub async fn run(text: &str, target: &Resolved, transport: Transport, verbose: b
             Ok(a) => a,
             Err(e) => return Outcome::Fail(format!("response {n} ({ops}) does not decode: {e}")),
         };
+        super::reset::identifiers(&actual, made);
         compare::normalize(&mut expected, &mut actual);
         if let Err(d) = compare::compare(&expected, &actual, &mut memory, exact, now) {
             let shown = if verbose {

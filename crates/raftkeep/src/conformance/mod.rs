@@ -7,10 +7,12 @@
 //!
 //! - [`case`] — one file: requests sent, responses compared.
 //! - [`compare`] — placeholders, bindings and the comparison rules.
+//! - [`reset`] — `--reset`: the objects of one group of cases destroyed before the next.
 //! - [`skips`] — the skip list.
 
 pub mod case;
 pub mod compare;
+pub mod reset;
 pub mod skips;
 
 use std::io::Write as _;
@@ -40,6 +42,12 @@ pub struct ConformanceArgs {
     /// `skipped` and `cases` (`case`, `result`: pass, fail or skip, `detail`).
     #[arg(long)]
     pub json: bool,
+    /// A fresh object namespace per group of cases, as the OASIS harness resets its server:
+    /// every object a group made (`TL-M-1-14` ... `TL-M-3-14` are one group) is revoked and
+    /// destroyed before the next group, so that cases naming the same objects, and reruns
+    /// on the same cluster, pass.
+    #[arg(long)]
+    pub reset: bool,
     /// The server and the client's credentials.
     #[command(flatten)]
     pub target: KmipTarget,
@@ -83,22 +91,37 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
         .build()?;
     let mut out = std::io::stdout().lock();
     let mut cases = Vec::new();
+    let mut group = String::new();
+    let mut made = std::collections::BTreeSet::new();
     for file in &files {
         let name = file
             .strip_prefix(&args.dir)
             .unwrap_or(file)
             .display()
             .to_string();
+        let base = file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if args.reset && reset::group(&base) != group {
+            runtime
+                .block_on(reset::destroy_all(&target, &made))
+                .map_err(anyhow::Error::msg)?;
+            made.clear();
+            group = reset::group(&base);
+        }
         let (result, detail) = if let Some(reason) = skips.reason(file) {
             ("skip", reason.to_owned())
         } else {
             let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
-            let base = file
-                .file_name()
-                .map(|f| f.to_string_lossy().into_owned())
-                .unwrap_or_default();
             let transport = case::transport_for(&base);
-            match runtime.block_on(case::run(&text, &target, transport, args.verbose)) {
+            match runtime.block_on(case::run(
+                &text,
+                &target,
+                transport,
+                args.verbose,
+                &mut made,
+            )) {
                 case::Outcome::Pass { exchanges } => ("pass", format!("{exchanges} exchanges")),
                 case::Outcome::Fail(why) => ("fail", why),
             }
@@ -111,6 +134,11 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
             }
         }
         cases.push(serde_json::json!({"case": name, "result": result, "detail": detail}));
+    }
+    if args.reset {
+        runtime
+            .block_on(reset::destroy_all(&target, &made))
+            .map_err(anyhow::Error::msg)?;
     }
     let count = |r: &str| cases.iter().filter(|c| c["result"] == r).count();
     let (passed, failed, skipped) = (count("pass"), count("fail"), count("skip"));
