@@ -10,11 +10,16 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-const FILES: [&str; 3] = [
-    "registry/kmip_1_4.json",
-    "registry/kmip_2_0_additions.json",
-    "registry/kmip_2_1_additions.json",
+/// The tables, each with the version whose specification holds them: what a later file adds
+/// was first defined in that version (the 1.4 tables hold everything KMIP 1.0–1.4 defined).
+const FILES: [(&str, Since); 3] = [
+    ("registry/kmip_1_4.json", (1, 4)),
+    ("registry/kmip_2_0_additions.json", (2, 0)),
+    ("registry/kmip_2_1_additions.json", (2, 1)),
 ];
+
+/// A protocol version (major, minor).
+type Since = (u8, u8);
 
 /// One enumeration or mask table, merged across the files.
 struct Table {
@@ -23,16 +28,18 @@ struct Table {
     is_mask: bool,
     /// value -> spec name
     values: BTreeMap<u32, String>,
+    /// value -> the first file's version that defines it
+    since: BTreeMap<u32, Since>,
     tags: Vec<String>,
 }
 
 fn main() -> Result<(), String> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
-    let mut tags: BTreeMap<u32, String> = BTreeMap::new();
+    let mut tags = Tags::new();
     let mut tables: BTreeMap<String, Table> = BTreeMap::new();
-    for file in FILES {
+    for (file, since) in FILES {
         println!("cargo::rerun-if-changed={file}");
-        load(&root.join(file), &mut tags, &mut tables)?;
+        load(&root.join(file), since, &mut tags, &mut tables)?;
     }
     let (registry, enums) = generate(&tags, &tables)?;
     let out = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);
@@ -40,9 +47,13 @@ fn main() -> Result<(), String> {
     std::fs::write(out.join("enums.rs"), enums).map_err(|e| e.to_string())
 }
 
+/// value -> (spec name, the first file's version that defines it)
+type Tags = BTreeMap<u32, (String, Since)>;
+
 fn load(
     path: &Path,
-    tags: &mut BTreeMap<u32, String>,
+    since: Since,
+    tags: &mut Tags,
     tables: &mut BTreeMap<String, Table>,
 ) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -53,7 +64,8 @@ fn load(
             let value = number(value)?;
             // The specification's own table writes "Compromise  Date" with two spaces.
             let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-            if let Some(old) = tags.insert(value, name.clone())
+            let first = tags.get(&value).map_or(since, |(_, s)| *s);
+            if let Some((old, _)) = tags.insert(value, (name.clone(), first))
                 && old != name
             {
                 return Err(format!("tag {value:#08x} named both {old:?} and {name:?}"));
@@ -74,6 +86,7 @@ fn load(
                 comment: String::new(),
                 is_mask,
                 values: BTreeMap::new(),
+                since: BTreeMap::new(),
                 tags: Vec::new(),
             });
             if let Some(c) = entry.get("comment").and_then(|c| c.as_str())
@@ -90,6 +103,7 @@ fn load(
             if let Some(values) = entry.get("values").and_then(|v| v.as_object()) {
                 for (vname, v) in values {
                     let v = number(v)?;
+                    table.since.entry(v).or_insert(since);
                     if let Some(old) = table.values.insert(v, vname.clone())
                         && old != *vname
                     {
@@ -188,18 +202,15 @@ fn type_name(spec: &str) -> String {
         .collect()
 }
 
-fn generate(
-    tags: &BTreeMap<u32, String>,
-    tables: &BTreeMap<String, Table>,
-) -> Result<(String, String), String> {
+fn generate(tags: &Tags, tables: &BTreeMap<String, Table>) -> Result<(String, String), String> {
     let mut o = String::new();
     let mut e = String::new();
-    let by_spec: BTreeMap<&str, u32> = tags.iter().map(|(v, n)| (n.as_str(), *v)).collect();
+    let by_spec: BTreeMap<&str, u32> = tags.iter().map(|(v, (n, _))| (n.as_str(), *v)).collect();
 
     // Tag constants.
     o.push_str("impl Tag {\n");
     let mut seen = BTreeMap::new();
-    for (v, name) in tags {
+    for (v, (name, _)) in tags {
         let c = const_name(name);
         if let Some(prev) = seen.insert(c.clone(), name) {
             return Err(format!("tags {prev:?} and {name:?} share constant {c}"));
@@ -211,16 +222,19 @@ fn generate(
 
     // Tag table sorted by value, and by normalized name.
     o.push_str("pub(crate) static TAGS: &[TagEntry] = &[\n");
-    for (v, name) in tags {
+    for (v, (name, since)) in tags {
         writeln!(
             o,
-            "    TagEntry {{ tag: Tag({v:#08X}), name: {:?}, spec_name: {name:?} }},",
+            "    TagEntry {{ tag: Tag({v:#08X}), name: {:?}, spec_name: {name:?}, since: {since:?} }},",
             normalize(name)
         )
         .map_err(|e| e.to_string())?;
     }
     o.push_str("];\n\n");
-    let mut names: Vec<(String, u32)> = tags.iter().map(|(v, n)| (normalize(n), *v)).collect();
+    let mut names: Vec<(String, u32)> = tags
+        .iter()
+        .map(|(v, (n, _))| (normalize(n), *v))
+        .collect();
     names.sort();
     for pair in names.windows(2) {
         if let [a, b] = pair
@@ -248,9 +262,10 @@ fn generate(
         by_name.sort();
         writeln!(o, "pub(crate) static {statik}: EnumDef = EnumDef {{\n    spec_name: {:?},\n    is_mask: {},\n    values: &[", table.spec_name, table.is_mask).map_err(|e| e.to_string())?;
         for (v, n) in &table.values {
+            let since = table.since.get(v).copied().unwrap_or((1, 4));
             writeln!(
                 o,
-                "        EnumEntry {{ value: {v:#010X}, name: {:?}, spec_name: {n:?} }},",
+                "        EnumEntry {{ value: {v:#010X}, name: {:?}, spec_name: {n:?}, since: {since:?} }},",
                 normalize(n)
             )
             .map_err(|e| e.to_string())?;

@@ -39,6 +39,7 @@ pub mod message;
 pub mod object;
 pub mod payload;
 pub mod since;
+pub mod untrue;
 pub mod vendor;
 pub mod version;
 pub mod wrapping;

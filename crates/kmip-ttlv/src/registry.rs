@@ -13,6 +13,9 @@ pub struct TagEntry {
     pub name: &'static str,
     /// The name in the specification ("Unique Identifier").
     pub spec_name: &'static str,
+    /// The protocol version (major, minor) whose tables first hold it: (1, 4) for every tag
+    /// of KMIP 1.0–1.4 (`kmip_messages::since` tells those versions apart), (2, 0), (2, 1).
+    pub since: (u8, u8),
 }
 
 /// One named value of an enumeration or a mask.
@@ -24,6 +27,8 @@ pub struct EnumEntry {
     pub name: &'static str,
     /// The name in the specification ("Pre-Active").
     pub spec_name: &'static str,
+    /// The protocol version (major, minor) whose tables first hold it, as for tags.
+    pub since: (u8, u8),
 }
 
 /// An enumeration or mask table (KMIP 1.4 §9.1.3.2, §9.1.3.3).

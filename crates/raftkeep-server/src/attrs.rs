@@ -2,7 +2,7 @@
 //! encoding of an Attribute Value; the object type, state and identifier live in the stored
 //! object itself and are shown as attributes when asked for.
 
-use kmip_messages::{Attribute, AttributeName};
+use kmip_messages::{Attribute, AttributeName, ProtocolVersion, since};
 use kmip_ttlv::enums::{ObjectType, State};
 use kmip_ttlv::{Limits, Tag, Ttlv, Value};
 use raftkeep_store::{StoredAttribute, StoredObject};
@@ -89,18 +89,11 @@ const MULTI_VALUED: [&str; 7] = [
     "Cryptographic Parameters",
 ];
 
-/// Attributes KMIP 2.x defined: a KMIP 1.x client is not shown them.
-const V2_ONLY: [&str; 3] = [
-    names::SHORT_UNIQUE_IDENTIFIER,
-    names::KEY_FORMAT_TYPE,
-    names::PROTECTION_STORAGE_MASK,
-];
-
-/// Whether a client speaking KMIP 2.x (`v2`) or 1.x sees this attribute.
-fn visible(name: &str, v2: bool) -> bool {
-    v2 || !(V2_ONLY.contains(&name)
-        || name.starts_with("Certificate Subject ")
-        || name.starts_with("Certificate Issuer "))
+/// Whether a client of `version` is shown this attribute: only what its version defines
+/// (`kmip_messages::since`) — a KMIP 1.2 client never meets Sensitive, a 1.x client never
+/// Protection Storage Mask, a 2.x client never Operation Policy Name.
+fn visible(name: &str, version: ProtocolVersion) -> bool {
+    since::attribute_defined(name, version)
 }
 
 /// True for attributes a client may not add, modify or delete (the certificate name
@@ -158,19 +151,23 @@ pub fn to_wire(a: &StoredAttribute) -> Result<Attribute, OpError> {
     })
 }
 
-/// Every attribute of an object a client of this version (`v2`: KMIP 2.x) sees: identifier,
-/// type and state first, then the stored ones in the order they were set.
-pub fn all(o: &StoredObject, v2: bool) -> Result<Vec<Attribute>, OpError> {
-    let mut out = derived(o, v2);
-    for a in o.attributes.iter().filter(|a| visible(&a.name, v2)) {
+/// Every attribute of an object a client of `version` sees: identifier, type and state
+/// first, then the stored ones in the order they were set.
+pub fn all(o: &StoredObject, version: ProtocolVersion) -> Result<Vec<Attribute>, OpError> {
+    let mut out = derived(o, version);
+    for a in o.attributes.iter().filter(|a| visible(&a.name, version)) {
         out.push(to_wire(a)?);
     }
     Ok(out)
 }
 
 /// The instances of one attribute (none when the object does not have it).
-pub fn named(o: &StoredObject, name: &AttributeName, v2: bool) -> Result<Vec<Attribute>, OpError> {
-    let d: Vec<Attribute> = derived(o, v2)
+pub fn named(
+    o: &StoredObject,
+    name: &AttributeName,
+    version: ProtocolVersion,
+) -> Result<Vec<Attribute>, OpError> {
+    let d: Vec<Attribute> = derived(o, version)
         .into_iter()
         .filter(|a| &a.name == name)
         .collect();
@@ -179,7 +176,7 @@ pub fn named(o: &StoredObject, name: &AttributeName, v2: bool) -> Result<Vec<Att
     }
     o.attributes
         .iter()
-        .filter(|a| a.name == name.as_str() && visible(&a.name, v2))
+        .filter(|a| a.name == name.as_str() && visible(&a.name, version))
         .map(to_wire)
         .collect()
 }
@@ -187,10 +184,10 @@ pub fn named(o: &StoredObject, name: &AttributeName, v2: bool) -> Result<Vec<Att
 /// What an object reports for `name` when it holds none: every object here is under the
 /// default operation policy, which KMIP 1.0–1.2 (§3.18.1) names "default" — owner-based
 /// access, as [`crate::ops::context::OpCtx::may`] enforces. The attribute is deprecated
-/// since KMIP 1.3 and gone in 2.0, so it is reported only when asked for by name and found
-/// by Locate, and never stored.
-pub fn default_of(name: &AttributeName) -> Option<Attribute> {
-    (name.as_str() == names::OPERATION_POLICY_NAME).then(|| {
+/// since KMIP 1.3 and gone in 2.0, so it is reported only to 1.x clients asking for it by
+/// name, found by Locate, and never stored.
+pub fn default_of(name: &AttributeName, version: ProtocolVersion) -> Option<Attribute> {
+    (name.as_str() == names::OPERATION_POLICY_NAME && visible(name.as_str(), version)).then(|| {
         Attribute::new(
             names::OPERATION_POLICY_NAME,
             Value::TextString("default".to_owned()),
@@ -199,12 +196,12 @@ pub fn default_of(name: &AttributeName) -> Option<Attribute> {
 }
 
 /// The attributes held in the stored object's own fields, or computed from them.
-fn derived(o: &StoredObject, v2: bool) -> Vec<Attribute> {
+fn derived(o: &StoredObject, version: ProtocolVersion) -> Vec<Attribute> {
     let mut out = vec![Attribute::new(
         names::UNIQUE_IDENTIFIER,
         Value::TextString(o.uid.clone()),
     )];
-    if v2 {
+    if visible(names::SHORT_UNIQUE_IDENTIFIER, version) {
         // KMIP 2.1 §4.53: the SHA-256 of the Unique Identifier.
         use sha2::{Digest, Sha256};
         let short = Sha256::digest(o.uid.as_bytes()).to_vec();

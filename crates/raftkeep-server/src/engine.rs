@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use kmip_messages::vendor::{ServerCondition, declares_aware};
 use kmip_messages::{
-    RequestBatchItem, RequestMessage, RequestPayload, ResponseBatchItem, ResponseMessage,
+    ProtocolVersion, RequestBatchItem, RequestMessage, RequestPayload, ResponseBatchItem, ResponseMessage,
     ResponsePayload, UniqueIdentifier,
 };
 use kmip_ttlv::enums::{BatchErrorContinuationOption, Operation, ResultStatus};
@@ -509,11 +509,30 @@ async fn undo(ctx: &OpCtx<'_>, journal: Vec<Command>, items: &mut [ResponseBatch
     }
 }
 
+/// An operation the request's version does not define is not one this server offers that
+/// client: its answer would carry tags the client cannot read (Encrypt's Data in a KMIP 1.0
+/// message). Discover Versions is answered in every version — it is how a client finds the
+/// versions to speak.
+fn defined_in(operation: Operation, version: ProtocolVersion) -> Result<(), OpError> {
+    use kmip_messages::since;
+    let since = since::operation(operation);
+    if operation == Operation::DISCOVER_VERSIONS || since::defined(since, version) {
+        return Ok(());
+    }
+    Err(OpError::NotSupported(match since {
+        Some(first) => format!(
+            "{operation} is an operation of KMIP {first} and later; this request is in KMIP {version}"
+        ),
+        None => format!("operation {operation} is not one KMIP {version} defines"),
+    }))
+}
+
 /// Runs one batch item. Keep `ops::query::OPERATIONS` in step with this list.
 async fn dispatch(
     ctx: &mut OpCtx<'_>,
     item: &RequestBatchItem,
 ) -> Result<ResponsePayload, OpError> {
+    defined_in(item.operation, ctx.version)?;
     match &item.payload {
         RequestPayload::DiscoverVersions(req) => Ok(ops::discover_versions::run(req)),
         RequestPayload::Query(req) => Ok(ops::query::run(req, ctx.version)),
@@ -885,9 +904,9 @@ mod tests {
         RequestPayload::read(op, &item, &[], ctx).unwrap()
     }
 
-    #[tokio::test]
-    async fn every_operation_query_announces_is_answered() {
-        let version = ProtocolVersion::V1_4;
+    /// Every operation the engine implements, each in a batch item of a `version` request
+    /// that goes on after failures, answered by an engine without objects.
+    async fn answers_to_every_operation(version: ProtocolVersion) -> ResponseMessage {
         let batch_items: Vec<RequestBatchItem> = ops::query::OPERATIONS
             .iter()
             .map(|&operation| RequestBatchItem {
@@ -919,14 +938,65 @@ mod tests {
             panic!("hung up");
         };
         assert_eq!(response.batch_items.len(), ops::query::OPERATIONS.len());
-        for item in &response.batch_items {
-            assert_ne!(
-                item.result_reason,
-                Some(ResultReason::OPERATION_NOT_SUPPORTED),
-                "{:?} is announced by Query but not answered",
-                item.operation
+        response
+    }
+
+    #[tokio::test]
+    async fn every_operation_query_announces_is_answered_and_no_other() {
+        let version = ProtocolVersion::V1_4;
+        let announced = ops::query::run(
+            &kmip_messages::payload::query::QueryRequest {
+                functions: vec![kmip_ttlv::enums::QueryFunction::QUERY_OPERATIONS],
+            },
+            version,
+        );
+        let ResponsePayload::Query(announced) = announced else {
+            panic!("{announced:?}")
+        };
+        for item in &answers_to_every_operation(version).await.batch_items {
+            let op = item.operation.unwrap();
+            let refused = item.result_reason == Some(ResultReason::OPERATION_NOT_SUPPORTED);
+            assert_eq!(
+                refused,
+                !announced.operations.contains(&op),
+                "{op}: announced by Query exactly when answered"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn an_operation_newer_than_the_requests_version_is_not_supported() {
+        let response = answers_to_every_operation(ProtocolVersion::V1_0).await;
+        let answer = |op: Operation| {
+            response
+                .batch_items
+                .iter()
+                .find(|i| i.operation == Some(op))
+                .unwrap()
+        };
+        // Encrypt is from KMIP 1.2: its answer would carry Data, a tag KMIP 1.0 lacks.
+        let encrypt = answer(Operation::ENCRYPT);
+        assert_eq!(
+            encrypt.result_reason,
+            Some(ResultReason::OPERATION_NOT_SUPPORTED)
+        );
+        assert!(
+            encrypt
+                .result_message
+                .as_deref()
+                .unwrap()
+                .contains("KMIP 1.2 and later"),
+            "{encrypt:?}"
+        );
+        // Discover Versions (1.1) is how a client of any version negotiates.
+        assert_eq!(
+            answer(Operation::DISCOVER_VERSIONS).result_status,
+            ResultStatus::SUCCESS
+        );
+        assert_ne!(
+            answer(Operation::GET).result_reason,
+            Some(ResultReason::OPERATION_NOT_SUPPORTED)
+        );
     }
 
     #[tokio::test]

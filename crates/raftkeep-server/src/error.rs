@@ -121,41 +121,45 @@ impl OpError {
         }
     }
 
-    /// The KMIP result reason, in the vocabulary of `version` (KMIP 2.0 added the reasons
-    /// Object Destroyed, Wrong Key Lifecycle State for Destroy, Attribute Read Only, Non
-    /// Unique Name Attribute; KMIP 1.x test cases use the older ones).
+    /// The KMIP result reason, in the vocabulary of `version`: the most precise reason that
+    /// version defines (`kmip_messages::since`). KMIP 2.0 added Object Destroyed, Wrong Key
+    /// Lifecycle State, Attribute Read Only, Non Unique Name Attribute and more, 1.4
+    /// Sensitive; a client of an earlier version gets the reason its version had for the
+    /// case, as the KMIP 1.x test cases expect.
     pub fn reason(&self, version: kmip_messages::ProtocolVersion) -> ResultReason {
-        let v2 = version.major >= 2;
+        use kmip_messages::since;
+        let precise = |reasons: &[ResultReason]| {
+            reasons
+                .iter()
+                .copied()
+                .find(|r| since::defined(since::result_reason(*r), version))
+                .unwrap_or(ResultReason::GENERAL_FAILURE)
+        };
+        use ResultReason as R;
         match self {
-            OpError::NotFound(_) if v2 => ResultReason::OBJECT_NOT_FOUND,
-            OpError::NotFound(_) => ResultReason::ITEM_NOT_FOUND,
-            OpError::Sensitive(_) if v2 => ResultReason::SENSITIVE,
-            OpError::Sensitive(_) => ResultReason::PERMISSION_DENIED,
-            OpError::IncompatibleMask(_) if v2 => {
-                ResultReason::INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK
+            OpError::NotFound(_) => precise(&[R::OBJECT_NOT_FOUND, R::ITEM_NOT_FOUND]),
+            OpError::Sensitive(_) => precise(&[R::SENSITIVE, R::PERMISSION_DENIED]),
+            OpError::IncompatibleMask(_) => precise(&[
+                R::INCOMPATIBLE_CRYPTOGRAPHIC_USAGE_MASK,
+                R::PERMISSION_DENIED,
+            ]),
+            OpError::Denied(_) => R::PERMISSION_DENIED,
+            OpError::InvalidField(_) => R::INVALID_FIELD,
+            OpError::MissingData(_) => R::MISSING_DATA,
+            OpError::WrongState(_) => {
+                precise(&[R::WRONG_KEY_LIFECYCLE_STATE, R::PERMISSION_DENIED])
             }
-            OpError::IncompatibleMask(_) => ResultReason::PERMISSION_DENIED,
-            OpError::Denied(_) => ResultReason::PERMISSION_DENIED,
-            OpError::InvalidField(_) => ResultReason::INVALID_FIELD,
-            OpError::MissingData(_) => ResultReason::MISSING_DATA,
-            OpError::WrongState(_) if v2 => ResultReason::WRONG_KEY_LIFECYCLE_STATE,
-            OpError::WrongState(_) => ResultReason::PERMISSION_DENIED,
-            OpError::Destroyed(_) if v2 => ResultReason::OBJECT_DESTROYED,
-            OpError::Destroyed(_) => ResultReason::ITEM_NOT_FOUND,
-            OpError::ReadOnly(_) if v2 => ResultReason::ATTRIBUTE_READ_ONLY,
-            OpError::ReadOnly(_) => ResultReason::PERMISSION_DENIED,
-            OpError::NoSuchAttribute(_) if v2 => ResultReason::ATTRIBUTE_NOT_FOUND,
-            OpError::NoSuchAttribute(_) => ResultReason::ITEM_NOT_FOUND,
-            OpError::SingleValued(_) if v2 => ResultReason::ATTRIBUTE_SINGLE_VALUED,
-            OpError::SingleValued(_) => ResultReason::INVALID_FIELD,
-            OpError::NameTaken(_) if v2 => ResultReason::NON_UNIQUE_NAME_ATTRIBUTE,
-            OpError::NameTaken(_) => ResultReason::INVALID_FIELD,
-            OpError::Archived(_) => ResultReason::OBJECT_ARCHIVED,
-            OpError::NotSupported(_) => ResultReason::OPERATION_NOT_SUPPORTED,
-            OpError::FormatNotSupported(_) => ResultReason::KEY_FORMAT_TYPE_NOT_SUPPORTED,
-            OpError::Unauthenticated(_) => ResultReason::AUTHENTICATION_NOT_SUCCESSFUL,
+            OpError::Destroyed(_) => precise(&[R::OBJECT_DESTROYED, R::ITEM_NOT_FOUND]),
+            OpError::ReadOnly(_) => precise(&[R::ATTRIBUTE_READ_ONLY, R::PERMISSION_DENIED]),
+            OpError::NoSuchAttribute(_) => precise(&[R::ATTRIBUTE_NOT_FOUND, R::ITEM_NOT_FOUND]),
+            OpError::SingleValued(_) => precise(&[R::ATTRIBUTE_SINGLE_VALUED, R::INVALID_FIELD]),
+            OpError::NameTaken(_) => precise(&[R::NON_UNIQUE_NAME_ATTRIBUTE, R::INVALID_FIELD]),
+            OpError::Archived(_) => R::OBJECT_ARCHIVED,
+            OpError::NotSupported(_) => R::OPERATION_NOT_SUPPORTED,
+            OpError::FormatNotSupported(_) => R::KEY_FORMAT_TYPE_NOT_SUPPORTED,
+            OpError::Unauthenticated(_) => R::AUTHENTICATION_NOT_SUCCESSFUL,
             OpError::Refused(_) | OpError::Throttled(_) | OpError::Store(_) | OpError::Seal(_) => {
-                ResultReason::GENERAL_FAILURE
+                R::GENERAL_FAILURE
             }
             OpError::Crypto(e) => crypto_reason(e),
         }

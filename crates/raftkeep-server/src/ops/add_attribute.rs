@@ -22,7 +22,7 @@ pub async fn run(
     let a = &req.attribute;
     changes::check_writable(&object, &a.name)?;
     let single = !attrs::is_multi_valued(&a.name);
-    if single && !attrs::named(&object, &a.name, ctx.v2())?.is_empty() {
+    if single && !attrs::named(&object, &a.name, ctx.version)?.is_empty() {
         return Err(OpError::SingleValued(a.name.to_string()));
     }
     changes::check_name(ctx, &uid, a, false)?;

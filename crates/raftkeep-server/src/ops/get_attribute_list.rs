@@ -22,7 +22,7 @@ pub async fn run(
         )
         .await?;
     let mut names = Vec::new();
-    for a in attrs::all(&object, ctx.v2())? {
+    for a in attrs::all(&object, ctx.version)? {
         if !names.contains(&a.name) {
             names.push(a.name);
         }

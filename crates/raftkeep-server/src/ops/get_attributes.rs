@@ -20,13 +20,13 @@ pub async fn run(
         .target(req.unique_identifier.as_ref(), Operation::GET_ATTRIBUTES)
         .await?;
     let attributes = if req.names.is_empty() {
-        attrs::all(&object, ctx.v2())?
+        attrs::all(&object, ctx.version)?
     } else {
         let mut out = Vec::new();
         for name in &req.names {
-            let found = attrs::named(&object, name, ctx.v2())?;
-            match attrs::default_of(name) {
-                Some(default) if found.is_empty() && !ctx.v2() => out.push(default),
+            let found = attrs::named(&object, name, ctx.version)?;
+            match attrs::default_of(name, ctx.version) {
+                Some(default) if found.is_empty() => out.push(default),
                 _ => out.extend(found),
             }
         }

@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use kmip_messages::payload::locate::{LocateRequest, LocateResponse};
-use kmip_messages::{Attribute, ResponsePayload, UniqueIdentifier};
+use kmip_messages::{Attribute, ProtocolVersion, ResponsePayload, UniqueIdentifier};
 use kmip_ttlv::Value;
 use kmip_ttlv::enums::Operation;
 use raftkeep_store::StoredObject;
@@ -135,9 +135,10 @@ fn indexed(ctx: &OpCtx<'_>, a: &Attribute) -> Result<Option<Vec<String>>, OpErro
 fn matches_all(o: &StoredObject, wanted: &[Attribute]) -> Result<bool, OpError> {
     for (i, a) in wanted.iter().enumerate() {
         let same_name: Vec<&Attribute> = wanted.iter().filter(|w| w.name == a.name).collect();
-        let mut have = attrs::named(o, &a.name, true)?;
+        // Every stored attribute is matched, whatever version the request is in.
+        let mut have = attrs::named(o, &a.name, ProtocolVersion::V2_1)?;
         if have.is_empty() {
-            have.extend(attrs::default_of(&a.name));
+            have.extend(attrs::default_of(&a.name, ProtocolVersion::V1_4));
         }
         let ok = match (&a.value, same_name.as_slice()) {
             // A date range: the two instances bound it (checked once, at the first).

@@ -59,6 +59,22 @@ fn operations(message: &Ttlv) -> String {
     ops.join(",")
 }
 
+/// The protocol version in a message's header.
+pub fn version_of(message: &Ttlv) -> Option<kmip_messages::ProtocolVersion> {
+    let header = message.items()?.iter().find(|i| {
+        i.tag == Tag::REQUEST_HEADER || i.tag == Tag::RESPONSE_HEADER
+    })?;
+    let version = header.child(Tag::PROTOCOL_VERSION)?;
+    let part = |tag| match version.child(tag).map(|v| &v.value) {
+        Some(kmip_ttlv::Value::Integer(n)) => Some(*n),
+        _ => None,
+    };
+    Some(kmip_messages::ProtocolVersion::new(
+        part(Tag::PROTOCOL_VERSION_MAJOR)?,
+        part(Tag::PROTOCOL_VERSION_MINOR)?,
+    ))
+}
+
 /// The reason and message of the first failed item of a response, for the report.
 fn server_said(response: &Ttlv) -> String {
     let failed = response.items().unwrap_or_default().iter().find_map(|i| {
@@ -120,6 +136,13 @@ pub async fn run(
             Ok(a) => a,
             Err(e) => return Outcome::Fail(format!("response {n} ({ops}) does not decode: {e}")),
         };
+        if let Some(version) = version_of(&request)
+            && let Err(untrue) = kmip_messages::untrue::check(&actual, version)
+        {
+            return Outcome::Fail(format!(
+                "response {n} ({ops}) is not in the request's version: {untrue}"
+            ));
+        }
         super::reset::identifiers(&actual, made);
         compare::normalize(&mut expected, &mut actual);
         if let Err(d) = compare::compare(&expected, &actual, &mut memory, exact, now) {
