@@ -231,10 +231,7 @@ fn generate(tags: &Tags, tables: &BTreeMap<String, Table>) -> Result<(String, St
         .map_err(|e| e.to_string())?;
     }
     o.push_str("];\n\n");
-    let mut names: Vec<(String, u32)> = tags
-        .iter()
-        .map(|(v, (n, _))| (normalize(n), *v))
-        .collect();
+    let mut names: Vec<(String, u32)> = tags.iter().map(|(v, (n, _))| (normalize(n), *v)).collect();
     names.sort();
     for pair in names.windows(2) {
         if let [a, b] = pair

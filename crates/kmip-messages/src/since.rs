@@ -13,9 +13,9 @@
 //! (0x8000_0000 and up, tags 0x54xxxx) are in no version. For other enumerations a value
 //! of the 1.4 tables counts as defined from 1.0: the earlier tables are not at hand.
 
+use kmip_ttlv::Tag;
 use kmip_ttlv::enums::{ObjectType, Operation, ResultReason};
 use kmip_ttlv::registry::{self, EnumSpace};
-use kmip_ttlv::Tag;
 
 use crate::ProtocolVersion;
 
@@ -169,8 +169,8 @@ pub fn attribute(name: &str) -> Option<ProtocolVersion> {
 /// from 2.0 on, not under a reserved tag (Operation Policy Name, the 1.x certificate
 /// identification attributes).
 pub fn attribute_defined(name: &str, version: ProtocolVersion) -> bool {
-    let reserved = version.major >= 2
-        && Tag::from_name(name).is_some_and(|t| RESERVED_FROM_2_0.contains(&t));
+    let reserved =
+        version.major >= 2 && Tag::from_name(name).is_some_and(|t| RESERVED_FROM_2_0.contains(&t));
     defined(attribute(name), version) && !reserved
 }
 
@@ -197,10 +197,16 @@ mod tests {
         assert_eq!(tag(Tag::ACTIVATION_DATE), Some(ProtocolVersion::V1_0));
         assert_eq!(tag(Tag::FRESH), Some(ProtocolVersion::V1_1));
         assert_eq!(tag(Tag::KEY_VALUE_LOCATION), Some(ProtocolVersion::V1_2));
-        assert_eq!(tag(Tag::RANDOM_NUMBER_GENERATOR), Some(ProtocolVersion::V1_3));
+        assert_eq!(
+            tag(Tag::RANDOM_NUMBER_GENERATOR),
+            Some(ProtocolVersion::V1_3)
+        );
         assert_eq!(tag(Tag::SENSITIVE), Some(ProtocolVersion::V1_4));
         assert_eq!(tag(Tag::ATTRIBUTES), Some(ProtocolVersion::V2_0));
-        assert_eq!(tag(Tag::PROTECTION_STORAGE_MASK), Some(ProtocolVersion::V2_0));
+        assert_eq!(
+            tag(Tag::PROTECTION_STORAGE_MASK),
+            Some(ProtocolVersion::V2_0)
+        );
         assert_eq!(tag(Tag(0x54_0001)), None);
         assert!(tag_defined(Tag(0x54_0001), ProtocolVersion::V1_0));
         assert!(tag_defined(Tag::TEMPLATE_ATTRIBUTE, ProtocolVersion::V1_4));
@@ -214,17 +220,41 @@ mod tests {
         assert!(!attribute_defined("Fresh", ProtocolVersion::V1_0));
         assert!(!attribute_defined("Sensitive", ProtocolVersion::V1_2));
         assert!(attribute_defined("Sensitive", ProtocolVersion::V1_4));
-        assert!(!attribute_defined("Protection Storage Mask", ProtocolVersion::V1_4));
-        assert!(attribute_defined("Operation Policy Name", ProtocolVersion::V1_4));
-        assert!(!attribute_defined("Operation Policy Name", ProtocolVersion::V2_1));
+        assert!(!attribute_defined(
+            "Protection Storage Mask",
+            ProtocolVersion::V1_4
+        ));
+        assert!(attribute_defined(
+            "Operation Policy Name",
+            ProtocolVersion::V1_4
+        ));
+        assert!(!attribute_defined(
+            "Operation Policy Name",
+            ProtocolVersion::V2_1
+        ));
         assert!(attribute_defined("x-anything", ProtocolVersion::V1_0));
-        assert!(!attribute_defined("No Such Attribute", ProtocolVersion::V2_1));
+        assert!(!attribute_defined(
+            "No Such Attribute",
+            ProtocolVersion::V2_1
+        ));
         assert!(!attribute_defined("Key Format Type", ProtocolVersion::V1_4));
         assert!(attribute_defined("Key Format Type", ProtocolVersion::V2_0));
-        assert!(!attribute_defined("Certificate Subject CN", ProtocolVersion::V1_4));
-        assert!(attribute_defined("Certificate Subject CN", ProtocolVersion::V2_0));
-        assert!(attribute_defined("Certificate Subject", ProtocolVersion::V1_0));
-        assert!(!attribute_defined("Certificate Subject", ProtocolVersion::V2_0));
+        assert!(!attribute_defined(
+            "Certificate Subject CN",
+            ProtocolVersion::V1_4
+        ));
+        assert!(attribute_defined(
+            "Certificate Subject CN",
+            ProtocolVersion::V2_0
+        ));
+        assert!(attribute_defined(
+            "Certificate Subject",
+            ProtocolVersion::V1_0
+        ));
+        assert!(!attribute_defined(
+            "Certificate Subject",
+            ProtocolVersion::V2_0
+        ));
     }
 
     #[test]
@@ -236,7 +266,10 @@ mod tests {
         assert!(at(ResultReason::SENSITIVE, ProtocolVersion::V1_4));
         assert!(!at(ResultReason::OBJECT_DESTROYED, ProtocolVersion::V1_4));
         assert!(at(ResultReason::OBJECT_DESTROYED, ProtocolVersion::V2_0));
-        assert!(!at(ResultReason::WRONG_KEY_LIFECYCLE_STATE, ProtocolVersion::V1_4));
+        assert!(!at(
+            ResultReason::WRONG_KEY_LIFECYCLE_STATE,
+            ProtocolVersion::V1_4
+        ));
     }
 
     #[test]

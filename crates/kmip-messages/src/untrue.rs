@@ -113,7 +113,10 @@ mod tests {
         assert!(check(&name("Fresh"), ProtocolVersion::V1_0).is_err());
         assert!(check(&name("Fresh"), ProtocolVersion::V1_1).is_ok());
         assert!(check(&name("x-mine"), ProtocolVersion::V1_0).is_ok());
-        let reserved = payload(vec![item(Tag::TEMPLATE_ATTRIBUTE, Value::Structure(vec![]))]);
+        let reserved = payload(vec![item(
+            Tag::TEMPLATE_ATTRIBUTE,
+            Value::Structure(vec![]),
+        )]);
         assert!(check(&reserved, ProtocolVersion::V1_4).is_ok());
         assert!(check(&reserved, ProtocolVersion::V2_1).is_err());
     }

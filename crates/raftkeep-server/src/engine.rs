@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use kmip_messages::vendor::{ServerCondition, declares_aware};
 use kmip_messages::{
-    ProtocolVersion, RequestBatchItem, RequestMessage, RequestPayload, ResponseBatchItem, ResponseMessage,
-    ResponsePayload, UniqueIdentifier,
+    ProtocolVersion, RequestBatchItem, RequestMessage, RequestPayload, ResponseBatchItem,
+    ResponseMessage, ResponsePayload, UniqueIdentifier,
 };
 use kmip_ttlv::enums::{BatchErrorContinuationOption, Operation, ResultStatus};
 use raftkeep_seal::Keyring;

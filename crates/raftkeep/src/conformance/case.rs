@@ -61,9 +61,10 @@ fn operations(message: &Ttlv) -> String {
 
 /// The protocol version in a message's header.
 pub fn version_of(message: &Ttlv) -> Option<kmip_messages::ProtocolVersion> {
-    let header = message.items()?.iter().find(|i| {
-        i.tag == Tag::REQUEST_HEADER || i.tag == Tag::RESPONSE_HEADER
-    })?;
+    let header = message
+        .items()?
+        .iter()
+        .find(|i| i.tag == Tag::REQUEST_HEADER || i.tag == Tag::RESPONSE_HEADER)?;
     let version = header.child(Tag::PROTOCOL_VERSION)?;
     let part = |tag| match version.child(tag).map(|v| &v.value) {
         Some(kmip_ttlv::Value::Integer(n)) => Some(*n),
