@@ -45,6 +45,9 @@ fn walk(item: &Ttlv, version: ProtocolVersion, path: &mut Vec<Tag>) -> Result<()
                 walk(child, version, path)?;
             }
         }
+        // A batch item's Operation is the one the client asked for, echoed; whether the
+        // version has that operation is for the server to answer (Operation Not Supported).
+        Value::Enumeration(_) if item.tag == Tag::OPERATION && in_batch_item(path) => {}
         Value::Enumeration(e) if !since::enumeration_defined(item.tag, *e, version) => {
             return Err(untrue(format!("{} value {e:#010x}", item.tag), path));
         }
@@ -60,6 +63,11 @@ fn walk(item: &Ttlv, version: ProtocolVersion, path: &mut Vec<Tag>) -> Result<()
     }
     path.pop();
     Ok(())
+}
+
+/// Whether the item at the end of `path` sits directly in a batch item.
+fn in_batch_item(path: &[Tag]) -> bool {
+    path.len() >= 2 && path.get(path.len() - 2) == Some(&Tag::BATCH_ITEM)
 }
 
 #[cfg(test)]
@@ -103,6 +111,18 @@ mod tests {
         )]);
         assert!(check(&op, ProtocolVersion::V1_4).is_err());
         assert!(check(&op, ProtocolVersion::V2_0).is_ok());
+        // The batch item's own Operation echoes the request.
+        let echo = item(
+            Tag::RESPONSE_MESSAGE,
+            Value::Structure(vec![item(
+                Tag::BATCH_ITEM,
+                Value::Structure(vec![item(
+                    Tag::OPERATION,
+                    Value::Enumeration(kmip_ttlv::enums::Operation::SET_ATTRIBUTE.0),
+                )]),
+            )]),
+        );
+        assert!(check(&echo, ProtocolVersion::V1_0).is_ok());
         let reason = payload(vec![item(
             Tag::RESULT_REASON,
             Value::Enumeration(kmip_ttlv::enums::ResultReason::SENSITIVE.0),

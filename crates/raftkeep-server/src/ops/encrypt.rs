@@ -7,9 +7,9 @@
 use std::borrow::Cow;
 
 use kmip_messages::payload::encrypt::{EncryptRequest, EncryptResponse};
-use kmip_messages::{ResponsePayload, UniqueIdentifier};
-use kmip_ttlv::ByteString;
-use kmip_ttlv::enums::{CryptographicUsageMask, Operation};
+use kmip_messages::{ProtocolVersion, ResponsePayload, UniqueIdentifier, since};
+use kmip_ttlv::enums::{BlockCipherMode, CryptographicAlgorithm, CryptographicUsageMask, Operation};
+use kmip_ttlv::{ByteString, Tag};
 
 use super::context::OpCtx;
 use super::key_use::{self, KeyInUse, UsableKey};
@@ -50,6 +50,7 @@ async fn encrypt(
     )
     .await?;
     let plain = key_use::data(&req.data, "Encrypt")?;
+    answerable(&k, ctx.version)?;
     // A part spends what it brings; the data before it was counted with its own part.
     let brought = part.map_or(plain.len(), |p| p.part_len);
     super::usage::spend(ctx, &k, brought).await?;
@@ -98,6 +99,26 @@ async fn encrypt(
     let emitted = part.map_or(0, |p| p.emitted);
     let data = out.data.get(emitted..).unwrap_or_default().to_vec();
     Ok(answer(k.uid, Some(data), picked, part, out.tag))
+}
+
+/// An authenticated mode's answer carries its tag in Authenticated Encryption Tag, a KMIP
+/// 1.4 field: a client of an earlier version could not be given it, and a ciphertext
+/// without its tag cannot be decrypted.
+fn answerable(k: &KeyInUse, version: ProtocolVersion) -> Result<(), OpError> {
+    if since::tag_defined(Tag::AUTHENTICATED_ENCRYPTION_TAG, version)
+        || matches!(k.key, UsableKey::Public(_))
+    {
+        return Ok(());
+    }
+    let spec = key_use::cipher_spec(k)?;
+    let aead = spec.mode == Some(BlockCipherMode::GCM)
+        || spec.algorithm == CryptographicAlgorithm::CHACHA20POLY1305;
+    if aead {
+        return Err(OpError::Crypto(raftkeep_crypto::CryptoError::Unsupported(format!(
+            "authenticated encryption answers with an Authenticated Encryption Tag, which KMIP {version} does not have: send the request as KMIP 1.4 or later"
+        ))));
+    }
+    Ok(())
 }
 
 fn answer(

@@ -2,7 +2,10 @@
 //! request, its placeholders bound, goes to the server, and the response must match the
 //! expected one.
 
-use kmip_ttlv::{Limits, Tag, Ttlv};
+use std::collections::BTreeSet;
+
+use kmip_messages::ProtocolVersion;
+use kmip_ttlv::{Limits, Tag, Ttlv, Value};
 
 use super::compare::{self, Memory};
 use crate::kmip_conn::{KmipConnection, Resolved, Transport};
@@ -18,6 +21,16 @@ pub enum Outcome {
     },
     /// The first failure.
     Fail(String),
+    /// `--as-version` only: every response so far was in the version asked for, and one
+    /// differed from the case (written for another version), which ends the conversation.
+    Stopped {
+        /// Request/response pairs in the file.
+        exchanges: usize,
+        /// Pairs run, the one that differed included.
+        ran: usize,
+        /// The difference.
+        why: String,
+    },
 }
 
 /// The messages of a test-case file, paired request → expected response.
@@ -60,7 +73,7 @@ fn operations(message: &Ttlv) -> String {
 }
 
 /// The protocol version in a message's header.
-pub fn version_of(message: &Ttlv) -> Option<kmip_messages::ProtocolVersion> {
+pub fn version_of(message: &Ttlv) -> Option<ProtocolVersion> {
     let header = message
         .items()?
         .iter()
@@ -70,7 +83,7 @@ pub fn version_of(message: &Ttlv) -> Option<kmip_messages::ProtocolVersion> {
         Some(kmip_ttlv::Value::Integer(n)) => Some(*n),
         _ => None,
     };
-    Some(kmip_messages::ProtocolVersion::new(
+    Some(ProtocolVersion::new(
         part(Tag::PROTOCOL_VERSION_MAJOR)?,
         part(Tag::PROTOCOL_VERSION_MINOR)?,
     ))
@@ -92,29 +105,99 @@ fn server_said(response: &Ttlv) -> String {
     failed.unwrap_or_default()
 }
 
-/// Runs one file's conversation on one connection; `verbose`: a failure shows the whole
-/// response the server sent (KMIP XML). Every object identifier a response names is added
-/// to `made`, for `--reset`.
-pub async fn run(
-    text: &str,
-    target: &Resolved,
-    transport: Transport,
-    verbose: bool,
-    made: &mut std::collections::BTreeSet<String>,
-) -> Outcome {
+/// How to run one file.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// The server and the client's credentials.
+    pub target: &'a Resolved,
+    /// How the messages travel.
+    pub transport: Transport,
+    /// A failure shows the whole response the server sent (KMIP XML).
+    pub verbose: bool,
+    /// Every request sent in this version instead of its own, and the expected responses
+    /// read as of this version (`--as-version`): the case then shows what the server answers
+    /// a client of that version; a difference from the case stops it without failing it.
+    pub as_version: Option<ProtocolVersion>,
+}
+
+/// What the server's responses named and answered, over every file run.
+#[derive(Debug, Default)]
+pub struct Seen {
+    /// Object identifiers, for `--reset`.
+    pub objects: BTreeSet<String>,
+    /// The operations of the batch items answered.
+    pub operations: BTreeSet<String>,
+    /// Responses received.
+    pub responses: usize,
+}
+
+impl Seen {
+    fn record(&mut self, response: &Ttlv) {
+        super::reset::identifiers(response, &mut self.objects);
+        self.responses += 1;
+        let answered = operations(response);
+        self.operations.extend(
+            answered
+                .split(',')
+                .filter(|o| !o.is_empty())
+                .map(str::to_owned),
+        );
+    }
+}
+
+/// Sets the Protocol Version in a message's header.
+fn set_version(message: &mut Ttlv, version: ProtocolVersion) {
+    let Value::Structure(items) = &mut message.value else {
+        return;
+    };
+    let header = items
+        .iter_mut()
+        .find(|i| i.tag == Tag::REQUEST_HEADER || i.tag == Tag::RESPONSE_HEADER);
+    let Some(Value::Structure(fields)) = header.map(|h| &mut h.value) else {
+        return;
+    };
+    for field in fields.iter_mut().filter(|f| f.tag == Tag::PROTOCOL_VERSION) {
+        if let Value::Structure(parts) = &mut field.value {
+            for part in parts.iter_mut() {
+                if part.tag == Tag::PROTOCOL_VERSION_MAJOR {
+                    part.value = Value::Integer(version.major);
+                } else if part.tag == Tag::PROTOCOL_VERSION_MINOR {
+                    part.value = Value::Integer(version.minor);
+                }
+            }
+        }
+    }
+}
+
+/// Runs one file's conversation on one connection, adding what the responses named and
+/// answered to `seen`.
+pub async fn run(text: &str, options: Options<'_>, seen: &mut Seen) -> Outcome {
     let pairs = match pairs(text) {
         Ok(p) => p,
         Err(e) => return Outcome::Fail(format!("the file does not parse: {e}")),
     };
-    let mut conn = match KmipConnection::connect(target, transport).await {
+    let mut conn = match KmipConnection::connect(options.target, options.transport).await {
         Ok(c) => c,
         Err(e) => return Outcome::Fail(format!("{e:#}")),
     };
     let mut memory = Memory::default();
     let exchanges = pairs.len();
     for (n, (mut request, mut expected)) in pairs.into_iter().enumerate() {
+        if let Some(v) = options.as_version {
+            set_version(&mut request, v);
+            set_version(&mut expected, v);
+        }
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let ops = operations(&request);
+        if let Some(v) = options.as_version
+            && let Err(untrue) = kmip_messages::untrue::check(&request, v)
+        {
+            return Outcome::Stopped {
+                exchanges,
+                ran: n,
+                why: format!("request {n} ({ops}) is not one a KMIP {v} client sends: {untrue}"),
+            };
+        }
         let unbound = compare::bind_request(&mut request, &mut memory, now);
         if !unbound.is_empty() {
             return Outcome::Fail(format!(
@@ -144,10 +227,18 @@ pub async fn run(
                 "response {n} ({ops}) is not in the request's version: {untrue}"
             ));
         }
-        super::reset::identifiers(&actual, made);
+        seen.record(&actual);
         compare::normalize(&mut expected, &mut actual);
         if let Err(d) = compare::compare(&expected, &actual, &mut memory, exact, now) {
-            let shown = if verbose {
+            let said = server_said(&actual);
+            if options.as_version.is_some() {
+                return Outcome::Stopped {
+                    exchanges,
+                    ran: n + 1,
+                    why: format!("response {n} ({ops}) differs {d}{said}"),
+                };
+            }
+            let shown = if options.verbose {
                 format!(
                     "\n--- the server's response:\n{}",
                     kmip_text::xml::to_xml(&actual)
@@ -155,10 +246,7 @@ pub async fn run(
             } else {
                 String::new()
             };
-            return Outcome::Fail(format!(
-                "response {n} ({ops}) differs {d}{}{shown}",
-                server_said(&actual)
-            ));
+            return Outcome::Fail(format!("response {n} ({ops}) differs {d}{said}{shown}"));
         }
         memory.remember(&request, &actual);
     }

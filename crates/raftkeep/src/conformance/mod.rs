@@ -21,6 +21,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 
+use kmip_messages::ProtocolVersion;
+
 use crate::kmip_conn::KmipTarget;
 
 /// `raftkeep conformance`.
@@ -48,6 +50,13 @@ pub struct ConformanceArgs {
     /// on the same cluster, pass.
     #[arg(long)]
     pub reset: bool,
+    /// Send every request in this KMIP version (1.0 ... 2.1) instead of the case's own, to
+    /// the cases written for the same major version, and check that every response keeps to
+    /// it: a response carrying a tag, value, operation or attribute this version does not
+    /// define fails the case; a difference from the case's expectations (written for 1.4 or
+    /// 2.1) only stops it (STOP).
+    #[arg(long, value_parser = parse_version)]
+    pub as_version: Option<ProtocolVersion>,
     /// The server and the client's credentials.
     #[command(flatten)]
     pub target: KmipTarget,
@@ -66,8 +75,10 @@ fn xml_files(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the command.
-pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
+/// The files to run: under `--dir`, matching `--only`, and with `--as-version` those written
+/// for the same major version (a KMIP 1.4 case can be sent as 1.0 to 1.3, a 2.1 case as 2.0;
+/// the 1.x and 2.x encodings of attributes differ).
+fn select(args: &ConformanceArgs) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     xml_files(&args.dir, &mut files)?;
     files.sort();
@@ -78,9 +89,39 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
                 .iter()
                 .any(|o| f.to_string_lossy().contains(o.as_str()))
     });
+    if let Some(v) = args.as_version {
+        files.retain(|f| written_major(f) == Some(v.major));
+    }
     if files.is_empty() {
         bail!("no test-case files (*.xml) under {}", args.dir.display());
     }
+    Ok(files)
+}
+
+/// The major version a case is written for, from its name (`SKLC-M-1-14.xml` → 1).
+fn written_major(file: &Path) -> Option<i32> {
+    let stem = file.file_stem()?.to_string_lossy().into_owned();
+    let suffix = stem.rsplit('-').next()?;
+    suffix
+        .chars()
+        .next()?
+        .to_digit(10)
+        .and_then(|d| i32::try_from(d).ok())
+}
+
+/// Parses `--as-version 1.2`.
+fn parse_version(s: &str) -> Result<ProtocolVersion, String> {
+    ProtocolVersion::ALL
+        .into_iter()
+        .find(|v| v.to_string() == s)
+        .ok_or_else(|| {
+            format!("{s} is not a KMIP version this client speaks (1.0, 1.1, 1.2, 1.3, 1.4, 2.0, 2.1)")
+        })
+}
+
+/// Runs the command.
+pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
+    let files = select(args)?;
     let skips = match &args.skips {
         Some(path) => skips::SkipList::load(path)?,
         None => skips::SkipList::default(),
@@ -92,7 +133,7 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let mut cases = Vec::new();
     let mut group = String::new();
-    let mut made = std::collections::BTreeSet::new();
+    let mut seen = case::Seen::default();
     for file in &files {
         let name = file
             .strip_prefix(&args.dir)
@@ -105,31 +146,36 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
             .unwrap_or_default();
         if args.reset && reset::group(&base) != group {
             runtime
-                .block_on(reset::destroy_all(&target, &made))
+                .block_on(reset::destroy_all(&target, &seen.objects))
                 .map_err(anyhow::Error::msg)?;
-            made.clear();
+            seen.objects.clear();
             group = reset::group(&base);
         }
         let (result, detail) = if let Some(reason) = skips.reason(file) {
             ("skip", reason.to_owned())
         } else {
             let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
-            let transport = case::transport_for(&base);
-            match runtime.block_on(case::run(
-                &text,
-                &target,
-                transport,
-                args.verbose,
-                &mut made,
-            )) {
+            let options = case::Options {
+                target: &target,
+                transport: case::transport_for(&base),
+                verbose: args.verbose,
+                as_version: args.as_version,
+            };
+            match runtime.block_on(case::run(&text, options, &mut seen)) {
                 case::Outcome::Pass { exchanges } => ("pass", format!("{exchanges} exchanges")),
                 case::Outcome::Fail(why) => ("fail", why),
+                case::Outcome::Stopped {
+                    exchanges,
+                    ran,
+                    why,
+                } => ("stop", format!("{ran} of {exchanges} exchanges; {why}")),
             }
         };
         if !args.json {
             match result {
                 "pass" => writeln!(out, "PASS {name} ({detail})")?,
                 "fail" => writeln!(out, "FAIL {name}: {detail}")?,
+                "stop" => writeln!(out, "STOP {name}: {detail}")?,
                 _ => writeln!(out, "SKIP {name}: {detail}")?,
             }
         }
@@ -137,17 +183,36 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
     }
     if args.reset {
         runtime
-            .block_on(reset::destroy_all(&target, &made))
+            .block_on(reset::destroy_all(&target, &seen.objects))
             .map_err(anyhow::Error::msg)?;
     }
+    summarize(&mut out, args, &cases, &seen)
+}
+
+fn summarize(
+    out: &mut impl std::io::Write,
+    args: &ConformanceArgs,
+    cases: &[serde_json::Value],
+    seen: &case::Seen,
+) -> anyhow::Result<()> {
     let count = |r: &str| cases.iter().filter(|c| c["result"] == r).count();
-    let (passed, failed, skipped) = (count("pass"), count("fail"), count("skip"));
+    let (passed, failed, skipped, stopped) =
+        (count("pass"), count("fail"), count("skip"), count("stop"));
     if args.json {
         let summary = serde_json::json!({
-            "passed": passed, "failed": failed, "skipped": skipped, "cases": cases,
+            "passed": passed, "failed": failed, "skipped": skipped, "stopped": stopped,
+            "responses": seen.responses, "operations": seen.operations, "cases": cases,
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?;
     } else {
+        if let Some(v) = args.as_version {
+            writeln!(
+                out,
+                "{} responses, every one in KMIP {v}; {stopped} cases stopped where KMIP {v} differs from the version they were written for; operations answered: {}",
+                seen.responses,
+                seen.operations.iter().cloned().collect::<Vec<_>>().join(", ")
+            )?;
+        }
         writeln!(out, "{passed} passed, {failed} failed, {skipped} skipped")?;
     }
     if failed > 0 {
