@@ -76,7 +76,15 @@ impl RequestBatchItem {
         let ephemeral = r.optional(Tag::EPHEMERAL, ctx)?;
         let unique_batch_item_id = r.optional(Tag::UNIQUE_BATCH_ITEM_ID, ctx)?;
         let payload_item = r.required_item(Tag::REQUEST_PAYLOAD)?;
-        let payload = RequestPayload::read(operation, payload_item, r.path(), ctx)?;
+        // The payload of an operation the message's version does not define is kept as sent:
+        // its form is not that version's, and the server answers Operation Not Supported.
+        let payload = if crate::since::defined(crate::since::operation(operation), ctx.version)
+            || operation == Operation::DISCOVER_VERSIONS
+        {
+            RequestPayload::read(operation, payload_item, r.path(), ctx)?
+        } else {
+            RequestPayload::Other(payload_item.clone())
+        };
         let message_extension = r.optional(Tag::MESSAGE_EXTENSION, ctx)?;
         r.finish()?;
         Ok(RequestBatchItem {

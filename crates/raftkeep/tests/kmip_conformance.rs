@@ -18,6 +18,10 @@ use std::process::Command;
 use support::{BIN, Cluster};
 
 fn conformance(c: &Cluster, node: usize) -> String {
+    run(c, node, &[])
+}
+
+fn run(c: &Cluster, node: usize, extra: &[&str]) -> String {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests");
     let out = Command::new(BIN)
         .args([
@@ -26,6 +30,7 @@ fn conformance(c: &Cluster, node: usize) -> String {
             "--dir",
             &format!("{root}/fixtures/kmip-testcases"),
         ])
+        .args(extra)
         .args(["--skips", &format!("{root}/conformance-skips.toml")])
         .args(["--server", &c.nodes[node].kmip_addr])
         .args(["--https", &c.nodes[node].kmip_https_addr])
@@ -76,4 +81,26 @@ fn oasis_test_cases_pass_through_a_follower_and_again_on_the_same_cluster() {
     let again = conformance(&c, follower);
     assert_eq!(again.lines().last().unwrap(), summary);
     c.wait_converged(&[0, 1, 2]);
+}
+
+#[test]
+fn oasis_cases_sent_in_every_other_version_are_answered_in_that_version() {
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
+    for version in ["1.0", "1.1", "1.2", "1.3", "2.0"] {
+        let out = run(&c, follower, &["--as-version", version, "--json"]);
+        let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+        // A response with anything the version does not define fails its case.
+        assert_eq!(summary["failed"], 0, "KMIP {version}: {out}");
+        let responses = summary["responses"].as_u64().unwrap();
+        let operations = summary["operations"].as_array().unwrap().len();
+        eprintln!("KMIP {version}: {responses} responses, {operations} operations");
+        assert!(
+            responses >= 100,
+            "KMIP {version}: only {responses} responses"
+        );
+        assert!(
+            operations >= 13,
+            "KMIP {version}: only {operations} operations"
+        );
+    }
 }

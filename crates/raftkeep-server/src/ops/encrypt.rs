@@ -8,7 +8,9 @@ use std::borrow::Cow;
 
 use kmip_messages::payload::encrypt::{EncryptRequest, EncryptResponse};
 use kmip_messages::{ProtocolVersion, ResponsePayload, UniqueIdentifier, since};
-use kmip_ttlv::enums::{BlockCipherMode, CryptographicAlgorithm, CryptographicUsageMask, Operation};
+use kmip_ttlv::enums::{
+    BlockCipherMode, CryptographicAlgorithm, CryptographicUsageMask, Operation,
+};
 use kmip_ttlv::{ByteString, Tag};
 
 use super::context::OpCtx;
@@ -114,9 +116,11 @@ fn answerable(k: &KeyInUse, version: ProtocolVersion) -> Result<(), OpError> {
     let aead = spec.mode == Some(BlockCipherMode::GCM)
         || spec.algorithm == CryptographicAlgorithm::CHACHA20POLY1305;
     if aead {
-        return Err(OpError::Crypto(raftkeep_crypto::CryptoError::Unsupported(format!(
-            "authenticated encryption answers with an Authenticated Encryption Tag, which KMIP {version} does not have: send the request as KMIP 1.4 or later"
-        ))));
+        return Err(OpError::Crypto(raftkeep_crypto::CryptoError::Unsupported(
+            format!(
+                "authenticated encryption answers with an Authenticated Encryption Tag, which KMIP {version} does not have: send the request as KMIP 1.4 or later"
+            ),
+        )));
     }
     Ok(())
 }

@@ -115,7 +115,9 @@ fn parse_version(s: &str) -> Result<ProtocolVersion, String> {
         .into_iter()
         .find(|v| v.to_string() == s)
         .ok_or_else(|| {
-            format!("{s} is not a KMIP version this client speaks (1.0, 1.1, 1.2, 1.3, 1.4, 2.0, 2.1)")
+            format!(
+                "{s} is not a KMIP version this client speaks (1.0, 1.1, 1.2, 1.3, 1.4, 2.0, 2.1)"
+            )
         })
 }
 
@@ -210,7 +212,11 @@ fn summarize(
                 out,
                 "{} responses, every one in KMIP {v}; {stopped} cases stopped where KMIP {v} differs from the version they were written for; operations answered: {}",
                 seen.responses,
-                seen.operations.iter().cloned().collect::<Vec<_>>().join(", ")
+                seen.operations
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )?;
         }
         writeln!(out, "{passed} passed, {failed} failed, {skipped} skipped")?;
