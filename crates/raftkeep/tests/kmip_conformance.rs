@@ -104,3 +104,84 @@ fn oasis_cases_sent_in_every_other_version_are_answered_in_that_version() {
         );
     }
 }
+
+/// SKLC-M-1-14 rewritten as the KMIP 1.x test-case documents are published: a `# TIME` and a
+/// `# [Client-A]` note before every message, its first request in hex, and a second client
+/// whose Discover Versions is answered between two of client A's exchanges.
+fn as_published_document(case: &str) -> String {
+    let start = case.find("<RequestMessage>").unwrap();
+    let end = case.rfind("</KMIP>").unwrap();
+    let body = &case[start..end];
+    let first_end = body.find("</RequestMessage>").unwrap() + "</RequestMessage>".len();
+    let first = kmip_text::xml::from_xml_test_case(&format!("<KMIP>{}</KMIP>", &body[..first_end]))
+        .unwrap();
+    let hex = hex::encode(kmip_ttlv::encode(&first[0]).unwrap());
+    let lines: Vec<String> = hex
+        .as_bytes()
+        .chunks(64)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let discover = r#"<RequestMessage><RequestHeader><ProtocolVersion>
+<ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="1"/>
+</ProtocolVersion><BatchCount type="Integer" value="1"/></RequestHeader><BatchItem>
+<Operation type="Enumeration" value="DiscoverVersions"/><RequestPayload>
+<ProtocolVersion><ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="1"/></ProtocolVersion>
+</RequestPayload></BatchItem></RequestMessage>
+<ResponseMessage><ResponseHeader><ProtocolVersion>
+<ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="1"/>
+</ProtocolVersion><TimeStamp type="DateTime" value="$NOW"/><BatchCount type="Integer" value="1"/></ResponseHeader>
+<BatchItem><Operation type="Enumeration" value="DiscoverVersions"/><ResultStatus type="Enumeration" value="Success"/>
+<ResponsePayload><ProtocolVersion><ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="1"/></ProtocolVersion></ResponsePayload>
+</BatchItem></ResponseMessage>"#;
+    let mut out = format!(
+        "# TIME 0\n# [Client-A] creates a key\n{}\n",
+        lines.join("\n")
+    );
+    let mut time = 1;
+    let mut rest = &body[first_end..];
+    while let Some(at) = rest.find("<RequestMessage>") {
+        let (before, after) = rest.split_at(at);
+        out.push_str(before);
+        if time == 2 {
+            out.push_str(&format!(
+                "\n# TIME {time}\n# [Client-B] asks for KMIP 1.1\n{discover}\n"
+            ));
+            time += 1;
+        }
+        out.push_str(&format!("\n# TIME {time}\n# [Client-A]\n"));
+        time += 1;
+        rest = after;
+        let next = rest.find("</RequestMessage>").unwrap() + "</RequestMessage>".len();
+        out.push_str(&rest[..next]);
+        rest = &rest[next..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn a_case_as_the_kmip_1_x_documents_publish_it_passes() {
+    let (c, _leader, follower) = Cluster::serving_kmip(3);
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests");
+    let case = std::fs::read_to_string(format!(
+        "{root}/fixtures/kmip-testcases/1.4/mandatory/SKLC-M-1-14.xml"
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let document = as_published_document(&case);
+    assert!(document.contains("# [Client-B]") && !document.contains("<KMIP>"));
+    std::fs::write(dir.path().join("SKLC-M-1-14.xml"), &document).unwrap();
+    let out = Command::new(BIN)
+        .args(["conformance", "--dir", dir.path().to_str().unwrap()])
+        .args(["--server", &c.nodes[follower].kmip_addr])
+        .args(["--ca", &c.pki("ca.pem"), "--cert", &c.pki("client.pem")])
+        .args(["--key", &c.pki("client.key")])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{document}");
+    assert!(
+        stdout.starts_with("PASS SKLC-M-1-14.xml (4 exchanges)"),
+        "{stdout}"
+    );
+}

@@ -2,12 +2,14 @@
 //! request, its placeholders bound, goes to the server, and the response must match the
 //! expected one.
 
-use std::collections::BTreeSet;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
 
 use kmip_messages::ProtocolVersion;
 use kmip_ttlv::{Limits, Tag, Ttlv, Value};
 
 use super::compare::{self, Memory};
+use super::document::Exchange;
 use crate::kmip_conn::{KmipConnection, Resolved, Transport};
 use kmip_text::Encoding;
 
@@ -31,29 +33,6 @@ pub enum Outcome {
         /// The difference.
         why: String,
     },
-}
-
-/// The messages of a test-case file, paired request → expected response.
-pub fn pairs(text: &str) -> Result<Vec<(Ttlv, Ttlv)>, String> {
-    let messages = kmip_text::xml::from_xml_test_case(text).map_err(|e| e.to_string())?;
-    let mut out = Vec::new();
-    let mut it = messages.into_iter();
-    while let Some(request) = it.next() {
-        if request.tag != Tag::REQUEST_MESSAGE {
-            return Err(format!("expected a RequestMessage, found {}", request.tag));
-        }
-        let response = it
-            .next()
-            .ok_or_else(|| "a request without its response".to_owned())?;
-        if response.tag != Tag::RESPONSE_MESSAGE {
-            return Err(format!(
-                "expected a ResponseMessage, found {}",
-                response.tag
-            ));
-        }
-        out.push((request, response));
-    }
-    Ok(out)
 }
 
 fn operations(message: &Ttlv) -> String {
@@ -172,17 +151,20 @@ fn set_version(message: &mut Ttlv, version: ProtocolVersion) {
 /// Runs one file's conversation on one connection, adding what the responses named and
 /// answered to `seen`.
 pub async fn run(text: &str, options: Options<'_>, seen: &mut Seen) -> Outcome {
-    let pairs = match pairs(text) {
+    let exchanges = match super::document::exchanges(text) {
         Ok(p) => p,
         Err(e) => return Outcome::Fail(format!("the file does not parse: {e}")),
     };
-    let mut conn = match KmipConnection::connect(options.target, options.transport).await {
-        Ok(c) => c,
-        Err(e) => return Outcome::Fail(format!("{e:#}")),
-    };
+    // One connection per client of the conversation, opened when it first speaks.
+    let mut connections: HashMap<String, KmipConnection> = HashMap::new();
     let mut memory = Memory::default();
-    let exchanges = pairs.len();
-    for (n, (mut request, mut expected)) in pairs.into_iter().enumerate() {
+    let count = exchanges.len();
+    for (n, exchange) in exchanges.into_iter().enumerate() {
+        let Exchange {
+            client,
+            mut request,
+            response: mut expected,
+        } = exchange;
         if let Some(v) = options.as_version {
             set_version(&mut request, v);
             set_version(&mut expected, v);
@@ -193,7 +175,7 @@ pub async fn run(text: &str, options: Options<'_>, seen: &mut Seen) -> Outcome {
             && let Err(untrue) = kmip_messages::untrue::check(&request, v)
         {
             return Outcome::Stopped {
-                exchanges,
+                exchanges: count,
                 ran: n,
                 why: format!("request {n} ({ops}) is not one a KMIP {v} client sends: {untrue}"),
             };
@@ -211,6 +193,15 @@ pub async fn run(text: &str, options: Options<'_>, seen: &mut Seen) -> Outcome {
         let bytes = match kmip_ttlv::encode(&request) {
             Ok(b) => b,
             Err(e) => return Outcome::Fail(format!("request {n} ({ops}) does not encode: {e}")),
+        };
+        let conn = match connections.entry(client) {
+            Entry::Occupied(c) => c.into_mut(),
+            Entry::Vacant(slot) => {
+                match KmipConnection::connect(options.target, options.transport).await {
+                    Ok(c) => slot.insert(c),
+                    Err(e) => return Outcome::Fail(format!("{e:#}")),
+                }
+            }
         };
         let answer = match conn.exchange(&bytes).await {
             Ok(a) => a,
@@ -233,7 +224,7 @@ pub async fn run(text: &str, options: Options<'_>, seen: &mut Seen) -> Outcome {
             let said = server_said(&actual);
             if options.as_version.is_some() {
                 return Outcome::Stopped {
-                    exchanges,
+                    exchanges: count,
                     ran: n + 1,
                     why: format!("response {n} ({ops}) differs {d}{said}"),
                 };
@@ -250,7 +241,7 @@ pub async fn run(text: &str, options: Options<'_>, seen: &mut Seen) -> Outcome {
         }
         memory.remember(&request, &actual);
     }
-    Outcome::Pass { exchanges }
+    Outcome::Pass { exchanges: count }
 }
 
 /// How a test-case file's messages travel: the message-encoding profiles' cases (MSGENC-HTTPS,

@@ -6,12 +6,14 @@
 //! # Layout
 //!
 //! - [`case`] — one file: requests sent, responses compared.
+//! - [`document`] — a file as OASIS published it: notes, several clients, hex messages.
 //! - [`compare`] — placeholders, bindings and the comparison rules.
 //! - [`reset`] — `--reset`: the objects of one group of cases destroyed before the next.
 //! - [`skips`] — the skip list.
 
 pub mod case;
 pub mod compare;
+pub mod document;
 pub mod reset;
 pub mod skips;
 
