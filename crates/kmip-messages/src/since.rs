@@ -167,11 +167,19 @@ pub fn attribute(name: &str) -> Option<ProtocolVersion> {
 
 /// Whether a client of `version` may be shown the attribute `name`: defined by then and,
 /// from 2.0 on, not under a reserved tag (Operation Policy Name, the 1.x certificate
-/// identification attributes).
+/// identification attributes). A name that is no standard attribute's is a vendor's: a
+/// Vendor Attribute from 2.0 on (`vmware-tag` is vendor `vmware`'s `tag`), while 1.x has
+/// only Custom Attributes, named `x-` or `y-`.
 pub fn attribute_defined(name: &str, version: ProtocolVersion) -> bool {
-    let reserved =
-        version.major >= 2 && Tag::from_name(name).is_some_and(|t| RESERVED_FROM_2_0.contains(&t));
-    defined(attribute(name), version) && !reserved
+    let custom = name.starts_with("x-") || name.starts_with("y-");
+    let standard = Tag::from_name(name).filter(|t| !custom && registry::tag_entry(*t).is_some());
+    match standard {
+        None => version.major >= 2 || custom,
+        Some(t) => {
+            let reserved = version.major >= 2 && RESERVED_FROM_2_0.contains(&t);
+            defined(attribute(name), version) && !reserved
+        }
+    }
 }
 
 /// Whether an Enumeration item tagged `t` with `value` is defined in `version`; values of
@@ -235,8 +243,10 @@ mod tests {
         assert!(attribute_defined("x-anything", ProtocolVersion::V1_0));
         assert!(!attribute_defined(
             "No Such Attribute",
-            ProtocolVersion::V2_1
+            ProtocolVersion::V1_4
         ));
+        assert!(!attribute_defined("vmware-tag", ProtocolVersion::V1_4));
+        assert!(attribute_defined("vmware-tag", ProtocolVersion::V2_0));
         assert!(!attribute_defined("Key Format Type", ProtocolVersion::V1_4));
         assert!(attribute_defined("Key Format Type", ProtocolVersion::V2_0));
         assert!(!attribute_defined(

@@ -334,4 +334,46 @@ mod tests {
             vec![State::ACTIVE.0, State::PRE_ACTIVE.0]
         );
     }
+
+    #[test]
+    fn each_version_is_shown_the_attributes_it_defines_and_no_others() {
+        let mut o = object(State::ACTIVE, &[]);
+        for (name, value) in [
+            (names::FRESH, Value::Boolean(true)),
+            (names::SENSITIVE, Value::Boolean(false)),
+            (names::PROTECTION_STORAGE_MASK, Value::Integer(1)),
+            ("x-mine", Value::TextString("a".into())),
+            ("vmware-tag", Value::TextString("b".into())),
+        ] {
+            o.attributes.push(stored(name, &value).unwrap());
+        }
+        let shown = |v| {
+            all(&o, v)
+                .unwrap()
+                .into_iter()
+                .map(|a| a.name.as_str().to_owned())
+                .collect::<Vec<_>>()
+        };
+        let base = ["Unique Identifier", "Object Type", "State"];
+        let with = |extra: &[&str]| {
+            base.iter()
+                .chain(extra)
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shown(ProtocolVersion::V1_0), with(&["x-mine"]));
+        assert_eq!(shown(ProtocolVersion::V1_2), with(&["Fresh", "x-mine"]));
+        assert_eq!(
+            shown(ProtocolVersion::V1_4),
+            with(&["Fresh", "Sensitive", "x-mine"])
+        );
+        let v2 = shown(ProtocolVersion::V2_0);
+        for name in [
+            "Short Unique Identifier",
+            "Protection Storage Mask",
+            "vmware-tag",
+        ] {
+            assert!(v2.iter().any(|n| n == name), "{name} at 2.0: {v2:?}");
+        }
+    }
 }
