@@ -101,6 +101,17 @@ impl KmipTarget {
     }
 }
 
+impl Resolved {
+    /// The same server, presenting another client certificate.
+    pub fn as_client(&self, cert: PathBuf, key: PathBuf) -> Resolved {
+        Resolved {
+            cert,
+            key,
+            ..self.clone()
+        }
+    }
+}
+
 /// How messages travel to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {

@@ -107,7 +107,8 @@ fn oasis_cases_sent_in_every_other_version_are_answered_in_that_version() {
 
 /// SKLC-M-1-14 rewritten as the KMIP 1.x test-case documents are published: a `# TIME` and a
 /// `# [Client-A]` note before every message, its first request in hex, and a second client
-/// whose Discover Versions is answered between two of client A's exchanges.
+/// between two of client A's exchanges, whose Discover Versions is answered and whose Get of
+/// A's key is refused.
 fn as_published_document(case: &str) -> String {
     let start = case.find("<RequestMessage>").unwrap();
     let end = case.rfind("</KMIP>").unwrap();
@@ -132,6 +133,18 @@ fn as_published_document(case: &str) -> String {
 </ProtocolVersion><TimeStamp type="DateTime" value="$NOW"/><BatchCount type="Integer" value="1"/></ResponseHeader>
 <BatchItem><Operation type="Enumeration" value="DiscoverVersions"/><ResultStatus type="Enumeration" value="Success"/>
 <ResponsePayload><ProtocolVersion><ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="1"/></ProtocolVersion></ResponsePayload>
+</BatchItem></ResponseMessage>
+<RequestMessage><RequestHeader><ProtocolVersion>
+<ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="4"/>
+</ProtocolVersion><BatchCount type="Integer" value="1"/></RequestHeader><BatchItem>
+<Operation type="Enumeration" value="Get"/><RequestPayload>
+<UniqueIdentifier type="TextString" value="$UNIQUE_IDENTIFIER_0"/>
+</RequestPayload></BatchItem></RequestMessage>
+<ResponseMessage><ResponseHeader><ProtocolVersion>
+<ProtocolVersionMajor type="Integer" value="1"/><ProtocolVersionMinor type="Integer" value="4"/>
+</ProtocolVersion><TimeStamp type="DateTime" value="$NOW"/><BatchCount type="Integer" value="1"/></ResponseHeader>
+<BatchItem><Operation type="Enumeration" value="Get"/><ResultStatus type="Enumeration" value="OperationFailed"/>
+<ResultReason type="Enumeration" value="PermissionDenied"/><ResultMessage type="TextString" value="DENIED"/>
 </BatchItem></ResponseMessage>"#;
     let mut out = format!(
         "# TIME 0\n# [Client-A] creates a key\n{}\n",
@@ -160,8 +173,10 @@ fn as_published_document(case: &str) -> String {
 }
 
 #[test]
-fn a_case_as_the_kmip_1_x_documents_publish_it_passes() {
-    let (c, _leader, follower) = Cluster::serving_kmip(3);
+fn a_case_as_the_kmip_1_x_documents_publish_it_passes_with_a_certificate_per_client() {
+    let (c, leader, follower) = Cluster::serving_kmip(3);
+    c.issue_client("other");
+    c.allow(leader, "other");
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests");
     let case = std::fs::read_to_string(format!(
         "{root}/fixtures/kmip-testcases/1.4/mandatory/SKLC-M-1-14.xml"
@@ -171,17 +186,30 @@ fn a_case_as_the_kmip_1_x_documents_publish_it_passes() {
     let document = as_published_document(&case);
     assert!(document.contains("# [Client-B]") && !document.contains("<KMIP>"));
     std::fs::write(dir.path().join("SKLC-M-1-14.xml"), &document).unwrap();
-    let out = Command::new(BIN)
-        .args(["conformance", "--dir", dir.path().to_str().unwrap()])
-        .args(["--server", &c.nodes[follower].kmip_addr])
-        .args(["--ca", &c.pki("ca.pem"), "--cert", &c.pki("client.pem")])
-        .args(["--key", &c.pki("client.key")])
-        .output()
-        .unwrap();
+    let other = format!("B={},{}", c.pki("other.pem"), c.pki("other.key"));
+    let run = |extra: &[&str]| {
+        Command::new(BIN)
+            .args(["conformance", "--dir", dir.path().to_str().unwrap()])
+            .args(["--server", &c.nodes[follower].kmip_addr])
+            .args(["--ca", &c.pki("ca.pem"), "--cert", &c.pki("client.pem")])
+            .args(["--key", &c.pki("client.key"), "--reset"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--client", &other]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{document}");
     assert!(
-        stdout.starts_with("PASS SKLC-M-1-14.xml (4 exchanges)"),
+        stdout.starts_with("PASS SKLC-M-1-14.xml (5 exchanges)"),
+        "{stdout}"
+    );
+    // Without its own certificate, client B is client A, and A's key is not refused to it.
+    let out = run(&[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("response 3 (Get) differs at ResponseMessage/BatchItem/ResultStatus"),
         "{stdout}"
     );
 }

@@ -89,6 +89,8 @@ fn server_said(response: &Ttlv) -> String {
 pub struct Options<'a> {
     /// The server and the client's credentials.
     pub target: &'a Resolved,
+    /// Other credentials for named speakers of a multi-client case (`--client`).
+    pub clients: &'a HashMap<String, Resolved>,
     /// How the messages travel.
     pub transport: Transport,
     /// A failure shows the whole response the server sent (KMIP XML).
@@ -194,14 +196,13 @@ pub async fn run(text: &str, options: Options<'_>, seen: &mut Seen) -> Outcome {
             Ok(b) => b,
             Err(e) => return Outcome::Fail(format!("request {n} ({ops}) does not encode: {e}")),
         };
+        let target = options.clients.get(&client).unwrap_or(options.target);
         let conn = match connections.entry(client) {
             Entry::Occupied(c) => c.into_mut(),
-            Entry::Vacant(slot) => {
-                match KmipConnection::connect(options.target, options.transport).await {
-                    Ok(c) => slot.insert(c),
-                    Err(e) => return Outcome::Fail(format!("{e:#}")),
-                }
-            }
+            Entry::Vacant(slot) => match KmipConnection::connect(target, options.transport).await {
+                Ok(c) => slot.insert(c),
+                Err(e) => return Outcome::Fail(format!("{e:#}")),
+            },
         };
         let answer = match conn.exchange(&bytes).await {
             Ok(a) => a,

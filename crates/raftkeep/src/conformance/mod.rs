@@ -17,6 +17,7 @@ pub mod document;
 pub mod reset;
 pub mod skips;
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -25,7 +26,7 @@ use clap::Args;
 
 use kmip_messages::ProtocolVersion;
 
-use crate::kmip_conn::KmipTarget;
+use crate::kmip_conn::{KmipTarget, Resolved};
 
 /// `raftkeep conformance`.
 #[derive(Debug, Args)]
@@ -59,6 +60,11 @@ pub struct ConformanceArgs {
     /// 2.1) only stops it (STOP).
     #[arg(long, value_parser = parse_version)]
     pub as_version: Option<ProtocolVersion>,
+    /// The certificate and key another client of a multi-client case presents:
+    /// `B=b.pem,b.key` for the speaker of `# [Client-B]` (may repeat). Clients not named here
+    /// present `--cert`/`--key` on their own connections.
+    #[arg(long = "client", value_name = "NAME=CERT,KEY")]
+    pub clients: Vec<String>,
     /// The server and the client's credentials.
     #[command(flatten)]
     pub target: KmipTarget,
@@ -111,6 +117,32 @@ fn written_major(file: &Path) -> Option<i32> {
         .and_then(|d| i32::try_from(d).ok())
 }
 
+/// The targets of `--client NAME=CERT,KEY`, by speaker name.
+fn client_targets(
+    args: &ConformanceArgs,
+    target: &Resolved,
+) -> anyhow::Result<HashMap<String, Resolved>> {
+    let mut out = HashMap::new();
+    for spec in &args.clients {
+        let parsed = spec
+            .split_once('=')
+            .and_then(|(name, files)| Some((name, files.split_once(',')?)));
+        let Some((name, (cert, key))) = parsed else {
+            bail!("--client {spec}: expected NAME=CERT,KEY, e.g. B=pki/b.pem,pki/b.key");
+        };
+        for file in [cert, key] {
+            if !Path::new(file).is_file() {
+                bail!("--client {spec}: {file} is not a file");
+            }
+        }
+        out.insert(
+            name.to_owned(),
+            target.as_client(PathBuf::from(cert), PathBuf::from(key)),
+        );
+    }
+    Ok(out)
+}
+
 /// Parses `--as-version 1.2`.
 fn parse_version(s: &str) -> Result<ProtocolVersion, String> {
     ProtocolVersion::ALL
@@ -131,6 +163,7 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
         None => skips::SkipList::default(),
     };
     let target = args.target.resolve()?;
+    let clients = client_targets(args, &target)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -161,6 +194,7 @@ pub fn run(args: &ConformanceArgs) -> anyhow::Result<()> {
             let text = std::fs::read_to_string(file).with_context(|| format!("reading {name}"))?;
             let options = case::Options {
                 target: &target,
+                clients: &clients,
                 transport: case::transport_for(&base),
                 verbose: args.verbose,
                 as_version: args.as_version,
