@@ -6,8 +6,9 @@
 //!
 //! Attributes follow the message's protocol version: the KMIP 1.x layout (Attribute Name /
 //! Attribute Value, Template-Attribute) or the KMIP 2.x layout (Attributes structure, vendor
-//! attributes). Any other operation, including unknown and vendor operations, decodes as a
-//! generic payload so the server can answer "Operation Not Supported".
+//! attributes). Any other operation, including unknown and vendor operations and operations
+//! the message's version does not define, decodes as a generic payload so the server can
+//! answer "Operation Not Supported".
 //!
 //! Decoding is strict: a field the structure does not define is an error, not silently
 //! dropped. Encoding writes fields in specification order, so the messages real clients send
@@ -18,7 +19,9 @@
 //! - [`message`] — the [`Message`] trait, [`RequestMessage`], [`ResponseMessage`] and their batch items.
 //! - [`header`] — request and response headers, authentication and credentials.
 //! - [`payload`] — [`RequestPayload`], [`ResponsePayload`], one module per operation.
-//! - [`since`] — the version that first defined an operation or object type.
+//! - [`since`] — the version that first defined a tag, enumeration value, operation, object
+//!   type, attribute or result reason: what a message of a version may carry.
+//! - [`untrue`] — the first thing in a whole message that its version does not define.
 //! - [`attribute`] — [`Attribute`], [`Attributes`], [`TemplateAttribute`] in both layouts.
 //! - [`object`] — [`ManagedObject`], key blocks and key values.
 //! - [`common`] — Unique Identifier, Name, Revocation Reason, secret strings.
