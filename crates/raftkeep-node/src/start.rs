@@ -215,7 +215,13 @@ async fn start_kmip(
         tracing::warn!("no [kmip] section: this node serves no KMIP clients");
         return Ok(None);
     };
-    let tls = raftkeep_server::tls::server_config_from_files(&k.cert, &k.key)?;
+    let certificate = raftkeep_server::tls::ReloadingCertificate::load(&k.cert, &k.key)?;
+    let tls = certificate.server_config()?;
+    tokio::spawn(reload_kmip_certificate(
+        certificate,
+        k.cert.clone(),
+        k.key.clone(),
+    ));
     let settings = raftkeep_server::Settings {
         max_connections: k.max_connections,
         idle_timeout: std::time::Duration::from_secs(k.idle_timeout_secs),
@@ -634,6 +640,58 @@ async fn recheck_certificates(config: NodeConfig) {
         for (role, cert, key) in identities {
             if let Err(e) = crate::certs::check_identity(role, cert, key, now) {
                 tracing::error!(error = %e, "certificate check failed");
+            }
+        }
+    }
+}
+
+/// How often the KMIP certificate files are read again (SIGHUP reads them at once).
+const KMIP_CERTIFICATE_RELOAD: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Presents a renewed KMIP certificate without a restart: every few seconds, and on SIGHUP,
+/// the certificate and key files are read again; new connections get the new chain, open
+/// ones go on with theirs. Files that do not load (a renewal caught halfway) leave the
+/// current certificate in place until they do.
+async fn reload_kmip_certificate(
+    certificate: Arc<raftkeep_server::tls::ReloadingCertificate>,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+) {
+    use raftkeep_server::tls::Reloaded;
+    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGHUP: the KMIP certificate is read again every 5 s only");
+            None
+        }
+    };
+    let mut tick = tokio::time::interval(KMIP_CERTIFICATE_RELOAD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let signalled = async {
+            match hangup.as_mut() {
+                Some(h) => h.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = signalled => tracing::info!("SIGHUP: reading the KMIP certificate again"),
+        }
+        match certificate.reload() {
+            Ok(Reloaded::Unchanged) => {}
+            Ok(Reloaded::Now(subject)) => {
+                metrics::counter!("raftkeep_kmip_certificate_reloads_total").increment(1);
+                tracing::info!(%subject, "KMIP certificate reloaded: new connections present it");
+                // Its validity warnings and expiry gauge follow the certificate presented.
+                let now = time::OffsetDateTime::now_utc();
+                if let Err(e) = crate::certs::check_identity("KMIP", &cert, &key, now) {
+                    tracing::error!(error = %e, "certificate check failed");
+                }
+            }
+            Err(e) => {
+                metrics::counter!("raftkeep_kmip_certificate_reload_failures_total").increment(1);
+                tracing::warn!(error = %e, "the KMIP certificate files do not load: still presenting the previous certificate");
             }
         }
     }

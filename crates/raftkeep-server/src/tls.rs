@@ -4,14 +4,16 @@
 //! certificate before it is trusted, so trust is decided per request from the allow-list, not
 //! by closing the connection. The handshake still proves the client holds the certificate's key.
 
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::server::ResolvesServerCert;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::sign::CertifiedKey;
 use rustls::{DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme};
 use sha2::{Digest, Sha256};
 
@@ -61,8 +63,9 @@ impl ClientCertVerifier for AnyClientCertificate {
     }
 }
 
-/// The server side of KMIP TLS from PEM bytes: the certificate chain (leaf first) and its key.
-pub fn server_config(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<ServerConfig>, ServerError> {
+/// The certificate chain (leaf first) and its key from PEM bytes, ready to present; an error
+/// when the key does not belong to the leaf.
+fn certified_key(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<CertifiedKey>, ServerError> {
     let chain = CertificateDer::pem_slice_iter(chain_pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ServerError::Tls(format!("server certificate chain: {e}")))?;
@@ -73,6 +76,14 @@ pub fn server_config(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<ServerConfi
     }
     let key = PrivateKeyDer::from_pem_slice(key_pem)
         .map_err(|e| ServerError::Tls(format!("server private key: {e}")))?;
+    let provider = rustls::crypto::ring::default_provider();
+    let certified = CertifiedKey::from_der(chain, key, &provider)
+        .map_err(|e| ServerError::Tls(format!("server certificate and key: {e}")))?;
+    Ok(Arc::new(certified))
+}
+
+/// The server side of KMIP TLS presenting whatever `certificate` holds at each handshake.
+fn config_with(certificate: Arc<dyn ResolvesServerCert>) -> Result<Arc<ServerConfig>, ServerError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(AnyClientCertificate {
         algorithms: provider.signature_verification_algorithms,
@@ -81,9 +92,91 @@ pub fn server_config(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<ServerConfi
         .with_protocol_versions(&[&rustls::version::TLS12, &rustls::version::TLS13])
         .map_err(|e| ServerError::Tls(e.to_string()))?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(chain, key)
-        .map_err(|e| ServerError::Tls(format!("server certificate and key: {e}")))?;
+        .with_cert_resolver(certificate);
     Ok(Arc::new(config))
+}
+
+/// The server side of KMIP TLS from PEM bytes: the certificate chain (leaf first) and its key.
+pub fn server_config(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<ServerConfig>, ServerError> {
+    let fixed = rustls::sign::SingleCertAndKey::from(certified_key(chain_pem, key_pem)?);
+    config_with(Arc::new(fixed))
+}
+
+/// The KMIP certificate as its files hold it now: [`ReloadingCertificate::reload`] reads
+/// them again, and handshakes after a successful reload present the new chain while open
+/// connections go on with the one they began with. A renewed certificate therefore takes
+/// effect without a restart.
+#[derive(Debug)]
+pub struct ReloadingCertificate {
+    chain_file: PathBuf,
+    key_file: PathBuf,
+    current: RwLock<Loaded>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    certified: Arc<CertifiedKey>,
+    /// The file contents it was made from: a reload that reads the same bytes changes nothing.
+    pem: (Vec<u8>, Vec<u8>),
+}
+
+/// What a reload found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reloaded {
+    /// The files hold what is presented already.
+    Unchanged,
+    /// New handshakes present the certificate with this subject.
+    Now(String),
+}
+
+fn read_file(p: &Path) -> Result<Vec<u8>, ServerError> {
+    std::fs::read(p).map_err(|e| ServerError::Tls(format!("reading {}: {e}", p.display())))
+}
+
+impl ReloadingCertificate {
+    /// Loads the chain and key files.
+    pub fn load(chain_file: &Path, key_file: &Path) -> Result<Arc<Self>, ServerError> {
+        let pem = (read_file(chain_file)?, read_file(key_file)?);
+        let certified = certified_key(&pem.0, &pem.1)?;
+        Ok(Arc::new(ReloadingCertificate {
+            chain_file: chain_file.to_owned(),
+            key_file: key_file.to_owned(),
+            current: RwLock::new(Loaded { certified, pem }),
+        }))
+    }
+
+    /// Reads the files again. A chain and key that do not load — a renewal caught halfway,
+    /// between writing the certificate and its key — leave the current certificate in place
+    /// and are an error; the next reload tries again.
+    pub fn reload(&self) -> Result<Reloaded, ServerError> {
+        let pem = (read_file(&self.chain_file)?, read_file(&self.key_file)?);
+        let same = self.current.read().map(|c| c.pem == pem).unwrap_or(false);
+        if same {
+            return Ok(Reloaded::Unchanged);
+        }
+        let certified = certified_key(&pem.0, &pem.1)?;
+        let leaf = certified
+            .end_entity_cert()
+            .map(|c| c.to_vec())
+            .unwrap_or_default();
+        let mut current = self
+            .current
+            .write()
+            .map_err(|_| ServerError::Tls("the certificate lock is poisoned".into()))?;
+        *current = Loaded { certified, pem };
+        Ok(Reloaded::Now(subject(&leaf).unwrap_or_default()))
+    }
+
+    /// The server side of KMIP TLS presenting this certificate.
+    pub fn server_config(self: &Arc<Self>) -> Result<Arc<ServerConfig>, ServerError> {
+        config_with(self.clone())
+    }
+}
+
+impl ResolvesServerCert for ReloadingCertificate {
+    fn resolve(&self, _hello: rustls::server::ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        self.current.read().ok().map(|c| c.certified.clone())
+    }
 }
 
 /// [`server_config`] from PEM files.
@@ -91,10 +184,7 @@ pub fn server_config_from_files(
     chain: &Path,
     key: &Path,
 ) -> Result<Arc<ServerConfig>, ServerError> {
-    let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| ServerError::Tls(format!("reading {}: {e}", p.display())))
-    };
-    server_config(&read(chain)?, &read(key)?)
+    server_config(&read_file(chain)?, &read_file(key)?)
 }
 
 /// The SHA-256 fingerprint of a DER certificate, lowercase hex: how the allow-list names a
@@ -208,5 +298,36 @@ mod tests {
         assert!(chain_issued_by(&chain, fake.der(), now).is_err());
         // Outside the validity period (rcgen's certificates start in 1975).
         assert!(chain_issued_by(&chain, root.der(), 0).is_err());
+    }
+
+    #[test]
+    fn a_reload_presents_new_files_and_keeps_the_old_certificate_while_they_do_not_match() {
+        use super::{Reloaded, ReloadingCertificate};
+
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("kmip.pem"), dir.path().join("kmip.key"));
+        let issue = |cn: &str| {
+            let k = KeyPair::generate().unwrap();
+            let c = params(cn, false).self_signed(&k).unwrap();
+            (c.pem(), k.serialize_pem())
+        };
+        let presented = |r: &ReloadingCertificate| {
+            let chain = r.current.read().unwrap().certified.cert.clone();
+            super::subject(chain[0].as_ref()).unwrap()
+        };
+        let (c1, k1) = issue("first");
+        std::fs::write(&cert, &c1).unwrap();
+        std::fs::write(&key, &k1).unwrap();
+        let r = ReloadingCertificate::load(&cert, &key).unwrap();
+        assert_eq!(r.reload().unwrap(), Reloaded::Unchanged);
+        // Renewal caught halfway: the new certificate, the old key.
+        let (c2, k2) = issue("second");
+        std::fs::write(&cert, &c2).unwrap();
+        assert!(r.reload().is_err());
+        assert_eq!(presented(&r), "CN=first");
+        std::fs::write(&key, &k2).unwrap();
+        assert_eq!(r.reload().unwrap(), Reloaded::Now("CN=second".to_owned()));
+        assert_eq!(presented(&r), "CN=second");
+        let _ = r.server_config().unwrap();
     }
 }
