@@ -117,6 +117,19 @@ pub enum AuditError {
         /// What does not hold.
         reason: String,
     },
+    /// The log ends in a record cut short: a write a crash or power loss interrupted. The
+    /// lines before it chain intact; a node opening the log sets the torn bytes aside.
+    #[error(
+        "audit log line {line}: {bytes} bytes of a record cut short (a write interrupted by a crash); the {intact} lines before it chain intact"
+    )]
+    Torn {
+        /// 1-based number of the torn line.
+        line: u64,
+        /// Its length.
+        bytes: u64,
+        /// The intact lines before it.
+        intact: u64,
+    },
 }
 
 /// The hash of a record: SHA-256 over the previous hash and the record without its hash.
@@ -159,14 +172,19 @@ impl AuditLog {
             path: path.to_owned(),
             source,
         };
-        let (seq, prev) = if path.exists() {
-            let last = verify(path)?;
-            match last {
-                Some(r) => (r.seq + 1, r.hash),
-                None => (0, GENESIS.to_owned()),
-            }
+        let scan = if path.exists() {
+            scan(path)?
         } else {
-            (0, GENESIS.to_owned())
+            Scan::default()
+        };
+        let set_aside = if scan.torn > 0 {
+            Some(set_aside_torn(path, &scan).map_err(io)?)
+        } else {
+            None
+        };
+        let (seq, prev) = match scan.last {
+            Some(r) => (r.seq + 1, r.hash),
+            None => (0, GENESIS.to_owned()),
         };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
@@ -176,11 +194,35 @@ impl AuditLog {
             .append(true)
             .open(path)
             .map_err(io)?;
-        Ok(AuditLog {
+        let log = AuditLog {
             path: path.to_owned(),
             node,
             tail: Mutex::new(Tail { file, seq, prev }),
-        })
+        };
+        if let Some(aside) = set_aside {
+            let reason = format!(
+                "{} bytes of a record cut short at line {} (a write interrupted by a crash) set aside in {}",
+                scan.torn,
+                scan.lines + 1,
+                aside.display()
+            );
+            tracing::warn!(path = %path.display(), %reason, "audit log recovered: the chain goes on from its last intact record");
+            metrics::counter!("raftkeep_audit_torn_recoveries_total").increment(1);
+            log.append(Event {
+                client: String::new(),
+                identity: None,
+                peer: String::new(),
+                operation: "AuditLogRecovered".to_owned(),
+                uids: Vec::new(),
+                status: "Recovered".to_owned(),
+                reason: Some(reason),
+                request_id: String::new(),
+                batch_item_id: None,
+                stale_ms: None,
+            })
+            .map_err(io)?;
+        }
+        Ok(log)
     }
 
     fn append(&self, event: Event) -> std::io::Result<()> {
@@ -227,24 +269,58 @@ impl AuditSink for AuditLog {
     }
 }
 
-/// Checks the whole chain of a log file; the last record, if any.
-pub fn verify(path: &Path) -> Result<Option<Record>, AuditError> {
-    let file = File::open(path).map_err(|source| AuditError::Io {
+/// What reading a log file found: its intact records and what follows them.
+#[derive(Debug, Default)]
+struct Scan {
+    /// The last intact record.
+    last: Option<Record>,
+    /// Intact lines.
+    lines: u64,
+    /// Their length in bytes.
+    intact_len: u64,
+    /// Bytes after them that end without a newline: a record cut short.
+    torn: u64,
+}
+
+/// Reads a log file line by line, checking the chain; a last line without its newline (or
+/// of NUL bytes only, as a file system may leave after a crash) is counted as torn, not as
+/// a broken chain.
+fn scan(path: &Path) -> Result<Scan, AuditError> {
+    use std::io::Read as _;
+    let io = |source| AuditError::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let mut reader = BufReader::new(File::open(path).map_err(io)?);
     let mut prev = GENESIS.to_owned();
-    let mut last = None;
-    for (i, line) in BufReader::new(file).lines().enumerate() {
-        let n = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(1);
-        let line = line.map_err(|source| AuditError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let record: Record = serde_json::from_str(&line).map_err(|e| AuditError::Malformed {
+    let mut out = Scan::default();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line).map_err(io)?;
+        if read == 0 {
+            return Ok(out);
+        }
+        let n = out.lines + 1;
+        let complete = line.last() == Some(&b'\n');
+        let zeros = line.iter().all(|b| *b == 0 || *b == b'\n');
+        if !complete || zeros {
+            let mut rest = Vec::new();
+            reader.read_to_end(&mut rest).map_err(io)?;
+            if rest.iter().all(|b| *b == 0 || *b == b'\n') {
+                out.torn = u64::try_from(read + rest.len()).unwrap_or(u64::MAX);
+                return Ok(out);
+            }
+        }
+        let text = std::str::from_utf8(&line).map_err(|e| AuditError::Malformed {
             line: n,
             reason: e.to_string(),
         })?;
+        let record: Record =
+            serde_json::from_str(text.trim_end()).map_err(|e| AuditError::Malformed {
+                line: n,
+                reason: e.to_string(),
+            })?;
         if record.seq != n - 1 {
             return Err(AuditError::Broken {
                 line: n,
@@ -264,9 +340,43 @@ pub fn verify(path: &Path) -> Result<Option<Record>, AuditError> {
             });
         }
         prev = record.hash.clone();
-        last = Some(record);
+        out.lines = n;
+        out.intact_len += u64::try_from(read).unwrap_or(u64::MAX);
+        out.last = Some(record);
     }
-    Ok(last)
+}
+
+/// Moves the torn end of a log into `PATH.torn-UNIXSECONDS` and cuts the log back to its
+/// intact records, durably; the file the bytes went to.
+fn set_aside_torn(path: &Path, scan: &Scan) -> std::io::Result<PathBuf> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let mut file = OpenOptions::new().read(true).write(true).open(path)?;
+    file.seek(SeekFrom::Start(scan.intact_len))?;
+    let mut torn = Vec::new();
+    file.read_to_end(&mut torn)?;
+    let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".torn-{stamp}"));
+    let aside = PathBuf::from(aside);
+    let mut out = File::create(&aside)?;
+    out.write_all(&torn)?;
+    out.sync_all()?;
+    file.set_len(scan.intact_len)?;
+    file.sync_all()?;
+    Ok(aside)
+}
+
+/// Checks the whole chain of a log file; the last record, if any.
+pub fn verify(path: &Path) -> Result<Option<Record>, AuditError> {
+    let scan = scan(path)?;
+    if scan.torn > 0 {
+        return Err(AuditError::Torn {
+            line: scan.lines + 1,
+            bytes: scan.torn,
+            intact: scan.lines,
+        });
+    }
+    Ok(scan.last)
 }
 
 #[cfg(test)]
@@ -343,6 +453,70 @@ mod tests {
         swapped.swap(2, 3);
         assert_eq!(broken_at(swapped), 3);
         // A node does not append to a log that was tampered with.
+        assert!(AuditLog::open(&path, 1).is_err());
+    }
+
+    #[test]
+    fn a_record_cut_short_by_a_crash_is_set_aside_and_the_chain_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(&path, 1).unwrap();
+        log.record(event("Create"));
+        log.record(event("Get"));
+        drop(log);
+        // A power loss halfway through the third record's write.
+        let whole = std::fs::read(&path).unwrap();
+        let mut torn = whole.clone();
+        torn.extend_from_slice(&whole[..40]);
+        std::fs::write(&path, &torn).unwrap();
+        match verify(&path) {
+            Err(AuditError::Torn {
+                line: 3,
+                bytes: 40,
+                intact: 2,
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+        let log = AuditLog::open(&path, 1).unwrap();
+        log.record(event("Destroy"));
+        let kept = lines(&path);
+        assert_eq!(kept.len(), 4, "{kept:?}");
+        assert!(kept[2].contains("AuditLogRecovered") && kept[2].contains("40 bytes"));
+        let last = verify(&path).unwrap().unwrap();
+        assert_eq!((last.seq, last.operation.as_str()), (3, "Destroy"));
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".torn-"))
+            .collect();
+        assert_eq!(aside.len(), 1);
+        assert_eq!(std::fs::read(aside[0].path()).unwrap(), whole[..40]);
+    }
+
+    #[test]
+    fn zeros_a_file_system_left_after_a_crash_are_torn_but_a_changed_last_line_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let log = AuditLog::open(&path, 1).unwrap();
+        log.record(event("Create"));
+        log.record(event("Get"));
+        drop(log);
+        let whole = std::fs::read(&path).unwrap();
+        let mut zeros = whole.clone();
+        zeros.extend_from_slice(&[0; 64]);
+        std::fs::write(&path, &zeros).unwrap();
+        assert!(matches!(
+            verify(&path),
+            Err(AuditError::Torn { bytes: 64, .. })
+        ));
+        // A complete last line that does not verify was changed, not torn: refused.
+        let mut text = String::from_utf8(whole).unwrap();
+        text = text.replace("\"Get\"", "\"Locate\"");
+        std::fs::write(&path, text).unwrap();
+        assert!(matches!(
+            verify(&path),
+            Err(AuditError::Broken { line: 2, .. })
+        ));
         assert!(AuditLog::open(&path, 1).is_err());
     }
 }
