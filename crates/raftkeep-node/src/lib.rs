@@ -16,10 +16,13 @@
 //!   (wait, a bounded-stale read, or a refusal), and what the KMIP listener's gate and
 //!   `/readyz` say.
 //! - [`certs`] — start-up checks of the node's own certificates (validity, key match, role).
+//! - `cluster_tls` — the cluster port's TLS, accepted by the node so that a renewed
+//!   certificate is presented without a restart.
 //! - [`shred`] — destroyed material removed from the node's log, snapshot and store files.
 //! - [`error`] — [`NodeStartError`].
 
 pub mod certs;
+mod cluster_tls;
 pub mod config;
 #[cfg(test)]
 mod config_reference;

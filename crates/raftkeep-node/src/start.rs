@@ -217,7 +217,8 @@ async fn start_kmip(
     };
     let certificate = raftkeep_server::tls::ReloadingCertificate::load(&k.cert, &k.key)?;
     let tls = certificate.server_config()?;
-    tokio::spawn(reload_kmip_certificate(
+    tokio::spawn(reload_certificate(
+        "KMIP",
         certificate,
         k.cert.clone(),
         k.key.clone(),
@@ -541,16 +542,18 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         ),
     );
 
-    let listen = config.cluster.listen;
-    let listen_err = |reason: String| NodeStartError::Listen {
-        addr: listen.to_string(),
-        reason,
-    };
-    let (listener, local_addr) = bind(listen).await?;
+    let (listener, local_addr) = bind(config.cluster.listen).await?;
+    let certificate =
+        raftkeep_server::tls::ReloadingCertificate::load(&config.tls.cert, &config.tls.key)?;
+    let cluster_tls = crate::cluster_tls::server_config(&config.tls.ca, &certificate)?;
+    tokio::spawn(reload_certificate(
+        "cluster",
+        certificate,
+        config.tls.cert.clone(),
+        config.tls.key.clone(),
+    ));
     let (stop_server, stopped) = oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
-        .tls_config(tls.server())
-        .map_err(|e| listen_err(e.to_string()))?
         .add_service(tonic::service::interceptor::InterceptedService::new(
             RaftService::new(node.clone()).into_server(),
             RoleCheck::raft(config.tls.accept_unmarked_peers),
@@ -559,19 +562,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
             ClusterService::new(reads.clone(), keyring.clone()).into_server(),
             RoleCheck::cluster(config.tls.accept_unmarked_peers),
         ));
-    // Raft's small messages must not wait for Nagle's algorithm: without TCP_NODELAY an
-    // append-entries reply could sit ~40 ms behind the peer's delayed ACK.
-    let incoming = tokio_stream::StreamExt::map(
-        tokio_stream::wrappers::TcpListenerStream::new(listener),
-        |conn| {
-            if let Ok(c) = &conn
-                && let Err(e) = c.set_nodelay(true)
-            {
-                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-            }
-            conn
-        },
-    );
+    let incoming = crate::cluster_tls::incoming(listener, cluster_tls);
     let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
         let _ = stopped.await;
     }));
@@ -645,14 +636,15 @@ async fn recheck_certificates(config: NodeConfig) {
     }
 }
 
-/// How often the KMIP certificate files are read again (SIGHUP reads them at once).
-const KMIP_CERTIFICATE_RELOAD: std::time::Duration = std::time::Duration::from_secs(5);
+/// How often the certificate files are read again (SIGHUP reads them at once).
+const CERTIFICATE_RELOAD: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Presents a renewed KMIP certificate without a restart: every few seconds, and on SIGHUP,
-/// the certificate and key files are read again; new connections get the new chain, open
-/// ones go on with theirs. Files that do not load (a renewal caught halfway) leave the
-/// current certificate in place until they do.
-async fn reload_kmip_certificate(
+/// Presents a renewed certificate (`role`: the KMIP or the cluster one) without a restart:
+/// every few seconds, and on SIGHUP, the certificate and key files are read again; new
+/// connections get the new chain, open ones go on with theirs. Files that do not load (a
+/// renewal caught halfway) leave the current certificate in place until they do.
+async fn reload_certificate(
+    role: &'static str,
     certificate: Arc<raftkeep_server::tls::ReloadingCertificate>,
     cert: std::path::PathBuf,
     key: std::path::PathBuf,
@@ -661,11 +653,11 @@ async fn reload_kmip_certificate(
     let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
         Ok(s) => Some(s),
         Err(e) => {
-            tracing::warn!(error = %e, "cannot listen for SIGHUP: the KMIP certificate is read again every 5 s only");
+            tracing::warn!(role, error = %e, "cannot listen for SIGHUP: the certificate is read again every 5 s only");
             None
         }
     };
-    let mut tick = tokio::time::interval(KMIP_CERTIFICATE_RELOAD);
+    let mut tick = tokio::time::interval(CERTIFICATE_RELOAD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let signalled = async {
@@ -676,22 +668,24 @@ async fn reload_kmip_certificate(
         };
         tokio::select! {
             _ = tick.tick() => {}
-            _ = signalled => tracing::info!("SIGHUP: reading the KMIP certificate again"),
+            _ = signalled => tracing::info!(role, "SIGHUP: reading the certificate again"),
         }
         match certificate.reload() {
             Ok(Reloaded::Unchanged) => {}
             Ok(Reloaded::Now(subject)) => {
-                metrics::counter!("raftkeep_kmip_certificate_reloads_total").increment(1);
-                tracing::info!(%subject, "KMIP certificate reloaded: new connections present it");
+                metrics::counter!("raftkeep_certificate_reloads_total", "certificate" => role)
+                    .increment(1);
+                tracing::info!(role, %subject, "certificate reloaded: new connections are shown it");
                 // Its validity warnings and expiry gauge follow the certificate presented.
                 let now = time::OffsetDateTime::now_utc();
-                if let Err(e) = crate::certs::check_identity("KMIP", &cert, &key, now) {
+                if let Err(e) = crate::certs::check_identity(role, &cert, &key, now) {
                     tracing::error!(error = %e, "certificate check failed");
                 }
             }
             Err(e) => {
-                metrics::counter!("raftkeep_kmip_certificate_reload_failures_total").increment(1);
-                tracing::warn!(error = %e, "the KMIP certificate files do not load: still presenting the previous certificate");
+                metrics::counter!("raftkeep_certificate_reload_failures_total", "certificate" => role)
+                    .increment(1);
+                tracing::warn!(role, error = %e, "the certificate files do not load: still presenting the previous certificate");
             }
         }
     }

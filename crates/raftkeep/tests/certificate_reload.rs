@@ -1,8 +1,10 @@
-//! A renewed KMIP certificate takes effect without a restart: against 3 node processes, a
-//! client keeps reading a key — every read on a new connection, as vCenter does, and one
-//! connection opened before the renewal kept open — while a node's certificate is renewed
-//! with a new key and the node is sent SIGHUP. No request fails, new connections are shown
-//! the new certificate, the open connection goes on.
+//! A renewed certificate takes effect without a restart: against 3 node processes, a client
+//! keeps reading a key — every read on a new connection, as vCenter does, and one
+//! connection opened before the renewal kept open — while a node's certificate (its KMIP and
+//! cluster certificate, one file here) is renewed with a new key and the node is sent
+//! SIGHUP. No request fails, new KMIP connections and new connections to the cluster port
+//! are shown the new certificate, the open connection goes on, and the cluster keeps
+//! replicating through the renewed node.
 
 #![allow(
     clippy::unwrap_used,
@@ -56,6 +58,38 @@ fn presented(tls: &Tls) -> Vec<u8> {
     Sha256::digest(certs[0].as_ref()).to_vec()
 }
 
+/// The SHA-256 of the certificate node `i`'s cluster port presents to a new connection.
+fn cluster_presented(c: &Cluster, i: usize) -> Vec<u8> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(c.pki("ca.pem")).unwrap())
+        .unwrap();
+    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_client_auth_cert(
+        vec![CertificateDer::from_pem_file(c.pki("client.pem")).unwrap()],
+        PrivateKeyDer::from_pem_file(c.pki("client.key")).unwrap(),
+    )
+    .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let tls = c.block_on(async {
+        let tcp = tokio::net::TcpStream::connect(&c.nodes[i].addr)
+            .await
+            .unwrap();
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+            .await
+            .unwrap()
+    });
+    presented(&tls)
+}
+
 /// One request and its answer on `tls`: whether it succeeded.
 async fn exchange(tls: &mut Tls, request: &[u8]) -> bool {
     if tls.write_all(request).await.is_err() {
@@ -82,6 +116,7 @@ fn a_renewed_kmip_certificate_is_presented_without_a_restart_and_no_request_fail
     let request = get(&uid);
     let mut kept_open = c.block_on(c.kmip_connect(node, "client"));
     let before = presented(&kept_open);
+    assert_eq!(cluster_presented(&c, node), before);
     assert!(c.block_on(exchange(&mut kept_open, &request)));
 
     // The node's certificate renewed with a new key, as an operator does it, then SIGHUP.
@@ -127,5 +162,12 @@ fn a_renewed_kmip_certificate_is_presented_without_a_restart_and_no_request_fail
         "new connections were not shown the renewed certificate within {READ_AFTER_RENEWAL:?}"
     );
     assert_eq!(presented(&kept_open), before);
+    let renewed = cluster_presented(&c, node);
+    assert_ne!(
+        renewed, before,
+        "the cluster port still shows the old certificate"
+    );
+    // Raft goes on through the renewed node: a write through it reaches every node.
+    c.create_key(&client);
     c.wait_converged(&[0, 1, 2]);
 }
