@@ -72,6 +72,9 @@ pub struct GrpcConnection {
     identity: ClusterIdentity,
     committed: raftkeep_store::CommitWatermark,
     client: Option<RaftClient<Channel>>,
+    /// The [`ClusterTls::generation`] `client` was made under: after a renewal of this node's
+    /// certificate the connection is replaced, so that peers are shown the new one.
+    made_under: u64,
     /// A call has started and not finished. Still set when the next call starts, the last
     /// one was dropped mid-way (openraft gave up on it): its bytes may sit in the connection's
     /// buffers towards a peer that stopped reading, so the connection is replaced.
@@ -89,6 +92,7 @@ impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
             identity: self.identity.clone(),
             committed: self.committed.clone(),
             client: None,
+            made_under: 0,
             in_flight: false,
         }
     }
@@ -98,13 +102,17 @@ type RpcResult<T, E> = Result<T, RPCError<NodeId, BasicNode, RaftError<NodeId, E
 
 impl GrpcConnection {
     fn client(&mut self) -> Result<RaftClient<Channel>, NetworkError> {
-        if let Some(c) = &self.client {
+        let generation = self.tls.as_ref().map_or(0, ClusterTls::generation);
+        if let Some(c) = &self.client
+            && self.made_under == generation
+        {
             return Ok(c.clone());
         }
         let channel = crate::channel::channel(&self.addr, self.tls.as_ref())
             .map_err(|e| NetworkError::new(&e))?;
         let client = RaftClient::new(channel);
         self.client = Some(client.clone());
+        self.made_under = generation;
         Ok(client)
     }
 
@@ -194,5 +202,49 @@ impl RaftNetwork<TypeConfig> for GrpcConnection {
     ) -> RpcResult<VoteResponse<NodeId>, Infallible> {
         self.call(&rpc, &option, |mut c, r| async move { c.vote(r).await })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test")]
+
+    use super::*;
+
+    fn pair(cn: &str) -> (Vec<u8>, Vec<u8>) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        let cert = params.self_signed(&key).unwrap();
+        (cert.pem().into_bytes(), key.serialize_pem().into_bytes())
+    }
+
+    #[tokio::test]
+    async fn a_connection_is_made_again_after_the_nodes_certificate_is_renewed() {
+        let (ca, _) = pair("ca");
+        let (cert, key) = pair("node1");
+        let tls = ClusterTls::from_pem(ca, cert, key);
+        let mut conn = GrpcConnection {
+            target: 2,
+            addr: "127.0.0.1:7102".to_owned(),
+            tls: Some(tls.clone()),
+            identity: ClusterIdentity::default(),
+            committed: raftkeep_store::CommitWatermark::default(),
+            client: None,
+            made_under: 0,
+            in_flight: false,
+        };
+        conn.client().unwrap();
+        assert_eq!(conn.made_under, 0);
+        // The same pair again changes nothing; a new one makes the connection again.
+        let (cert, key) = pair("node1");
+        tls.renew(cert.clone(), key.clone());
+        assert_eq!(tls.generation(), 1);
+        tls.renew(cert, key);
+        assert_eq!(tls.generation(), 1);
+        conn.client().unwrap();
+        assert_eq!(conn.made_under, 1);
     }
 }

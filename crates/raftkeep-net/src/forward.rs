@@ -16,7 +16,8 @@ pub struct Forwarder {
     addr: String,
     tls: Option<ClusterTls>,
     dial: crate::Dial,
-    peers: Arc<Mutex<HashMap<String, Peer>>>,
+    /// Connections by address, with the [`ClusterTls::generation`] they were made under.
+    peers: Arc<Mutex<HashMap<String, (u64, Peer)>>>,
 }
 
 impl Forwarder {
@@ -64,14 +65,18 @@ impl Forwarder {
         &self.node
     }
 
-    /// A client of the node at `addr`, reusing its connection.
+    /// A client of the node at `addr`, reusing its connection unless this node's certificate
+    /// was renewed since it was made.
     pub fn peer(&self, addr: &str) -> Result<Peer, NetError> {
+        let generation = self.tls.as_ref().map_or(0, ClusterTls::generation);
         let mut peers = self.peers.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(peer) = peers.get(addr) {
+        if let Some((made_under, peer)) = peers.get(addr)
+            && *made_under == generation
+        {
             return Ok(peer.clone());
         }
         let peer = Peer::connect(addr, self.tls.as_ref())?;
-        peers.insert(addr.to_owned(), peer.clone());
+        peers.insert(addr.to_owned(), (generation, peer.clone()));
         Ok(peer)
     }
 

@@ -2,7 +2,8 @@
 //! accepts only peers (nodes and `raftkeep cluster`) that present one too.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use tonic::transport::{Certificate, ClientTlsConfig, Identity, ServerTlsConfig};
 
@@ -19,12 +20,19 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
-/// A loaded cluster identity; cheap to clone.
+/// A loaded cluster identity; cheap to clone. Its certificate and key can be replaced while
+/// the node runs ([`ClusterTls::renew`]): connections made after that present the new pair.
 #[derive(Clone)]
-pub struct ClusterTls(Arc<Loaded>);
+pub struct ClusterTls(Arc<Shared>);
 
-struct Loaded {
+struct Shared {
     ca: Vec<u8>,
+    identity: RwLock<Arc<Pair>>,
+    /// Raised at every renewal: a cached connection made under an older one is replaced.
+    generation: AtomicU64,
+}
+
+struct Pair {
     cert: Vec<u8>,
     key: Vec<u8>,
 }
@@ -56,11 +64,42 @@ impl ClusterTls {
 
     /// A cluster identity from PEM bytes.
     pub fn from_pem(ca: Vec<u8>, cert: Vec<u8>, key: Vec<u8>) -> Self {
-        ClusterTls(Arc::new(Loaded { ca, cert, key }))
+        ClusterTls(Arc::new(Shared {
+            ca,
+            identity: RwLock::new(Arc::new(Pair { cert, key })),
+            generation: AtomicU64::new(0),
+        }))
+    }
+
+    /// Presents `cert` and `key` (PEM, a pair the caller has checked) on connections made from
+    /// now on; unchanged bytes change nothing.
+    pub fn renew(&self, cert: Vec<u8>, key: Vec<u8>) {
+        let mut current = self
+            .0
+            .identity
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        if current.cert == cert && current.key == key {
+            return;
+        }
+        *current = Arc::new(Pair { cert, key });
+        self.0.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many renewals there have been: a connection made at an older count presents an
+    /// older certificate.
+    pub fn generation(&self) -> u64 {
+        self.0.generation.load(Ordering::Acquire)
     }
 
     fn identity(&self) -> Identity {
-        Identity::from_pem(&self.0.cert, &self.0.key)
+        let pair = self
+            .0
+            .identity
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        Identity::from_pem(&pair.cert, &pair.key)
     }
 
     /// The server side: present our certificate, require one issued by the cluster CA.

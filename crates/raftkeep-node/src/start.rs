@@ -222,6 +222,7 @@ async fn start_kmip(
         certificate,
         k.cert.clone(),
         k.key.clone(),
+        None,
     ));
     let settings = raftkeep_server::Settings {
         max_connections: k.max_connections,
@@ -551,6 +552,7 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
         certificate,
         config.tls.cert.clone(),
         config.tls.key.clone(),
+        Some(tls.clone()),
     ));
     let (stop_server, stopped) = oneshot::channel::<()>();
     let router = tonic::transport::Server::builder()
@@ -642,12 +644,15 @@ const CERTIFICATE_RELOAD: std::time::Duration = std::time::Duration::from_secs(5
 /// Presents a renewed certificate (`role`: the KMIP or the cluster one) without a restart:
 /// every few seconds, and on SIGHUP, the certificate and key files are read again; new
 /// connections get the new chain, open ones go on with theirs. Files that do not load (a
-/// renewal caught halfway) leave the current certificate in place until they do.
+/// renewal caught halfway) leave the current certificate in place until they do. The
+/// cluster certificate is also the one the node shows its peers (`outgoing`): its cached
+/// connections to them are made again with the new one.
 async fn reload_certificate(
     role: &'static str,
     certificate: Arc<raftkeep_server::tls::ReloadingCertificate>,
     cert: std::path::PathBuf,
     key: std::path::PathBuf,
+    outgoing: Option<ClusterTls>,
 ) {
     use raftkeep_server::tls::Reloaded;
     let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
@@ -673,6 +678,10 @@ async fn reload_certificate(
         match certificate.reload() {
             Ok(Reloaded::Unchanged) => {}
             Ok(Reloaded::Now(subject)) => {
+                if let Some(tls) = &outgoing {
+                    let (chain, private) = certificate.pem();
+                    tls.renew(chain, private);
+                }
                 metrics::counter!("raftkeep_certificate_reloads_total", "certificate" => role)
                     .increment(1);
                 tracing::info!(role, %subject, "certificate reloaded: new connections are shown it");

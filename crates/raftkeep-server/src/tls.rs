@@ -167,6 +167,14 @@ impl ReloadingCertificate {
         Ok(Reloaded::Now(subject(&leaf).unwrap_or_default()))
     }
 
+    /// The certificate chain and key presented now, as PEM.
+    pub fn pem(&self) -> (Vec<u8>, Vec<u8>) {
+        self.current
+            .read()
+            .map(|c| c.pem.clone())
+            .unwrap_or_else(|p| p.into_inner().pem.clone())
+    }
+
     /// The server side of KMIP TLS presenting this certificate.
     pub fn server_config(self: &Arc<Self>) -> Result<Arc<ServerConfig>, ServerError> {
         config_with(self.clone())
