@@ -160,15 +160,50 @@ fn ports(base: u16) -> anyhow::Result<Vec<u16>> {
     {
         return Ok(wanted);
     }
-    // Hold all three listeners until all are chosen so they differ.
-    let listeners = (0..NODES)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<Result<Vec<_>, _>>()
-        .context("finding free ports")?;
-    listeners
+    free_ports()
+}
+
+/// Where free ports are looked for: below the kernel's ephemeral range (32768 and up on
+/// Linux), which outgoing connections draw from. A port the kernel picked for `bind(0)`
+/// is from that range, and released until the node binds it, a connection of another
+/// process could take it — a node that then cannot listen, or a client that reaches
+/// another process.
+const FREE_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
+/// Three free ports from [`FREE_PORTS`], starting at a random one.
+fn free_ports() -> anyhow::Result<Vec<u16>> {
+    let mut seed = [0_u8; 2];
+    getrandom::getrandom(&mut seed).context("the system random generator failed")?;
+    let span = FREE_PORTS.end - FREE_PORTS.start;
+    let start = u16::from_le_bytes(seed) % span;
+    // Ports this process chose before are left to their nodes, which may not listen yet.
+    static CHOSEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut chosen = CHOSEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Hold the listeners until all are chosen so they differ.
+    let mut held = Vec::new();
+    for offset in 0..span {
+        let port = FREE_PORTS.start + (start + offset) % span;
+        if chosen.contains(&port) {
+            continue;
+        }
+        if let Ok(l) = TcpListener::bind(("127.0.0.1", port)) {
+            held.push(l);
+            if held.len() == NODES {
+                break;
+            }
+        }
+    }
+    if held.len() < NODES {
+        bail!("finding free ports: none free among {FREE_PORTS:?}");
+    }
+    let ports = held
         .iter()
         .map(|l| Ok(l.local_addr()?.port()))
-        .collect()
+        .collect::<anyhow::Result<Vec<u16>>>()?;
+    chosen.extend(&ports);
+    Ok(ports)
 }
 
 /// The nodes as their configuration files describe them.
