@@ -68,9 +68,21 @@ fn start_dev(cwd: &Path) -> Dev {
         child: Some(child),
         dir: cwd.to_owned(),
     };
-    wait_for("raftkeep dev to be ready", || {
-        std::fs::read_to_string(cwd.join("dev.out")).is_ok_and(|t| t.contains("Ctrl-C stops"))
-    });
+    let started = Instant::now();
+    while !std::fs::read_to_string(cwd.join("dev.out")).is_ok_and(|t| t.contains("Ctrl-C stops")) {
+        if started.elapsed() > Duration::from_secs(90) {
+            // What dev and its nodes said, so that a slow or failed start can be told apart.
+            let said = std::fs::read_to_string(cwd.join("dev.out")).unwrap_or_default();
+            let node1 =
+                std::fs::read_to_string(cwd.join("raftkeep-dev/node1/log")).unwrap_or_default();
+            let tail: Vec<&str> = node1.lines().rev().take(30).collect();
+            panic!(
+                "gave up waiting for raftkeep dev to be ready; it said:\n{said}\nnode 1's log ends:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     dev
 }
 
