@@ -93,6 +93,20 @@ macro_rules! open_mask {
             pub fn from_i32(v: i32) -> Self {
                 $ty(u32::from_be_bytes(v.to_be_bytes()))
             }
+
+            /// The bits set, named for a person ("Encrypt, Decrypt"; "nothing" for none;
+            /// a bit without a name in hex).
+            pub fn describe(self) -> String {
+                if self.0 == 0 {
+                    return "nothing".to_owned();
+                }
+                (0..32)
+                    .map(|bit| 1_u32 << bit)
+                    .filter(|b| self.0 & b != 0)
+                    .map(|b| $ty(b).spec_name().map_or_else(|| $ty(b).to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         }
 
         impl std::ops::BitOr for $ty {
@@ -134,5 +148,20 @@ mod tests {
         assert_eq!(m.to_i32(), 12);
         assert!(m.contains(CryptographicUsageMask::DECRYPT));
         assert_eq!(CryptographicUsageMask::from_i32(-1).0, u32::MAX);
+    }
+
+    #[test]
+    fn a_mask_is_described_by_the_names_of_its_bits() {
+        let m = CryptographicUsageMask::ENCRYPT | CryptographicUsageMask::DECRYPT;
+        assert_eq!(m.describe(), "Encrypt, Decrypt");
+        assert_eq!(CryptographicUsageMask::EMPTY.describe(), "nothing");
+        assert_eq!(
+            CryptographicUsageMask::MAC_GENERATE.describe(),
+            "MAC Generate"
+        );
+        assert_eq!(
+            CryptographicUsageMask(0x8000_0004).describe(),
+            "Encrypt, 0x80000000"
+        );
     }
 }

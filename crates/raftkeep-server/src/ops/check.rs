@@ -26,8 +26,8 @@ pub async fn run(ctx: &mut OpCtx<'_>, payload: &Ttlv) -> Result<ResponsePayload,
         if has & wanted != *wanted {
             return Err(OpError::IncompatibleMask(format!(
                 "object {uid} allows {} but the check asks for {}",
-                CryptographicUsageMask::from_i32(has),
-                CryptographicUsageMask::from_i32(*wanted)
+                CryptographicUsageMask::from_i32(has).describe(),
+                CryptographicUsageMask::from_i32(*wanted).describe()
             )));
         }
     }

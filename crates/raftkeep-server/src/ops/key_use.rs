@@ -229,8 +229,9 @@ fn permitted(uid: &str, o: &StoredObject, mask: CryptographicUsageMask) -> Resul
         return Ok(());
     }
     Err(OpError::IncompatibleMask(format!(
-        "key {uid} allows {} but this operation needs {mask}",
-        CryptographicUsageMask::from_i32(has)
+        "key {uid} allows {} (its Cryptographic Usage Mask) but this operation needs {}",
+        CryptographicUsageMask::from_i32(has).describe(),
+        mask.describe()
     )))
 }
 
