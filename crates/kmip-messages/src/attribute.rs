@@ -22,6 +22,11 @@ use crate::error::{MessageError, MessageErrorKind};
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AttributeName(String);
 
+/// True for the name of a client-defined (`x-`) or server-defined (`y-`) attribute.
+pub(crate) fn is_custom_name(name: &str) -> bool {
+    name.starts_with("x-") || name.starts_with("y-")
+}
+
 impl AttributeName {
     /// Wraps a name.
     pub fn new(name: impl Into<String>) -> Self {
@@ -43,7 +48,7 @@ impl AttributeName {
 
     /// True for client-defined (`x-`) and server-defined (`y-`) attributes.
     pub fn is_custom(&self) -> bool {
-        self.0.starts_with("x-") || self.0.starts_with("y-")
+        is_custom_name(&self.0)
     }
 
     /// The tag of a standard attribute; `None` for custom attributes.

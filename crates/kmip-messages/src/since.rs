@@ -18,6 +18,7 @@ use kmip_ttlv::enums::{ObjectType, Operation, ResultReason};
 use kmip_ttlv::registry::{self, EnumSpace};
 
 use crate::ProtocolVersion;
+use crate::attribute::is_custom_name;
 
 /// The last tag of each 1.x version: KMIP 1.0 ends with Password, 1.1 with X.509 Certificate
 /// Subject, 1.2 with Attestation Capable Indicator, 1.3 with Capability Information, 1.4 with
@@ -92,6 +93,12 @@ pub fn operation(op: Operation) -> Option<ProtocolVersion> {
     }
 }
 
+/// Whether a request of `version` may ask for `op`: an operation the version defines, or
+/// Discover Versions in any version — it is how a client finds the versions to speak.
+pub fn operation_defined(op: Operation, version: ProtocolVersion) -> bool {
+    op == Operation::DISCOVER_VERSIONS || defined(operation(op), version)
+}
+
 /// The version that first defined the object type `t`.
 pub fn object_type(t: ObjectType) -> Option<ProtocolVersion> {
     match t.0 {
@@ -147,22 +154,34 @@ fn from_registry(t: Tag, value: u32) -> Option<ProtocolVersion> {
 /// Attributes KMIP 2.0 introduced under tags 1.x already had for other uses.
 const ATTRIBUTES_FROM_2_0: [&str; 2] = ["Key Format Type", "Opaque Data Type"];
 
-/// The version that first defined the standard attribute `name`: the version of the tag of
-/// that name, or 2.0 for the attributes KMIP 2.0 introduced (the certificate name attributes
-/// such as Certificate Subject CN, Key Format Type, Opaque Data Type). Custom attributes
-/// (`x-`, `y-`) exist in every version — as Custom Attributes in 1.x, as Vendor Attributes
-/// from 2.0 on. `None` for a name no version defines.
-pub fn attribute(name: &str) -> Option<ProtocolVersion> {
-    if name.starts_with("x-") || name.starts_with("y-") {
-        return Some(ProtocolVersion::V1_0);
+/// The tag of a standard attribute's name; `None` for custom and vendor attributes.
+fn standard_tag(name: &str) -> Option<Tag> {
+    if is_custom_name(name) {
+        return None;
     }
-    if ATTRIBUTES_FROM_2_0.contains(&name)
+    Tag::from_name(name).filter(|t| registry::tag_entry(*t).is_some())
+}
+
+/// Whether KMIP 2.0 introduced the attribute `name` (the certificate name attributes such as
+/// Certificate Subject CN, and Key Format Type and Opaque Data Type under older tags).
+fn introduced_in_2_0(name: &str) -> bool {
+    ATTRIBUTES_FROM_2_0.contains(&name)
         || name.starts_with("Certificate Subject ")
         || name.starts_with("Certificate Issuer ")
-    {
+}
+
+/// The version that first defined the standard attribute `name`: the version of the tag of
+/// that name, or 2.0 for the attributes KMIP 2.0 introduced. Custom attributes (`x-`, `y-`)
+/// exist in every version — as Custom Attributes in 1.x, as Vendor Attributes from 2.0 on.
+/// `None` for a name no version defines.
+pub fn attribute(name: &str) -> Option<ProtocolVersion> {
+    if is_custom_name(name) {
+        return Some(ProtocolVersion::V1_0);
+    }
+    if introduced_in_2_0(name) {
         return Some(ProtocolVersion::V2_0);
     }
-    tag(Tag::from_name(name)?)
+    tag(standard_tag(name)?)
 }
 
 /// Whether a client of `version` may be shown the attribute `name`: defined by then and,
@@ -171,15 +190,15 @@ pub fn attribute(name: &str) -> Option<ProtocolVersion> {
 /// Vendor Attribute from 2.0 on (`vmware-tag` is vendor `vmware`'s `tag`), while 1.x has
 /// only Custom Attributes, named `x-` or `y-`.
 pub fn attribute_defined(name: &str, version: ProtocolVersion) -> bool {
-    let custom = name.starts_with("x-") || name.starts_with("y-");
-    let standard = Tag::from_name(name).filter(|t| !custom && registry::tag_entry(*t).is_some());
-    match standard {
-        None => version.major >= 2 || custom,
-        Some(t) => {
-            let reserved = version.major >= 2 && RESERVED_FROM_2_0.contains(&t);
-            defined(attribute(name), version) && !reserved
-        }
-    }
+    let Some(t) = standard_tag(name) else {
+        return version.major >= 2 || is_custom_name(name);
+    };
+    let since = if introduced_in_2_0(name) {
+        Some(ProtocolVersion::V2_0)
+    } else {
+        tag(t)
+    };
+    defined(since, version) && !(version.major >= 2 && RESERVED_FROM_2_0.contains(&t))
 }
 
 /// Whether an Enumeration item tagged `t` with `value` is defined in `version`; values of
