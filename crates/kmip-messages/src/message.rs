@@ -78,9 +78,7 @@ impl RequestBatchItem {
         let payload_item = r.required_item(Tag::REQUEST_PAYLOAD)?;
         // The payload of an operation the message's version does not define is kept as sent:
         // its form is not that version's, and the server answers Operation Not Supported.
-        let payload = if crate::since::defined(crate::since::operation(operation), ctx.version)
-            || operation == Operation::DISCOVER_VERSIONS
-        {
+        let payload = if crate::since::operation_defined(operation, ctx.version) {
             RequestPayload::read(operation, payload_item, r.path(), ctx)?
         } else {
             RequestPayload::Other(payload_item.clone())

@@ -511,15 +511,13 @@ async fn undo(ctx: &OpCtx<'_>, journal: Vec<Command>, items: &mut [ResponseBatch
 
 /// An operation the request's version does not define is not one this server offers that
 /// client: its answer would carry tags the client cannot read (Encrypt's Data in a KMIP 1.0
-/// message). Discover Versions is answered in every version — it is how a client finds the
-/// versions to speak.
+/// message).
 fn defined_in(operation: Operation, version: ProtocolVersion) -> Result<(), OpError> {
     use kmip_messages::since;
-    let since = since::operation(operation);
-    if operation == Operation::DISCOVER_VERSIONS || since::defined(since, version) {
+    if since::operation_defined(operation, version) {
         return Ok(());
     }
-    Err(OpError::NotSupported(match since {
+    Err(OpError::NotSupported(match since::operation(operation) {
         Some(first) => format!(
             "{operation} is an operation of KMIP {first} and later; this request is in KMIP {version}"
         ),
