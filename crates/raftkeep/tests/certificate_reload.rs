@@ -27,7 +27,6 @@ use kmip_ttlv::Limits;
 use kmip_ttlv::enums::{Operation, ResultStatus};
 use sha2::{Digest, Sha256};
 use support::Cluster;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// How long the client keeps reading after the renewal, at most.
 const READ_AFTER_RENEWAL: Duration = Duration::from_secs(15);
@@ -60,30 +59,17 @@ fn presented(tls: &Tls) -> Vec<u8> {
 
 /// The SHA-256 of the certificate node `i`'s cluster port presents to a new connection.
 fn cluster_presented(c: &Cluster, i: usize) -> Vec<u8> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_file(c.pki("ca.pem")).unwrap())
-        .unwrap();
-    let mut config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_client_auth_cert(
-        vec![CertificateDer::from_pem_file(c.pki("client.pem")).unwrap()],
-        PrivateKeyDer::from_pem_file(c.pki("client.key")).unwrap(),
-    )
-    .unwrap();
+    let mut config = c.client_tls("client");
     config.alpn_protocols = vec![b"h2".to_vec()];
     let tls = c.block_on(async {
         let tcp = tokio::net::TcpStream::connect(&c.nodes[i].addr)
             .await
             .unwrap();
         tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-            .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+            .connect(
+                rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap(),
+                tcp,
+            )
             .await
             .unwrap()
     });
@@ -92,20 +78,10 @@ fn cluster_presented(c: &Cluster, i: usize) -> Vec<u8> {
 
 /// One request and its answer on `tls`: whether it succeeded.
 async fn exchange(tls: &mut Tls, request: &[u8]) -> bool {
-    if tls.write_all(request).await.is_err() {
-        return false;
-    }
-    let mut message = vec![0_u8; 8];
-    if tls.read_exact(&mut message).await.is_err() {
-        return false;
-    }
-    let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
-    message.resize(8 + len, 0);
-    if tls.read_exact(&mut message[8..]).await.is_err() {
-        return false;
-    }
-    ResponseMessage::decode(&message, &Limits::default())
-        .is_ok_and(|r| r.batch_items[0].result_status == ResultStatus::SUCCESS)
+    support::kmip_exchange(tls, request).await.is_some_and(|m| {
+        ResponseMessage::decode(&m, &Limits::default())
+            .is_ok_and(|r| r.batch_items[0].result_status == ResultStatus::SUCCESS)
+    })
 }
 
 #[test]

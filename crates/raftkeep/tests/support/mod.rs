@@ -110,6 +110,22 @@ pub fn cli(args: &[&str]) -> String {
 /// range (32768-60999): a port from that range, released and bound again later, can be taken
 /// meanwhile by any outgoing connection (a client's, a node's) — a test failed on exactly that
 /// ("Address already in use" for a node's KMIP port).
+/// Sends one KMIP request on `tls` and reads the response message; `None` when the server
+/// closed the connection instead of answering.
+pub async fn kmip_exchange(
+    tls: &mut tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+    request: &[u8],
+) -> Option<Vec<u8>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tls.write_all(request).await.ok()?;
+    let mut message = vec![0_u8; 8];
+    tls.read_exact(&mut message).await.ok()?;
+    let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
+    message.resize(8 + len, 0);
+    tls.read_exact(&mut message[8..]).await.ok()?;
+    Some(message)
+}
+
 pub fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
@@ -586,14 +602,28 @@ file = "root.key"
         i: usize,
         cert: &str,
     ) -> Option<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+        let config = self.client_tls(cert);
+        let tcp = tokio::net::TcpStream::connect(&self.nodes[i].kmip_addr)
+            .await
+            .ok()?;
+        let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .ok()
+    }
+
+    /// TLS toward the nodes, trusting the cluster CA and presenting `cert` (`cert.pem` /
+    /// `cert.key` in the PKI directory).
+    pub fn client_tls(&self, cert: &str) -> rustls::ClientConfig {
         use rustls::pki_types::pem::PemObject;
-        use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
         let mut roots = rustls::RootCertStore::empty();
         roots
             .add(CertificateDer::from_pem_file(self.pki("ca.pem")).unwrap())
             .unwrap();
-        let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
@@ -603,15 +633,7 @@ file = "root.key"
             vec![CertificateDer::from_pem_file(self.pki(&format!("{cert}.pem"))).unwrap()],
             PrivateKeyDer::from_pem_file(self.pki(&format!("{cert}.key"))).unwrap(),
         )
-        .unwrap();
-        let tcp = tokio::net::TcpStream::connect(&self.nodes[i].kmip_addr)
-            .await
-            .ok()?;
-        let name = ServerName::try_from("127.0.0.1").unwrap();
-        tokio_rustls::TlsConnector::from(std::sync::Arc::new(config))
-            .connect(name, tcp)
-            .await
-            .ok()
+        .unwrap()
     }
 
     /// Sends one KMIP request to node `i` on a new TLS connection (as vCenter does) with the
@@ -633,37 +655,21 @@ file = "root.key"
     /// on a new connection: the response's bytes, the connection closed without one, or no
     /// connection at all (refused, or the handshake failed).
     pub async fn kmip_try(&self, i: usize, cert: &str, request: &[u8]) -> Contact {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let Some(mut tls) = self.try_kmip_connect(i, cert).await else {
             return Contact::Refused;
         };
-        if tls.write_all(request).await.is_err() {
-            return Contact::Closed;
-        }
-        let mut message = vec![0_u8; 8];
-        if tls.read_exact(&mut message).await.is_err() {
-            return Contact::Closed;
-        }
-        let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
-        message.resize(8 + len, 0);
-        match tls.read_exact(&mut message[8..]).await {
-            Ok(_) => Contact::Answered(message),
-            Err(_) => Contact::Closed,
+        match kmip_exchange(&mut tls, request).await {
+            Some(message) => Contact::Answered(message),
+            None => Contact::Closed,
         }
     }
 
     /// Sends raw bytes on a new connection; the response's bytes, or `None` when the server
     /// closed the connection instead of answering.
     pub async fn kmip_raw(&self, i: usize, cert: &str, request: &[u8]) -> Option<Vec<u8>> {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let mut tls = self.kmip_connect(i, cert).await;
-        tls.write_all(request).await.ok()?;
-        let mut message = vec![0_u8; 8];
-        tls.read_exact(&mut message).await.ok()?;
-        let len = u32::from_be_bytes([message[4], message[5], message[6], message[7]]) as usize;
-        assert!(8 + len <= kmip_ttlv::Limits::default().max_message_len);
-        message.resize(8 + len, 0);
-        tls.read_exact(&mut message[8..]).await.ok()?;
+        let message = kmip_exchange(&mut tls, request).await?;
+        assert!(message.len() <= kmip_ttlv::Limits::default().max_message_len);
         Some(message)
     }
 
