@@ -81,9 +81,14 @@ pub struct KmipConfig {
     /// Seconds a connection may stay idle between requests.
     #[serde(default = "defaults::kmip_idle_timeout_secs")]
     pub idle_timeout_secs: u64,
-    /// The audit log (JSON lines, hash-chained); default `audit.jsonl` in the data directory.
+    /// The audit log's active file (JSON lines, hash-chained); default `audit.jsonl` in the
+    /// data directory. Sealed segments go next to it.
     #[serde(default)]
     pub audit_log: Option<PathBuf>,
+    /// When the audit log is sealed into segments, how long they are kept, and whether
+    /// records are synced before answers.
+    #[serde(default)]
+    pub audit: AuditConfig,
     /// The largest request accepted, in bytes; a larger one is refused from its header
     /// (before its body is read) and the connection closed.
     #[serde(default = "defaults::kmip_max_message_bytes")]
@@ -94,6 +99,62 @@ pub struct KmipConfig {
     /// Users whose Username/Password credential every request must carry; none: no check.
     #[serde(default)]
     pub users: Vec<KmipUser>,
+}
+
+/// The audit log's segments and syncing (docs/operations.md, "The audit log").
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize, schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The active file is sealed into a segment (`audit.jsonl.<first record>`) once it holds
+    /// this many KiB (65536: 64 MiB, about 150,000 records).
+    #[serde(default = "defaults::audit_segment_kib")]
+    pub segment_kib: u64,
+    /// ... or once its first record is this many hours old.
+    #[serde(default = "defaults::audit_segment_hours")]
+    pub segment_hours: u64,
+    /// Sealed segments kept; older ones are removed (the removal is itself recorded, so the
+    /// chain still verifies). Absent: all are kept.
+    #[serde(default)]
+    pub keep_segments: Option<usize>,
+    /// Sealed segments last written more than this many days ago are removed. Absent: kept.
+    #[serde(default)]
+    pub keep_days: Option<u64>,
+    /// Sync records to disk before the answers they record are sent, in groups (one sync
+    /// serves every request answered meanwhile), so that an answered request's record
+    /// survives a power loss. Off: records reach the disk when the OS writes them back.
+    #[serde(default = "defaults::audit_sync")]
+    pub sync: bool,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig {
+            segment_kib: defaults::audit_segment_kib(),
+            segment_hours: defaults::audit_segment_hours(),
+            keep_segments: None,
+            keep_days: None,
+            sync: defaults::audit_sync(),
+        }
+    }
+}
+
+impl AuditConfig {
+    /// The audit log's options.
+    pub fn options(&self) -> raftkeep_server::audit::AuditOptions {
+        const DAY: u64 = 86_400;
+        raftkeep_server::audit::AuditOptions {
+            segment_bytes: self.segment_kib.max(1).saturating_mul(1024),
+            segment_age: std::time::Duration::from_secs(
+                self.segment_hours.max(1).saturating_mul(3600),
+            ),
+            keep_segments: self.keep_segments,
+            keep_age: self
+                .keep_days
+                .map(|d| std::time::Duration::from_secs(d.saturating_mul(DAY))),
+            sync: self.sync,
+        }
+    }
 }
 
 /// A KMIP user for the optional Username/Password check.
@@ -272,6 +333,15 @@ mod defaults {
     }
     pub(super) fn root_key_version() -> u32 {
         1
+    }
+    pub(super) fn audit_segment_kib() -> u64 {
+        64 * 1024
+    }
+    pub(super) fn audit_segment_hours() -> u64 {
+        24
+    }
+    pub(super) fn audit_sync() -> bool {
+        true
     }
     pub(super) fn kmip_listen() -> std::net::SocketAddr {
         std::net::SocketAddr::from(([0, 0, 0, 0], 5696))

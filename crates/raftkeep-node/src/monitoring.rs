@@ -238,7 +238,7 @@ async fn upkeep(handle: PrometheusHandle) {
 
 /// Keeps the snapshot-age and audit-size gauges current, until Raft shuts down. A snapshot
 /// that stops getting younger under writes means snapshots fail; an audit log that only grows
-/// needs rotation before its disk fills.
+/// needs a retention before its disk fills.
 async fn watch_files(node: RaftNode, files: WatchedFiles) {
     let raft = node.raft().metrics();
     let mut tick = tokio::time::interval(FILE_WATCH);
@@ -254,14 +254,20 @@ async fn watch_files(node: RaftNode, files: WatchedFiles) {
         if let Some(age) = age {
             metrics::gauge!("raftkeep_raft_snapshot_age_seconds").set(age.as_secs_f64());
         }
-        if let Some(size) = files
-            .audit_log
-            .as_ref()
-            .and_then(|p| std::fs::metadata(p).ok())
-        {
-            metrics::gauge!("raftkeep_audit_log_bytes").set(size.len() as f64);
+        if let Some(active) = &files.audit_log {
+            metrics::gauge!("raftkeep_audit_log_bytes").set(audit_bytes(active) as f64);
         }
     }
+}
+
+/// The audit log's size on disk: the active file and its sealed segments.
+fn audit_bytes(active: &std::path::Path) -> u64 {
+    let sealed = raftkeep_server::audit::segments::sealed(active).unwrap_or_default();
+    std::iter::once(active.to_owned())
+        .chain(sealed.into_iter().map(|s| s.path))
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 /// Keeps the Raft gauges equal to the node's Raft metrics, until Raft shuts down.

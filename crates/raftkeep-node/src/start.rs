@@ -245,7 +245,8 @@ async fn start_kmip(
     let (stop, stopped) = oneshot::channel::<()>();
     let sm = reads.forwarder().node().state_machine().clone();
     let audit_path = audit_log_path(config, k);
-    let audit = raftkeep_server::AuditLog::open(&audit_path, config.node_id)?;
+    let audit =
+        raftkeep_server::AuditLog::open_with(&audit_path, config.node_id, k.audit.options())?;
     tracing::info!(path = %audit_path.display(), "audit log open, chain verified");
     let engine = raftkeep_server::Engine::new(
         Arc::new(ReplicatedAllowList(sm)),

@@ -296,6 +296,18 @@ impl Handler for Engine {
     }
 
     async fn handle(&self, client: &Client, request: RequestMessage) -> Reply {
+        let reply = self.answer(client, request).await;
+        // The answer goes out only once its audit records would survive a crash.
+        if let Some(sink) = &self.audit {
+            sink.durable().await;
+        }
+        reply
+    }
+}
+
+impl Engine {
+    /// The reply to `request`, its items audited.
+    async fn answer(&self, client: &Client, request: RequestMessage) -> Reply {
         let request_id = uuid::Uuid::new_v4().to_string();
         let version = request.header.protocol_version;
         let aware = declares_aware(
