@@ -98,13 +98,7 @@ fn say(
 
 /// The newest `n` lines of the log, newest file first until there are enough.
 fn last_lines(active: &Path, n: usize) -> anyhow::Result<VecDeque<String>> {
-    let mut files: Vec<PathBuf> = segments::sealed(active)?
-        .into_iter()
-        .map(|s| s.path)
-        .collect();
-    if active.exists() {
-        files.push(active.to_owned());
-    }
+    let files = segments::files(active)?;
     if files.is_empty() {
         anyhow::bail!("{}: no audit log there", active.display());
     }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use super::scan::{Scan, check_link, scan, set_aside_torn};
-use super::segments::{self, Segment};
+use super::segments;
 use super::{AuditError, AuditSink, Event, GENESIS, Record, RetainedFrom, hash_of};
 
 /// When segments are sealed and removed, and whether records are synced before answers.
@@ -58,6 +58,8 @@ struct Active {
     bytes: u64,
     /// When its first record was written.
     opened: OffsetDateTime,
+    /// A failed seal is not tried again before this; records go on into the active file.
+    seal_after: Option<OffsetDateTime>,
 }
 
 struct Syncing {
@@ -155,6 +157,7 @@ impl AuditLog {
                 .first
                 .as_ref()
                 .map_or(now, |r| parse_time(&r.time, now)),
+            seal_after: None,
         };
         let (synced, _) = tokio::sync::watch::channel(seq);
         let shared = Arc::new(Shared {
@@ -196,7 +199,7 @@ impl AuditLog {
                     .start_segment(&mut active, &segment.path, last.seq, now)
                     .map_err(io)?;
             }
-            shared.apply_retention(&mut active, now)?;
+            shared.retain(&mut active, now);
         }
         let syncer = if shared.options.sync {
             let s = Arc::clone(&shared);
@@ -216,8 +219,13 @@ impl AuditLog {
         let shared = &self.shared;
         let mut active = lock(&shared.active);
         let now = OffsetDateTime::now_utc();
-        if shared.due(&active, now) {
-            shared.seal(&mut active, now)?;
+        if shared.due(&active, now)
+            && let Err(e) = shared.seal(&mut active, now)
+        {
+            // Better one long segment than lost records: the next try is in a minute.
+            active.seal_after = Some(now + SEAL_RETRY);
+            metrics::counter!("raftkeep_audit_write_failures_total").increment(1);
+            tracing::error!(path = %shared.path.display(), error = %e, "cannot seal the audit segment; records go on into the active file");
         }
         shared
             .write(&mut active, event, None, now)
@@ -281,6 +289,9 @@ impl AuditSink for AuditLog {
 impl Shared {
     /// Whether the active file is due to be sealed before the next record.
     fn due(&self, active: &Active, now: OffsetDateTime) -> bool {
+        if active.seal_after.is_some_and(|t| now < t) {
+            return false;
+        }
         let holds_records = active.seq > active.first_seq + 1;
         let old = (now - active.opened).unsigned_abs() >= self.options.segment_age;
         holds_records && (active.bytes >= self.options.segment_bytes || old)
@@ -345,22 +356,40 @@ impl Shared {
             )));
         }
         std::fs::rename(&self.path, &sealed).map_err(io(&sealed))?;
-        sync_dir(&self.path).map_err(io(&self.path))?;
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(io(&self.path))?;
+        let file = match sync_dir(&self.path).and_then(|()| {
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+        }) {
+            Ok(file) => file,
+            Err(e) => {
+                // Keep appending where the chain is: the segment becomes the active file again.
+                let _ = std::fs::rename(&sealed, &self.path);
+                return Err(io(&self.path)(e));
+            }
+        };
         let last = active.seq.saturating_sub(1);
         active.file = Arc::new(file);
         active.first_seq = active.seq;
         active.bytes = 0;
         active.opened = now;
+        active.seal_after = None;
         metrics::counter!("raftkeep_audit_segments_sealed_total").increment(1);
         tracing::info!(segment = %sealed.display(), records = last + 1 - segment_first(&sealed), "audit segment sealed");
         self.start_segment(active, &sealed, last, now)
             .map_err(io(&self.path))?;
-        self.apply_retention(active, now)
+        self.retain(active, now);
+        Ok(())
+    }
+
+    /// Applies the retention; a failure is logged and counted, and tried again at the next
+    /// seal: the log goes on either way.
+    fn retain(&self, active: &mut Active, now: OffsetDateTime) {
+        if let Err(e) = self.apply_retention(active, now) {
+            metrics::counter!("raftkeep_audit_write_failures_total").increment(1);
+            tracing::error!(path = %self.path.display(), error = %e, "cannot apply the audit log's retention");
+        }
     }
 
     /// The new active file's first record: the segment it continues.
@@ -428,7 +457,7 @@ impl Shared {
     }
 
     /// How many of the oldest sealed segments the retention removes.
-    fn beyond_retention(&self, sealed: &[Segment]) -> usize {
+    fn beyond_retention(&self, sealed: &[segments::Segment]) -> usize {
         let by_count = self
             .options
             .keep_segments
@@ -495,6 +524,9 @@ impl Shared {
         }
     }
 }
+
+/// How long after a failed seal the next is tried.
+const SEAL_RETRY: time::Duration = time::Duration::minutes(1);
 
 /// A sealed segment's first record, from its name.
 fn segment_first(path: &Path) -> u64 {

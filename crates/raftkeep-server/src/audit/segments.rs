@@ -79,6 +79,16 @@ pub fn sealed(active: &Path) -> Result<Vec<Segment>, AuditError> {
     Ok(out)
 }
 
+/// Every file of the log, oldest first: the sealed segments, then the active file if it
+/// exists.
+pub fn files(active: &Path) -> Result<Vec<PathBuf>, AuditError> {
+    let mut files: Vec<PathBuf> = sealed(active)?.into_iter().map(|s| s.path).collect();
+    if active.exists() {
+        files.push(active.to_owned());
+    }
+    Ok(files)
+}
+
 /// A file's name, for messages.
 pub fn name(path: &Path) -> String {
     path.file_name().map_or_else(

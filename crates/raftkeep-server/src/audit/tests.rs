@@ -36,11 +36,7 @@ fn lines(path: &Path) -> Vec<String> {
 #[test]
 fn a_reopened_log_continues_the_chain_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.jsonl");
-    let log = AuditLog::open(&path, 1).unwrap();
-    log.record(event("Create"));
-    log.record(event("Get"));
-    drop(log);
+    let path = written(dir.path(), AuditOptions::default(), &["Create", "Get"]);
     let log = AuditLog::open(&path, 1).unwrap();
     log.record(event("Destroy"));
     let last = verify_log(&path).unwrap().last.unwrap();
@@ -79,11 +75,7 @@ fn changed_removed_or_reordered_lines_break_the_chain() {
 #[test]
 fn a_record_cut_short_by_a_crash_is_set_aside_and_the_chain_goes_on() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.jsonl");
-    let log = AuditLog::open(&path, 1).unwrap();
-    log.record(event("Create"));
-    log.record(event("Get"));
-    drop(log);
+    let path = written(dir.path(), AuditOptions::default(), &["Create", "Get"]);
     // A power loss halfway through the third record's write.
     let whole = std::fs::read(&path).unwrap();
     let mut torn = whole.clone();
@@ -117,11 +109,7 @@ fn a_record_cut_short_by_a_crash_is_set_aside_and_the_chain_goes_on() {
 #[test]
 fn zeros_a_file_system_left_after_a_crash_are_torn_but_a_changed_last_line_is_not() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("audit.jsonl");
-    let log = AuditLog::open(&path, 1).unwrap();
-    log.record(event("Create"));
-    log.record(event("Get"));
-    drop(log);
+    let path = written(dir.path(), AuditOptions::default(), &["Create", "Get"]);
     let whole = std::fs::read(&path).unwrap();
     let mut zeros = whole.clone();
     zeros.extend_from_slice(&[0; 64]);
@@ -141,11 +129,14 @@ fn zeros_a_file_system_left_after_a_crash_are_torn_but_a_changed_last_line_is_no
     assert!(AuditLog::open(&path, 1).is_err());
 }
 
-/// A log sealing a segment every few records.
-fn small(dir: &Path, options: AuditOptions) -> (std::path::PathBuf, AuditLog) {
+/// A log of `node` 1 with `options` in `dir`, holding one record per operation; closed.
+fn written(dir: &Path, options: AuditOptions, operations: &[&str]) -> std::path::PathBuf {
     let path = dir.join("audit.jsonl");
     let log = AuditLog::open_with(&path, 1, options).unwrap();
-    (path, log)
+    for op in operations {
+        log.record(event(op));
+    }
+    path
 }
 
 fn segmented() -> AuditOptions {
@@ -166,11 +157,7 @@ fn sealed_paths(path: &Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn sealed_segments_chain_through_and_the_whole_log_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, log) = small(dir.path(), segmented());
-    for _ in 0..30 {
-        log.record(event("Get"));
-    }
-    drop(log);
+    let path = written(dir.path(), segmented(), &["Get"; 30]);
     let sealed = sealed_paths(&path);
     assert!(sealed.len() >= 4, "{sealed:?}");
     // Each file after the first begins by naming the segment it continues.
@@ -196,11 +183,7 @@ fn sealed_segments_chain_through_and_the_whole_log_verifies() {
 #[test]
 fn a_removed_altered_or_renamed_segment_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, log) = small(dir.path(), segmented());
-    for _ in 0..30 {
-        log.record(event("Get"));
-    }
-    drop(log);
+    let path = written(dir.path(), segmented(), &["Get"; 30]);
     let sealed = sealed_paths(&path);
     let middle = sealed[1].clone();
     let kept = std::fs::read(&middle).unwrap();
@@ -238,11 +221,7 @@ fn the_retention_removes_the_oldest_segments_and_says_so_but_a_removal_by_hand_i
         keep_segments: Some(2),
         ..segmented()
     };
-    let (path, log) = small(dir.path(), keep_two);
-    for _ in 0..40 {
-        log.record(event("Get"));
-    }
-    drop(log);
+    let path = written(dir.path(), keep_two, &["Get"; 40]);
     let sealed = sealed_paths(&path);
     assert_eq!(sealed.len(), 2, "{sealed:?}");
     let v = verify_log(&path).unwrap();
@@ -265,11 +244,7 @@ fn the_retention_removes_the_oldest_segments_and_says_so_but_a_removal_by_hand_i
 #[test]
 fn segments_older_than_the_retention_age_are_removed_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, log) = small(dir.path(), segmented());
-    for _ in 0..20 {
-        log.record(event("Get"));
-    }
-    drop(log);
+    let path = written(dir.path(), segmented(), &["Get"; 20]);
     let sealed = sealed_paths(&path);
     let long_ago = std::time::SystemTime::now() - Duration::from_secs(40 * 86_400);
     for old in &sealed[..2] {
@@ -289,11 +264,7 @@ fn segments_older_than_the_retention_age_are_removed_at_start() {
 #[test]
 fn a_crash_between_sealing_and_the_new_file_is_continued() {
     let dir = tempfile::tempdir().unwrap();
-    let (path, log) = small(dir.path(), AuditOptions::default());
-    for _ in 0..3 {
-        log.record(event("Get"));
-    }
-    drop(log);
+    let path = written(dir.path(), AuditOptions::default(), &["Get"; 3]);
     std::fs::rename(&path, segments::sealed_path(&path, 0)).unwrap();
     let log = AuditLog::open(&path, 1).unwrap();
     log.record(event("Destroy"));
@@ -308,7 +279,7 @@ fn a_crash_between_sealing_and_the_new_file_is_continued() {
 #[test]
 fn durable_resolves_once_the_records_are_synced() {
     let dir = tempfile::tempdir().unwrap();
-    let (_path, log) = small(dir.path(), AuditOptions::default());
+    let log = AuditLog::open(&dir.path().join("audit.jsonl"), 1).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()

@@ -1,7 +1,7 @@
 //! Checking a whole log: every segment's own chain, the links between segments, and where
 //! the log starts.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::scan::{check_link, scan};
 use super::segments::{self, name};
@@ -33,13 +33,7 @@ impl Verified {
 /// name matches its first record, and that the log starts at its first record or where the
 /// node recorded removing the segments before.
 pub fn verify_log(active: &Path) -> Result<Verified, AuditError> {
-    let mut files: Vec<PathBuf> = segments::sealed(active)?
-        .into_iter()
-        .map(|s| s.path)
-        .collect();
-    if active.exists() {
-        files.push(active.to_owned());
-    }
+    let files = segments::files(active)?;
     let mut out = Verified {
         files: files.len(),
         first: None,
