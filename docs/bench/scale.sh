@@ -59,7 +59,8 @@ footprint() {
     rss_kib="$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")"
     data="$(du -sb "$c/node$n/data/db" | cut -f1)"
     snap="$(stat -c %s "$c/node$n/data/snapshots/current.snap" 2>/dev/null || echo 0)"
-    audit="$(stat -c %s "$c/node$n/data/audit.jsonl" 2>/dev/null || echo 0)"
+    # The active file and its sealed segments (audit.jsonl.<first record>).
+    audit="$(cat "$c/node$n/data"/audit.jsonl "$c/node$n/data"/audit.jsonl.[0-9]* 2>/dev/null | wc -c)"
     echo "| $1 | node$n | $((rss_kib / 1024)) MiB | $((data / 1048576)) MiB | $((snap / 1048576)) MiB | $((audit / 1048576)) MiB |"
   done
 }

@@ -35,6 +35,7 @@ pub struct ClusterService {
     forwarder: Forwarder,
     reads: ReadIndex,
     keyring: Keyring,
+    preferred_leaders: Vec<u64>,
 }
 
 impl ClusterService {
@@ -46,7 +47,14 @@ impl ClusterService {
             forwarder: reads.forwarder().clone(),
             reads,
             keyring,
+            preferred_leaders: Vec::new(),
         }
+    }
+
+    /// The same service, reporting `preferred` as the voters that should lead.
+    pub fn with_preferred_leaders(mut self, preferred: Vec<u64>) -> Self {
+        self.preferred_leaders = preferred;
+        self
     }
 
     fn key_check(&self) -> Result<Vec<u8>, Status> {
@@ -194,7 +202,8 @@ fn node_status(e: &NodeError) -> Status {
     match e {
         NodeError::Unavailable { .. }
         | NodeError::LeaderUnreachable { .. }
-        | NodeError::Stopping => Status::unavailable(e.to_string()),
+        | NodeError::Stopping
+        | NodeError::DiskLow { .. } => Status::unavailable(e.to_string()),
         NodeError::ForwardToLeader { .. } => Status::failed_precondition(e.to_string()),
         NodeError::Fatal(_) => Status::internal(e.to_string()),
     }
@@ -295,6 +304,7 @@ impl Cluster for ClusterService {
         let internal = |e: raftkeep_store::StoreError| Status::internal(e.to_string());
         let last_backup = sm.last_backup().map_err(internal)?;
         Ok(Response::new(StatusReply {
+            preferred_leaders: self.preferred_leaders.clone(),
             cluster_id: sm.cluster_id().map_err(internal)?.unwrap_or_default(),
             last_backup_unix_millis: last_backup.as_ref().map_or(0, |b| b.unix_millis),
             last_backup_node: last_backup.as_ref().map_or(0, |b| b.node),

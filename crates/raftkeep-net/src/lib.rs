@@ -25,6 +25,7 @@
 //! - [`backup`] — online backups streamed from any node.
 //! - `rotate` — root-key rotation, run by the leader.
 //! - `transfer` — leadership transfer (openraft 0.9 has none).
+//! - [`placement`] — the leader hands over to a preferred voter, or away from a full disk.
 //! - [`error`] — [`NetError`].
 
 pub mod admin;
@@ -36,6 +37,7 @@ pub mod error;
 pub mod forward;
 pub mod identity;
 pub mod peer;
+pub mod placement;
 pub mod read;
 pub mod read_index;
 pub mod roles;

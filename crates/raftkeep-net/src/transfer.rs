@@ -16,17 +16,18 @@ const TRANSFER_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a peer may take to acknowledge a pause.
 const PAUSE_CALL_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Pauses this node's elections for `duration` (zero: resume now), lifted by a timer.
+/// Pauses this node's elections for `duration` (zero: resume now), lifted by a timer. A node
+/// unfit to lead stays out of elections after the pause ([`RaftNode::set_fit_to_lead`]).
 pub(crate) fn pause_elections(node: &RaftNode, duration: Duration) {
-    let raft = node.raft().clone();
     if duration.is_zero() {
-        raft.runtime_config().elect(true);
+        node.pause_elections(None);
         return;
     }
-    raft.runtime_config().elect(false);
+    node.pause_elections(Some(std::time::Instant::now() + duration));
+    let node = node.clone();
     tokio::spawn(async move {
         tokio::time::sleep(duration).await;
-        raft.runtime_config().elect(true);
+        node.stand();
     });
 }
 

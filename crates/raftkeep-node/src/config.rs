@@ -231,6 +231,16 @@ pub struct ClusterConfig {
     /// leader for this many seconds.
     #[serde(default = "defaults::max_stale_read_secs")]
     pub max_stale_read_secs: u64,
+    /// The free space (MiB) kept on the data directory's and the audit log's disks. Below
+    /// it the node takes no writes (clients fail over to another node) and gives up
+    /// leadership, keeps serving reads, and takes writes again once a quarter more is free.
+    #[serde(default = "defaults::min_free_mib")]
+    pub min_free_mib: u64,
+    /// The voters that should lead (node ids; the same list on every node): the nodes of the
+    /// site whose clients write, so their writes do not cross the WAN twice. A leader outside
+    /// the list hands over to one of them once it has been caught up for 10 s. Empty: any.
+    #[serde(default)]
+    pub preferred_leaders: Vec<u64>,
     /// Where this node reaches other nodes when that differs from the address they advertise
     /// (NAT, port forwarding, a proxy): node id → `host:port`. Others: their advertised address.
     #[serde(default)]
@@ -302,6 +312,9 @@ pub struct HeldRootKey {
 }
 
 mod defaults {
+    pub(super) fn min_free_mib() -> u64 {
+        128
+    }
     pub(super) fn write_timeout_ms() -> u64 {
         5_000
     }

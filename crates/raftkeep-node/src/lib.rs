@@ -18,6 +18,7 @@
 //! - [`certs`] — start-up checks of the node's own certificates (validity, key match, role).
 //! - `cluster_tls` — the cluster port's TLS, accepted by the node so that a renewed
 //!   certificate is presented without a restart.
+//! - `disk` — the disk reserve: free space sampled, leadership given up while it is low.
 //! - [`shred`] — destroyed material removed from the node's log, snapshot and store files.
 //! - [`error`] — [`NodeStartError`].
 
@@ -26,6 +27,7 @@ mod cluster_tls;
 pub mod config;
 #[cfg(test)]
 mod config_reference;
+mod disk;
 pub mod error;
 pub mod key_command;
 pub mod monitoring;

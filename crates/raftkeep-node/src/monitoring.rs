@@ -98,7 +98,8 @@ impl Monitor {
             .any(|(id, _)| *id == self.node_id);
         let serving = self.reads.serving(&self.node);
         let heard = serving == Serving::Everything;
-        let writes = m.current_leader.is_some() && heard;
+        let disk = self.node.disk_refusal();
+        let writes = m.current_leader.is_some() && heard && disk.is_none();
         // Cut off from the leader, a node serves reads only where the operator allows it.
         let reads = matches!(serving, Serving::Everything | Serving::Reads { .. });
         let reason = if *self.fatal.borrow() {
@@ -107,6 +108,9 @@ impl Monitor {
             "not a member of a cluster yet: `raftkeep cluster init` to form one, or `raftkeep cluster add-learner` then `promote` to join one".to_owned()
         } else {
             match &serving {
+                Serving::Everything if disk.is_some() => {
+                    disk.map(|d| format!("{d}; reads are served")).unwrap_or_default()
+                }
                 Serving::Everything if m.current_leader.is_some() => String::new(),
                 Serving::Everything => "no leader known (an election): reads from this node's copy, writes wait for the new leader".to_owned(),
                 Serving::Reads { stale_by } => format!(

@@ -115,6 +115,12 @@ impl KeyStore for NodeStore {
     }
 
     fn view(&self, purpose: Purpose) -> StoreFuture<'_, View> {
+        // A node whose disk is low refuses writes at once, so that the client moves on.
+        if let (Purpose::Write, Some(refusal)) = (purpose, self.node().disk_refusal()) {
+            return Box::pin(std::future::ready(Err(StoreFailure::Unavailable(
+                refusal.to_string(),
+            ))));
+        }
         Box::pin(self.policy.view(self.node(), &self.reads, purpose))
     }
 
@@ -533,7 +539,11 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
     )
     .await
     .map_err(|e| NodeStartError::Raft(e.to_string()))?;
-    let node = RaftNode::new(raft, sm, config.write_timeout()).with_watermark(committed);
+    let disk = crate::disk::guard(config);
+    let node = RaftNode::new(raft, sm, config.write_timeout())
+        .with_watermark(committed)
+        .with_disk_guard(disk.clone());
+    tokio::spawn(crate::disk::watch(node.clone(), disk));
     let forwarder =
         Forwarder::new(node.clone(), config.advertise(), Some(tls.clone())).dialing(dial);
     let reads = ReadIndex::new(
@@ -543,6 +553,10 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
             std::time::Duration::from_millis(config.cluster.election_timeout_max_ms),
         ),
     );
+    tokio::spawn(raftkeep_net::placement::keep_placed(
+        reads.clone(),
+        config.cluster.preferred_leaders.clone(),
+    ));
 
     let (listener, local_addr) = bind(config.cluster.listen).await?;
     let certificate =
@@ -562,7 +576,9 @@ pub async fn start(config: &NodeConfig) -> Result<RunningNode, NodeStartError> {
             RoleCheck::raft(config.tls.accept_unmarked_peers),
         ))
         .add_service(tonic::service::interceptor::InterceptedService::new(
-            ClusterService::new(reads.clone(), keyring.clone()).into_server(),
+            ClusterService::new(reads.clone(), keyring.clone())
+                .with_preferred_leaders(config.cluster.preferred_leaders.clone())
+                .into_server(),
             RoleCheck::cluster(config.tls.accept_unmarked_peers),
         ));
     let incoming = crate::cluster_tls::incoming(listener, cluster_tls);

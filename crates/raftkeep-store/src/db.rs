@@ -34,13 +34,23 @@ pub(crate) const ALL_CFS: [&str; 7] = [
 
 /// Opens (creating if needed) the database under `dir`.
 pub fn open(dir: &Path) -> Result<Arc<DB>, StoreError> {
-    let mut opts = Options::default();
+    let mut opts = compressed();
     opts.create_if_missing(true);
     opts.create_missing_column_families(true);
     let cfs = ALL_CFS
         .iter()
-        .map(|name| ColumnFamilyDescriptor::new(*name, Options::default()));
+        .map(|name| ColumnFamilyDescriptor::new(*name, compressed()));
     Ok(Arc::new(DB::open_cf_descriptors(&opts, dir, cfs)?))
+}
+
+/// Options whose new table files are LZ4-compressed. A stored object is mostly attribute
+/// names, TTLV values and hex fingerprints repeated from object to object; only its sealed
+/// material (~80 bytes) is incompressible (docs/benchmarks.md, "Scale"). Files written
+/// before stay readable as they are and are compressed when compaction rewrites them.
+fn compressed() -> Options {
+    let mut o = Options::default();
+    o.set_compression_type(rocksdb::DBCompressionType::Lz4);
+    o
 }
 
 /// A column family handle.

@@ -17,7 +17,9 @@
 //! - [`model`] — [`StoredObject`], its attributes and sealed material.
 //! - [`command`] — [`Command`] and [`CommandResult`], the replicated mutations.
 //! - [`codec`] — the binary encoding of stored values and Raft messages.
-//! - [`db`] — opening RocksDB with one column family per concern.
+//! - [`db`] — opening RocksDB with one column family per concern, LZ4-compressed.
+//! - [`disk`] — [`DiskSpace`]: free space against the reserve below which a node takes no
+//!   writes.
 //! - [`log_store`] — [`LogStore`]: the Raft log, vote and committed index.
 //! - [`state_machine`] — [`StateMachine`]: objects, secondary indexes, client allow-list.
 //! - [`node`] — [`RaftNode`]: writes that fail fast, linearizable reads, local reads that
@@ -33,6 +35,7 @@ pub mod backup;
 pub mod codec;
 pub mod command;
 pub mod db;
+pub mod disk;
 pub mod error;
 pub mod log_store;
 pub mod model;
@@ -43,6 +46,7 @@ pub mod state_machine;
 pub mod watermark;
 
 pub use command::{AttributeChange, Command, CommandResult, NameScope, OwnershipMove};
+pub use disk::DiskSpace;
 pub use error::StoreError;
 pub use log_store::LogStore;
 pub use model::{

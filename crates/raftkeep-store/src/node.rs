@@ -46,6 +46,19 @@ pub enum NodeError {
     /// just before took effect is not known.
     #[error("this node is shutting down")]
     Stopping,
+    /// The node's disk is below its reserve: it takes no writes until space returns; another
+    /// node can take them.
+    #[error(
+        "this node's disk is nearly full ({free_mib} MiB free under {dir}, below its reserve of {reserve_mib} MiB, cluster.min_free_mib): it takes no writes until space is freed"
+    )]
+    DiskLow {
+        /// MiB free.
+        free_mib: u64,
+        /// The reserve in MiB.
+        reserve_mib: u64,
+        /// Where.
+        dir: String,
+    },
 }
 
 /// A Raft error as a node error: a shutdown is [`NodeError::Stopping`], not a failure.
@@ -81,6 +94,26 @@ pub struct RaftNode {
     timeout: Duration,
     leader_contact: Arc<Mutex<Option<Instant>>>,
     committed: crate::CommitWatermark,
+    disk: Option<Arc<crate::DiskSpace>>,
+    candidacy: Arc<Mutex<Candidacy>>,
+}
+
+/// Whether this node stands in elections: not while a leadership transfer has paused it,
+/// nor while it is unfit to lead (its disk below the reserve). One place decides, so that a
+/// transfer's pause ending does not put a node with a full disk back into elections.
+#[derive(Debug, Clone, Copy)]
+struct Candidacy {
+    paused_until: Option<Instant>,
+    fit: bool,
+}
+
+impl Default for Candidacy {
+    fn default() -> Self {
+        Candidacy {
+            paused_until: None,
+            fit: true,
+        }
+    }
 }
 
 impl std::fmt::Debug for RaftNode {
@@ -101,7 +134,57 @@ impl RaftNode {
             timeout,
             leader_contact: Arc::default(),
             committed: crate::CommitWatermark::default(),
+            disk: None,
+            candidacy: Arc::default(),
         }
+    }
+
+    /// Keeps this node out of elections until `until` (a leadership transfer to another
+    /// node); `None` lifts the pause. The caller re-checks with [`RaftNode::stand`] when
+    /// the pause ends.
+    pub fn pause_elections(&self, until: Option<Instant>) {
+        self.candidacy_mut(|c| c.paused_until = until);
+    }
+
+    /// Whether this node may lead: a node unfit to lead starts no elections.
+    pub fn set_fit_to_lead(&self, fit: bool) {
+        self.candidacy_mut(|c| c.fit = fit);
+    }
+
+    /// Whether this node may lead now (its disk is not low).
+    pub fn fit_to_lead(&self) -> bool {
+        self.candidacy_mut(|_| ()).fit
+    }
+
+    /// Applies the candidacy to Raft: elections on unless paused or unfit.
+    pub fn stand(&self) {
+        self.candidacy_mut(|_| ());
+    }
+
+    fn candidacy_mut(&self, change: impl FnOnce(&mut Candidacy)) -> Candidacy {
+        let mut c = self
+            .candidacy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        change(&mut c);
+        if c.paused_until.is_some_and(|t| t <= Instant::now()) {
+            c.paused_until = None;
+        }
+        self.raft
+            .runtime_config()
+            .elect(c.fit && c.paused_until.is_none());
+        *c
+    }
+
+    /// The same node, proposing nothing while `disk` is below its reserve.
+    pub fn with_disk_guard(mut self, disk: Arc<crate::DiskSpace>) -> Self {
+        self.disk = Some(disk);
+        self
+    }
+
+    /// Why this node may not write now, if its disk is low.
+    pub fn disk_refusal(&self) -> Option<NodeError> {
+        self.disk.as_ref().and_then(|d| d.refusal())
     }
 
     /// The same node, knowing the watermark its log store and network raise.
@@ -188,6 +271,9 @@ impl RaftNode {
     /// [`RaftNode::write`], also returning the log index the command was committed at, which
     /// another node waits for before it reads its own copy ([`RaftNode::wait_applied`]).
     pub async fn write_indexed(&self, cmd: Command) -> Result<(CommandResult, u64), NodeError> {
+        if let Some(refusal) = self.disk_refusal() {
+            return Err(refusal);
+        }
         match tokio::time::timeout(self.timeout, self.raft.client_write(cmd)).await {
             Err(_) => Err(NodeError::Unavailable {
                 waited: self.timeout,

@@ -344,6 +344,9 @@ struct NodeView {
     digest: Option<String>,
     /// The applied index the digest covers (may be ahead of `applied_index`).
     digest_index: Option<u64>,
+    /// Named in `cluster.preferred_leaders` (of the leader's configuration, or of the node
+    /// asked when no leader answered).
+    preferred_leader: bool,
     error: Option<String>,
 }
 
@@ -378,6 +381,10 @@ async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> 
         .members
         .iter()
         .map(|m| view(m, replies.get(&m.id), leader))
+        .map(|mut v| {
+            v.preferred_leader = leader.unwrap_or(&first).preferred_leaders.contains(&v.id);
+            v
+        })
         .collect();
     if json {
         writeln!(
@@ -388,7 +395,13 @@ async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> 
         return Ok(());
     }
     match leader {
-        Some(l) => writeln!(std::io::stdout(), "leader: node {} (term {})", l.id, l.term)?,
+        Some(l) => writeln!(
+            std::io::stdout(),
+            "leader: node {} (term {}){}",
+            l.id,
+            l.term,
+            placement(l)
+        )?,
         None => writeln!(std::io::stdout(), "leader: none reachable")?,
     }
     if !first.cluster_id.is_empty() {
@@ -464,6 +477,27 @@ async fn status(target: &Target, peer: &Peer, json: bool) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Where the leader is against where its configuration says it should be.
+fn placement(leader: &StatusReply) -> String {
+    let preferred = &leader.preferred_leaders;
+    if preferred.is_empty() {
+        return String::new();
+    }
+    let list = preferred
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if preferred.contains(&leader.id) {
+        format!(", where it should be (preferred: {list})")
+    } else {
+        format!(
+            ", NOT where it should be (preferred: {list}): it hands over once one of them has been caught up for {} s",
+            raftkeep_net::placement::STEADY.as_secs()
+        )
+    }
+}
+
 fn view(
     m: &Member,
     reply: Option<&Result<StatusReply, String>>,
@@ -483,6 +517,7 @@ fn view(
         millis_since_leader_contact: None,
         digest: None,
         digest_index: None,
+        preferred_leader: false,
         error: None,
     };
     match reply {
