@@ -4,8 +4,11 @@
 //!
 //! - Default suite: [`a_short_seeded_chaos_run_keeps_every_acknowledged_write`], 3 nodes,
 //!   about 40 s of faults.
-//! - Soak: `RAFTKEEP_CHAOS_SECS=1800 cargo test -p raftkeep --test chaos -- --ignored
-//!   --nocapture`, 5 nodes in three sites. `RAFTKEEP_CHAOS_SEED` replays a run's choices.
+//! - Soak: `RAFTKEEP_CHAOS_SECS=1800 cargo test -p raftkeep --test chaos soak -- --ignored
+//!   --nocapture`, 5 nodes in three sites, 20 ms between sites (`RAFTKEEP_CHAOS_RTT_MS`).
+//!   `RAFTKEEP_CHAOS_SEED` replays a run's choices.
+//! - WAN table: `docs/bench/wan.sh` ([`wan_table`]); its short version in the default suite,
+//!   [`a_two_site_cluster_over_a_wan_serves_both_sites_and_fails_over`].
 //!
 //! # Layout
 //!
@@ -13,6 +16,7 @@
 //! - `faults` — kills, pauses, restarts, wipes, partitions; injected and healed one at a time.
 //! - `workload` — the clients and the history of what the cluster acknowledged.
 //! - `check` — the checkers and the run's figures.
+//! - `wan` — a cluster over a WAN: latency per site, failover, a site cut (issue #24).
 
 #![allow(
     unreachable_pub,
@@ -29,6 +33,7 @@ mod support;
 mod check;
 mod faults;
 mod proxy;
+mod wan;
 mod workload;
 
 use std::collections::BTreeMap;
@@ -45,6 +50,8 @@ struct Plan {
     /// How long faults are injected (the safety phase).
     faults_for: Duration,
     clients: usize,
+    /// The round trip between sites (a WAN on every link between two sites); `None`: loopback.
+    rtt: Option<Duration>,
 }
 
 /// Operations per client at most (the run is bounded by time first).
@@ -113,6 +120,14 @@ fn run(plan: &Plan) -> Vec<check::Verdict> {
     eprintln!("chaos seed {seed} (replay: RAFTKEEP_CHAOS_SEED={seed})");
     let mut rng = fastrand::Rng::with_seed(seed);
     let (mut c, links) = proxied(plan.nodes);
+    if let Some(rtt) = plan.rtt {
+        eprintln!(
+            "  {} ms round trips between sites {:?}",
+            rtt.as_millis(),
+            plan.sites
+        );
+        links.shape_between(&plan.sites, proxy::Shape::half_rtt(rtt));
+    }
     let all: Vec<usize> = (0..c.nodes.len()).collect();
     let servers: Vec<String> = c.nodes.iter().map(|n| n.kmip_addr.clone()).collect();
 
@@ -270,22 +285,27 @@ fn a_short_seeded_chaos_run_keeps_every_acknowledged_write() {
         sites: vec![vec![0], vec![1], vec![2]],
         faults_for: Duration::from_secs(40),
         clients: 4,
+        rtt: None,
     });
     assert_green(&verdicts);
 }
 
 #[test]
-#[ignore = "a long soak: RAFTKEEP_CHAOS_SECS=1800 cargo test -p raftkeep --test chaos -- --ignored --nocapture"]
+#[ignore = "a long soak: RAFTKEEP_CHAOS_SECS=1800 RAFTKEEP_CHAOS_RTT_MS=20 cargo test -p raftkeep --test chaos soak -- --ignored --nocapture"]
 fn soak() {
-    let secs = std::env::var("RAFTKEEP_CHAOS_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1800);
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let rtt = env("RAFTKEEP_CHAOS_RTT_MS", 20);
     let verdicts = run(&Plan {
         nodes: 5,
         sites: vec![vec![0, 1], vec![2, 3], vec![4]],
-        faults_for: Duration::from_secs(secs),
+        faults_for: Duration::from_secs(env("RAFTKEEP_CHAOS_SECS", 1800)),
         clients: 6,
+        rtt: (rtt > 0).then(|| Duration::from_millis(rtt)),
     });
     assert_green(&verdicts);
 }
@@ -395,4 +415,64 @@ fn a_node_cut_off_from_the_majority_sends_vcenter_on_to_its_next_server() {
         "a client that did not ask got Raftkeep's extension"
     );
     links.heal();
+}
+
+#[test]
+fn a_two_site_cluster_over_a_wan_serves_both_sites_and_fails_over() {
+    let topology = wan::topologies().remove(1);
+    let rtt = Duration::from_millis(20);
+    let row = wan::measure(&topology, rtt, 5);
+    eprintln!("{}\n{}", wan::HEADER, wan::print(&topology, rtt, &row));
+    assert_eq!(
+        row.leader_site,
+        Some(0),
+        "the leader is not in the preferred site"
+    );
+    for site in &row.sites {
+        assert_eq!(
+            (site.creates.errors, site.first_get_errors, site.gets.errors),
+            (0, 0, 0),
+            "{row:?}"
+        );
+        assert_eq!(site.creates.ok.len(), 5);
+    }
+    assert!(
+        row.leader_kill.is_some(),
+        "writes never came back after the leader was killed"
+    );
+    let cut = row.cut.as_ref().unwrap();
+    assert!(
+        cut.writes_back.is_some(),
+        "site 1 could not write with site 2 cut off"
+    );
+    assert_eq!(
+        cut.reads.0, cut.reads.1,
+        "the cut-off site refused reads: {cut:?}"
+    );
+}
+
+#[test]
+#[ignore = "the WAN table: docs/bench/wan.sh (RAFTKEEP_WAN_RTTS=1,20,50 RAFTKEEP_WAN_OPS=100)"]
+fn wan_table() {
+    let env =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let rtts: Vec<u64> = env("RAFTKEEP_WAN_RTTS", "1,20,50")
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let ops: usize = env("RAFTKEEP_WAN_OPS", "100").parse().unwrap_or(100);
+    let mut lines = vec![wan::HEADER.to_owned()];
+    for topology in wan::topologies() {
+        for &rtt in &rtts {
+            let rtt = Duration::from_millis(rtt);
+            let row = wan::measure(&topology, rtt, ops);
+            let line = wan::print(&topology, rtt, &row);
+            eprintln!("{line}");
+            lines.push(line);
+            if topology.sites.len() == 1 {
+                break; // one site has no WAN: one row
+            }
+        }
+    }
+    println!("{}", lines.join("\n"));
 }
