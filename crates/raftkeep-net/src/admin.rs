@@ -475,7 +475,13 @@ impl Cluster for ClusterService {
             record.by = subject;
         }
         let result = if forwarded {
-            self.forwarder.node().write_indexed(cmd).await
+            let node = self.forwarder.node();
+            let result = node.write_indexed(cmd).await;
+            // The forwarding node waits until it has applied the write: tell it the commit now.
+            if let Ok((_, index)) = &result {
+                node.announce_commit(*index).await;
+            }
+            result
         } else {
             self.forwarder.write_indexed(cmd).await
         };

@@ -1,6 +1,13 @@
-//! The openraft network over gRPC: one lazily connected channel per peer.
+//! The openraft network over gRPC: one lazily connected channel per peer, shared by every
+//! connection openraft makes to it. openraft 0.9 makes a new network client for each
+//! leadership confirmation of a read; a channel of its own would cost a TCP and a TLS
+//! handshake each time, more than the confirmation's timeout (one heartbeat interval) on a
+//! WAN, and no read or write could then be confirmed at all.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use openraft::error::{
     Infallible, InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
@@ -27,6 +34,39 @@ pub struct GrpcNetwork {
     identity: ClusterIdentity,
     dial: Dial,
     committed: raftkeep_store::CommitWatermark,
+    channels: Channels,
+}
+
+/// The channel to each peer address, and the certificate generation it was made under.
+#[derive(Debug, Clone, Default)]
+struct Channels(Arc<Mutex<HashMap<String, (u64, Channel)>>>);
+
+impl Channels {
+    /// The shared channel to `addr`, made now if there is none of `generation`.
+    fn get(
+        &self,
+        addr: &str,
+        generation: u64,
+        tls: Option<&ClusterTls>,
+    ) -> Result<Channel, crate::NetError> {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((made_under, channel)) = map.get(addr)
+            && *made_under == generation
+        {
+            return Ok(channel.clone());
+        }
+        let channel = crate::channel::channel(addr, tls)?;
+        map.insert(addr.to_owned(), (generation, channel.clone()));
+        Ok(channel)
+    }
+
+    /// Forgets the channel to `addr`: the next connection to it makes a new one.
+    fn forget(&self, addr: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(addr);
+    }
 }
 
 impl GrpcNetwork {
@@ -71,15 +111,31 @@ pub struct GrpcConnection {
     tls: Option<ClusterTls>,
     identity: ClusterIdentity,
     committed: raftkeep_store::CommitWatermark,
+    channels: Channels,
     client: Option<RaftClient<Channel>>,
     /// The [`ClusterTls::generation`] `client` was made under: after a renewal of this node's
     /// certificate the connection is replaced, so that peers are shown the new one.
     made_under: u64,
-    /// A call has started and not finished. Still set when the next call starts, the last
-    /// one was dropped mid-way (openraft gave up on it): its bytes may sit in the connection's
-    /// buffers towards a peer that stopped reading, so the connection is replaced.
-    in_flight: bool,
+    /// A call that has started and not finished. Still set when the next call starts, the
+    /// last one was dropped mid-way (openraft gave up on it after its timeout, one heartbeat
+    /// interval): see [`GrpcConnection::replace_after`].
+    in_flight: Option<Call>,
+    /// When a call last succeeded on this connection, or when it was made.
+    last_success: Instant,
 }
+
+/// What a call carried, for judging what an abandoned one may have left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    /// Append entries, a vote.
+    Small,
+    /// A snapshot chunk (megabytes).
+    Snapshot,
+}
+
+/// A connection on which nothing has succeeded for this long, and whose last call was
+/// abandoned, is replaced: the peer stopped reading, or the path to it went dead silently.
+const SILENT_CONNECTION: Duration = Duration::from_secs(3);
 
 impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
     type Network = GrpcConnection;
@@ -91,9 +147,11 @@ impl RaftNetworkFactory<TypeConfig> for GrpcNetwork {
             tls: self.tls.clone(),
             identity: self.identity.clone(),
             committed: self.committed.clone(),
+            channels: self.channels.clone(),
             client: None,
             made_under: 0,
-            in_flight: false,
+            in_flight: None,
+            last_success: Instant::now(),
         }
     }
 }
@@ -108,18 +166,38 @@ impl GrpcConnection {
         {
             return Ok(c.clone());
         }
-        let channel = crate::channel::channel(&self.addr, self.tls.as_ref())
+        let channel = self
+            .channels
+            .get(&self.addr, generation, self.tls.as_ref())
             .map_err(|e| NetworkError::new(&e))?;
         let client = RaftClient::new(channel);
         self.client = Some(client.clone());
         self.made_under = generation;
+        self.last_success = Instant::now();
         Ok(client)
     }
 
     /// Sends one request with `send` and decodes the reply, an encoded `Result` from the peer;
     /// a connection that failed or was abandoned is replaced at the next call.
+    /// Drops the channel, this connection's and the shared one: the next call connects anew.
+    fn drop_channel(&mut self) {
+        self.client = None;
+        self.channels.forget(&self.addr);
+    }
+
+    /// Whether the connection must be replaced because the last call was abandoned: always
+    /// after a snapshot chunk (megabytes queued towards a peer that stopped reading once grew
+    /// a leader to gigabytes); after a small call only once nothing has succeeded for
+    /// [`SILENT_CONNECTION`]. A small call abandoned on a slow link (its round trip near the
+    /// heartbeat interval, or a new connection's TLS handshake on a WAN) leaves the connection
+    /// alone, or every new connection would be dropped before its handshake completes.
+    fn replace_after(&self, abandoned: Call) -> bool {
+        abandoned == Call::Snapshot || self.last_success.elapsed() >= SILENT_CONNECTION
+    }
+
     async fn call<Req, Resp, E, F, Fut>(
         &mut self,
+        kind: Call,
         req: &Req,
         option: &RPCOption,
         send: F,
@@ -131,16 +209,17 @@ impl GrpcConnection {
         F: FnOnce(RaftClient<Channel>, tonic::Request<RaftMessage>) -> Fut,
         Fut: Future<Output = Result<tonic::Response<RaftMessage>, tonic::Status>>,
     {
-        if self.in_flight {
-            // Robustness: a hung peer with a stream of abandoned snapshot chunks queued behind
-            // it once grew a leader to gigabytes; a fresh connection drops them.
+        if let Some(abandoned) = self.in_flight
+            && self.replace_after(abandoned)
+        {
             tracing::debug!(
                 target = self.target,
+                ?abandoned,
                 "the last call was abandoned; reconnecting"
             );
-            self.client = None;
+            self.drop_channel();
         }
-        self.in_flight = true;
+        self.in_flight = Some(kind);
         // One call on the current connection.
         let result = async {
             let network = |e: &dyn std::fmt::Display| {
@@ -163,9 +242,10 @@ impl GrpcConnection {
             result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
         }
         .await;
-        self.in_flight = false;
-        if let Err(RPCError::Network(_) | RPCError::Unreachable(_)) = &result {
-            self.client = None;
+        self.in_flight = None;
+        match &result {
+            Err(RPCError::Network(_) | RPCError::Unreachable(_)) => self.drop_channel(),
+            _ => self.last_success = Instant::now(),
         }
         result
     }
@@ -178,7 +258,7 @@ impl RaftNetwork<TypeConfig> for GrpcConnection {
         option: RPCOption,
     ) -> RpcResult<AppendEntriesResponse<NodeId>, Infallible> {
         self.committed.raise(rpc.leader_commit.as_ref());
-        self.call(&rpc, &option, |mut c, r| async move {
+        self.call(Call::Small, &rpc, &option, |mut c, r| async move {
             c.append_entries(r).await
         })
         .await
@@ -189,7 +269,7 @@ impl RaftNetwork<TypeConfig> for GrpcConnection {
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
     ) -> RpcResult<InstallSnapshotResponse<NodeId>, InstallSnapshotError> {
-        self.call(&rpc, &option, |mut c, r| async move {
+        self.call(Call::Snapshot, &rpc, &option, |mut c, r| async move {
             c.install_snapshot(r).await
         })
         .await
@@ -200,8 +280,10 @@ impl RaftNetwork<TypeConfig> for GrpcConnection {
         rpc: VoteRequest<NodeId>,
         option: RPCOption,
     ) -> RpcResult<VoteResponse<NodeId>, Infallible> {
-        self.call(&rpc, &option, |mut c, r| async move { c.vote(r).await })
-            .await
+        self.call(Call::Small, &rpc, &option, |mut c, r| async move {
+            c.vote(r).await
+        })
+        .await
     }
 }
 
@@ -232,9 +314,11 @@ mod tests {
             tls: Some(tls.clone()),
             identity: ClusterIdentity::default(),
             committed: raftkeep_store::CommitWatermark::default(),
+            channels: Channels::default(),
             client: None,
             made_under: 0,
-            in_flight: false,
+            in_flight: None,
+            last_success: Instant::now(),
         };
         conn.client().unwrap();
         assert_eq!(conn.made_under, 0);

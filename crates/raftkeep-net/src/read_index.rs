@@ -384,6 +384,10 @@ pub fn answer_stream(reads: ReadIndex, asks: tonic::Streaming<ReadIndexRequest>)
         let reads = reads.clone();
         async move {
             let answer = reads.leader_index().await;
+            // The follower waits until it has applied this index: tell it the commit now.
+            if let Ok(index) = &answer {
+                reads.forwarder().node().announce_commit(*index).await;
+            }
             raftkeep_store::codec::encode(&answer)
                 .map(|data| EncodedMessage { data })
                 .map_err(|e| tonic::Status::internal(format!("cannot encode the answer: {e}")))

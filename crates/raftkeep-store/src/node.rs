@@ -96,6 +96,7 @@ pub struct RaftNode {
     committed: crate::CommitWatermark,
     disk: Option<Arc<crate::DiskSpace>>,
     candidacy: Arc<Mutex<Candidacy>>,
+    announced: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Whether this node stands in elections: not while a leadership transfer has paused it,
@@ -136,6 +137,23 @@ impl RaftNode {
             committed: crate::CommitWatermark::default(),
             disk: None,
             candidacy: Arc::default(),
+            announced: Arc::default(),
+        }
+    }
+
+    /// Sends followers the commit index now instead of at the next heartbeat, when another
+    /// node waits to apply `index` (a write it forwarded, a read index it asked for); once
+    /// per index. Not after every write: openraft 0.9 keeps one request in flight per
+    /// follower, so a heartbeat sent after each write would hold the next write's entries
+    /// back a round trip, which on a WAN is the largest part of a write's latency.
+    pub async fn announce_commit(&self, index: u64) {
+        let before = self
+            .announced
+            .fetch_max(index, std::sync::atomic::Ordering::SeqCst);
+        if before < index
+            && let Err(e) = self.raft.trigger().heartbeat().await
+        {
+            tracing::debug!(error = %e, "could not trigger a heartbeat");
         }
     }
 
@@ -278,14 +296,7 @@ impl RaftNode {
             Err(_) => Err(NodeError::Unavailable {
                 waited: self.timeout,
             }),
-            Ok(Ok(response)) => {
-                // Followers learn the new commit index at once instead of at the next
-                // heartbeat, so a write forwarded by one of them is visible there sooner.
-                if let Err(e) = self.raft.trigger().heartbeat().await {
-                    tracing::debug!(error = %e, "could not trigger a heartbeat");
-                }
-                Ok((response.data, response.log_id.index))
-            }
+            Ok(Ok(response)) => Ok((response.data, response.log_id.index)),
             Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => Err(f.into()),
             Ok(Err(e)) => Err(fatal(e)),
         }
