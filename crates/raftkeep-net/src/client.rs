@@ -177,8 +177,6 @@ impl GrpcConnection {
         Ok(client)
     }
 
-    /// Sends one request with `send` and decodes the reply, an encoded `Result` from the peer;
-    /// a connection that failed or was abandoned is replaced at the next call.
     /// Drops the channel, this connection's and the shared one: the next call connects anew.
     fn drop_channel(&mut self) {
         self.client = None;
@@ -195,6 +193,9 @@ impl GrpcConnection {
         abandoned == Call::Snapshot || self.last_success.elapsed() >= SILENT_CONNECTION
     }
 
+    /// Sends one request with `send` and decodes the reply, an encoded `Result` from the peer;
+    /// a connection that failed, or was abandoned as [`GrpcConnection::replace_after`] says,
+    /// is replaced at the next call.
     async fn call<Req, Resp, E, F, Fut>(
         &mut self,
         kind: Call,

@@ -28,18 +28,21 @@ pub(crate) fn guard(config: &NodeConfig) -> Arc<DiskSpace> {
         dirs,
         config.cluster.min_free_mib.saturating_mul(1 << 20),
     ));
-    if let Err(e) = disk.sample() {
-        tracing::warn!(error = %e, "cannot read the free disk space");
+    match disk.sample() {
+        Ok(s) if s.low => log_change(&s, disk.reserve()),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "cannot read the free disk space"),
     }
     disk
 }
 
 /// Samples `disk` until Raft stops, applying each change to the node's elections.
 pub(crate) async fn watch(node: RaftNode, disk: Arc<DiskSpace>) {
+    // What the sample taken at start found.
+    node.set_fit_to_lead(disk.refusal().is_none());
     let metrics = node.raft().metrics();
     let mut tick = tokio::time::interval(DISK_CHECK);
     let mut failing = false;
-    let mut first = true;
     loop {
         tick.tick().await;
         if metrics.has_changed().is_err() {
@@ -58,16 +61,20 @@ pub(crate) async fn watch(node: RaftNode, disk: Arc<DiskSpace>) {
         failing = false;
         metrics::gauge!("raftkeep_disk_free_bytes").set(sample.free as f64);
         metrics::gauge!("raftkeep_disk_low").set(if sample.low { 1.0 } else { 0.0 });
-        if sample.changed || (first && sample.low) {
+        if sample.changed {
             node.set_fit_to_lead(!sample.low);
-            let (free_mib, reserve_mib) = (sample.free >> 20, disk.reserve() >> 20);
-            let dir = sample.dir.display();
-            if sample.low {
-                tracing::error!(free_mib, reserve_mib, %dir, "disk below the reserve (cluster.min_free_mib): this node takes no writes and gives up leadership; it still serves reads");
-            } else {
-                tracing::info!(free_mib, reserve_mib, %dir, "disk space back above the reserve: this node takes writes again");
-            }
+            log_change(&sample, disk.reserve());
         }
-        first = false;
+    }
+}
+
+/// Says that the node went below its reserve, or back above it.
+fn log_change(sample: &raftkeep_store::disk::Sample, reserve: u64) {
+    let (free_mib, reserve_mib) = (sample.free >> 20, reserve >> 20);
+    let dir = sample.dir.display();
+    if sample.low {
+        tracing::error!(free_mib, reserve_mib, %dir, "disk below the reserve (cluster.min_free_mib): this node takes no writes and gives up leadership; it still serves reads");
+    } else {
+        tracing::info!(free_mib, reserve_mib, %dir, "disk space back above the reserve: this node takes writes again");
     }
 }

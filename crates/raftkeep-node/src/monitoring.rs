@@ -266,9 +266,9 @@ async fn watch_files(node: RaftNode, files: WatchedFiles) {
 
 /// The audit log's size on disk: the active file and its sealed segments.
 fn audit_bytes(active: &std::path::Path) -> u64 {
-    let sealed = raftkeep_server::audit::segments::sealed(active).unwrap_or_default();
-    std::iter::once(active.to_owned())
-        .chain(sealed.into_iter().map(|s| s.path))
+    raftkeep_server::audit::segments::files(active)
+        .unwrap_or_default()
+        .into_iter()
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum()

@@ -171,7 +171,10 @@ impl RaftNode {
 
     /// Whether this node may lead now (its disk is not low).
     pub fn fit_to_lead(&self) -> bool {
-        self.candidacy_mut(|_| ()).fit
+        self.candidacy
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .fit
     }
 
     /// Applies the candidacy to Raft: elections on unless paused or unfit.

@@ -110,10 +110,7 @@ impl AuditLog {
     /// active file's chain and its link to the last sealed segment, sets a torn end aside,
     /// applies the retention, and continues the chain.
     pub fn open_with(path: &Path, node: u64, options: AuditOptions) -> Result<Self, AuditError> {
-        let io = |source| AuditError::Io {
-            path: path.to_owned(),
-            source,
-        };
+        let io = AuditError::io_at(path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
@@ -196,7 +193,7 @@ impl AuditLog {
             if let (None, Some((segment, last))) = (&scan.first, &before) {
                 // Sealed, but the crash came before the new file's first record.
                 shared
-                    .start_segment(&mut active, &segment.path, last.seq, now)
+                    .start_segment(&mut active, &segment.path, segment.first_seq, last.seq, now)
                     .map_err(io)?;
             }
             shared.retain(&mut active, now);
@@ -229,10 +226,7 @@ impl AuditLog {
         }
         shared
             .write(&mut active, event, None, now)
-            .map_err(|source| AuditError::Io {
-                path: shared.path.clone(),
-                source,
-            })
+            .map_err(AuditError::io_at(&shared.path))
     }
 }
 
@@ -343,19 +337,18 @@ impl Shared {
     /// Seals the active file into its segment and starts a new one, then applies the
     /// retention.
     fn seal(&self, active: &mut Active, now: OffsetDateTime) -> Result<(), AuditError> {
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| AuditError::Io { path, source }
-        };
-        active.file.sync_all().map_err(io(&self.path))?;
+        active
+            .file
+            .sync_all()
+            .map_err(AuditError::io_at(&self.path))?;
         let sealed = segments::sealed_path(&self.path, active.first_seq);
         if sealed.exists() {
-            return Err(io(&sealed)(std::io::Error::new(
+            return Err(AuditError::io_at(&sealed)(std::io::Error::new(
                 std::io::ErrorKind::AlreadyExists,
                 "a sealed segment of that name exists already; the active file is kept",
             )));
         }
-        std::fs::rename(&self.path, &sealed).map_err(io(&sealed))?;
+        std::fs::rename(&self.path, &sealed).map_err(AuditError::io_at(&sealed))?;
         let file = match sync_dir(&self.path).and_then(|()| {
             OpenOptions::new()
                 .create(true)
@@ -366,19 +359,19 @@ impl Shared {
             Err(e) => {
                 // Keep appending where the chain is: the segment becomes the active file again.
                 let _ = std::fs::rename(&sealed, &self.path);
-                return Err(io(&self.path)(e));
+                return Err(AuditError::io_at(&self.path)(e));
             }
         };
-        let last = active.seq.saturating_sub(1);
+        let (first, last) = (active.first_seq, active.seq.saturating_sub(1));
         active.file = Arc::new(file);
         active.first_seq = active.seq;
         active.bytes = 0;
         active.opened = now;
         active.seal_after = None;
         metrics::counter!("raftkeep_audit_segments_sealed_total").increment(1);
-        tracing::info!(segment = %sealed.display(), records = last + 1 - segment_first(&sealed), "audit segment sealed");
-        self.start_segment(active, &sealed, last, now)
-            .map_err(io(&self.path))?;
+        tracing::info!(segment = %sealed.display(), records = last + 1 - first, "audit segment sealed");
+        self.start_segment(active, &sealed, first, last, now)
+            .map_err(AuditError::io_at(&self.path))?;
         self.retain(active, now);
         Ok(())
     }
@@ -392,19 +385,18 @@ impl Shared {
         }
     }
 
-    /// The new active file's first record: the segment it continues.
+    /// The new active file's first record: the segment it continues, which holds the
+    /// records `first` to `last`.
     fn start_segment(
         &self,
         active: &mut Active,
         previous: &Path,
+        first: u64,
         last: u64,
         now: OffsetDateTime,
     ) -> std::io::Result<()> {
         let name = segments::name(previous);
-        let reason = format!(
-            "continues from segment {name}: records {} to {last}",
-            segment_first(previous)
-        );
+        let reason = format!("continues from segment {name}: records {first} to {last}");
         self.write(
             active,
             Event::of_log("AuditSegmentStarted", "Sealed", vec![name], reason),
@@ -422,10 +414,6 @@ impl Shared {
         if remove == 0 {
             return Ok(());
         }
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| AuditError::Io { path, source }
-        };
         let kept = sealed.get(remove).map_or(self.path.as_path(), |s| &s.path);
         let Some(start) = segments::first_record(kept)? else {
             return Ok(());
@@ -446,14 +434,17 @@ impl Shared {
             prev: start.prev,
         };
         self.write(active, event, Some(retained), now)
-            .map_err(io(&self.path))?;
-        active.file.sync_data().map_err(io(&self.path))?;
+            .map_err(AuditError::io_at(&self.path))?;
+        active
+            .file
+            .sync_data()
+            .map_err(AuditError::io_at(&self.path))?;
         for segment in removed {
-            std::fs::remove_file(&segment.path).map_err(io(&segment.path))?;
+            std::fs::remove_file(&segment.path).map_err(AuditError::io_at(&segment.path))?;
             tracing::info!(segment = %segment.path.display(), "audit segment removed by the retention");
             metrics::counter!("raftkeep_audit_segments_removed_total").increment(1);
         }
-        sync_dir(&self.path).map_err(io(&self.path))
+        sync_dir(&self.path).map_err(AuditError::io_at(&self.path))
     }
 
     /// How many of the oldest sealed segments the retention removes.
@@ -527,11 +518,6 @@ impl Shared {
 
 /// How long after a failed seal the next is tried.
 const SEAL_RETRY: time::Duration = time::Duration::minutes(1);
-
-/// A sealed segment's first record, from its name.
-fn segment_first(path: &Path) -> u64 {
-    segments::sealed_number(path).unwrap_or(0)
-}
 
 fn parse_time(text: &str, or: OffsetDateTime) -> OffsetDateTime {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap_or(or)

@@ -231,6 +231,18 @@ pub enum AuditError {
     },
 }
 
+impl AuditError {
+    /// The error for an I/O failure on `path`, for `map_err`.
+    pub(crate) fn io_at(
+        path: &std::path::Path,
+    ) -> impl Fn(std::io::Error) -> AuditError + Copy + '_ {
+        move |source| AuditError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
+
 /// The hash of a record: SHA-256 over the previous hash and the record without its hash.
 pub fn hash_of(record: &Record) -> String {
     let mut unhashed = record.clone();

@@ -28,10 +28,7 @@ pub(crate) struct Scan {
 /// last line without its newline (or of NUL bytes only, as a file system may leave after a
 /// crash) is counted as torn, not as a broken chain.
 pub(crate) fn scan(path: &Path) -> Result<Scan, AuditError> {
-    let io = |source| AuditError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io = AuditError::io_at(path);
     let mut reader = BufReader::new(File::open(path).map_err(io)?);
     let mut out = Scan::default();
     let mut line = Vec::new();

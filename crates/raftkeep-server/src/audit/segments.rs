@@ -51,13 +51,7 @@ pub fn sealed(active: &Path) -> Result<Vec<Segment>, AuditError> {
         Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
         _ => PathBuf::from("."),
     };
-    let io = |source| AuditError::Io {
-        path: dir.clone(),
-        source,
-    };
-    let Some(prefix) = active.file_name().and_then(|n| n.to_str()) else {
-        return Ok(Vec::new());
-    };
+    let io = AuditError::io_at(&dir);
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -66,12 +60,9 @@ pub fn sealed(active: &Path) -> Result<Vec<Segment>, AuditError> {
     let mut out = Vec::new();
     for entry in entries {
         let path = entry.map_err(io)?.path();
-        let ours = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_prefix(prefix))
-            .is_some_and(|rest| rest.len() == DIGITS + 1 && rest.starts_with('.'));
-        if let (true, Some(first_seq)) = (ours, sealed_number(&path)) {
+        if let Some(first_seq) = sealed_number(&path)
+            && active_of(&path).as_deref().and_then(Path::file_name) == active.file_name()
+        {
             out.push(Segment { path, first_seq });
         }
     }
@@ -99,10 +90,7 @@ pub fn name(path: &Path) -> String {
 
 /// A file's first record, if it has one.
 pub fn first_record(path: &Path) -> Result<Option<Record>, AuditError> {
-    let io = |source| AuditError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io = AuditError::io_at(path);
     let mut line = Vec::new();
     BufReader::new(File::open(path).map_err(io)?)
         .read_until(b'\n', &mut line)
@@ -115,10 +103,7 @@ pub fn first_record(path: &Path) -> Result<Option<Record>, AuditError> {
 
 /// A file's last complete record, read from its end; `None` for a file without one.
 pub fn last_record(path: &Path) -> Result<Option<Record>, AuditError> {
-    let io = |source| AuditError::Io {
-        path: path.to_owned(),
-        source,
-    };
+    let io = AuditError::io_at(path);
     let mut file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
     let mut window: u64 = 64 * 1024;
